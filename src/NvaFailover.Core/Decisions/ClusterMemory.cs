@@ -1,0 +1,53 @@
+using NvaFailover.Probing;
+
+namespace NvaFailover.Decisions;
+
+/// <summary>
+/// What one process remembers of a cluster between cycles. Only soft facts live here (health history, the
+/// last target as a tie-breaker): which NVA is active is always read from the routes, so a restarted host
+/// resumes safely with an empty memory.
+/// </summary>
+internal sealed class ClusterMemory
+{
+    private readonly Dictionary<string, DateTimeOffset> _healthySince = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, DateTimeOffset> _lastSeenUp = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, bool> _lastHealth = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The last NVA a cycle pointed the cluster at.</summary>
+    public string? LastTarget { get; set; }
+
+    /// <summary>Findings already logged, so a lasting finding is logged once, not every cycle.</summary>
+    public HashSet<string> LoggedFindings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records a probe round; returns the NVAs whose health changed (first observation included).</summary>
+    public IReadOnlyList<NvaHealth> Observe(IEnumerable<NvaHealth> health, DateTimeOffset now)
+    {
+        var changed = new List<NvaHealth>();
+        foreach (var h in health)
+        {
+            if (!_lastHealth.TryGetValue(h.Nva, out var previous) || previous != h.Up)
+            {
+                changed.Add(h);
+            }
+
+            _lastHealth[h.Nva] = h.Up;
+            if (h.Up)
+            {
+                _lastSeenUp[h.Nva] = now;
+                _healthySince.TryAdd(h.Nva, now);
+            }
+            else
+            {
+                _healthySince.Remove(h.Nva);
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>Since when the NVA has been continuously healthy, as seen by this process.</summary>
+    public DateTimeOffset? HealthySince(string nva) => _healthySince.TryGetValue(nva, out var since) ? since : null;
+
+    /// <summary>The last time the NVA passed a probe, as seen by this process.</summary>
+    public DateTimeOffset? LastSeenUp(string nva) => _lastSeenUp.TryGetValue(nva, out var at) ? at : null;
+}

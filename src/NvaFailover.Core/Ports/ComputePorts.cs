@@ -1,0 +1,40 @@
+namespace NvaFailover.Ports;
+
+/// <summary>Reads appliance VMs. Implemented over ARM by the Azure adapters.</summary>
+public interface IComputeGateway
+{
+    /// <summary>The VM's power state from its instance view; <see cref="PowerState.Missing"/> when the VM does not exist.</summary>
+    /// <exception cref="GatewayException">The read failed (throttled, forbidden, service error).</exception>
+    Task<PowerState> GetPowerStateAsync(string virtualMachineId, CancellationToken cancellationToken = default);
+
+    /// <summary>The VM's location and NICs (primary first, then the VM's order); null when the VM does not exist.</summary>
+    /// <exception cref="GatewayException">The read failed.</exception>
+    Task<VirtualMachineInfo?> GetVirtualMachineAsync(string virtualMachineId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A VM's power state (<c>PowerState/...</c> codes of the instance view).</summary>
+public enum PowerState
+{
+    /// <summary>The state could not be told.</summary>
+    Unknown,
+    /// <summary><c>PowerState/running</c>: the only state that counts as up.</summary>
+    Running,
+    /// <summary><c>PowerState/starting</c>.</summary>
+    Starting,
+    /// <summary><c>PowerState/stopping</c>.</summary>
+    Stopping,
+    /// <summary><c>PowerState/stopped</c>.</summary>
+    Stopped,
+    /// <summary><c>PowerState/deallocating</c>.</summary>
+    Deallocating,
+    /// <summary><c>PowerState/deallocated</c>.</summary>
+    Deallocated,
+    /// <summary>The VM does not exist.</summary>
+    Missing,
+}
+
+/// <summary>What the core needs of a VM.</summary>
+/// <param name="Id">ARM id.</param>
+/// <param name="Location">Azure region.</param>
+/// <param name="NetworkInterfaceIds">NIC ids, primary first, then the VM's order.</param>
+public sealed record VirtualMachineInfo(string Id, string Location, IReadOnlyList<string> NetworkInterfaceIds);

@@ -1,0 +1,168 @@
+namespace NvaFailover.Ports;
+
+/// <summary>Finds, reads and writes route tables. Every write is conditional on the snapshot's ETag.</summary>
+public interface IRouteTableGateway
+{
+    /// <summary>
+    /// Ids of route tables carrying the tag, in the given subscriptions (every visible subscription when empty).
+    /// The tag match of the listing may ignore case; callers check <see cref="RouteTableSnapshot.Tags"/>.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindTaggedAsync(IReadOnlyCollection<string> subscriptionIds, string tagName, string tagValue, CancellationToken cancellationToken = default);
+
+    /// <summary>The table with its ETag; null when it does not exist.</summary>
+    Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the next hop IP of the named routes and leaves every other property of the table as read,
+    /// with <c>If-Match</c> on <paramref name="table"/>'s ETag. Completes when the write has finished.
+    /// </summary>
+    Task<WriteResult<RouteTableSnapshot>> SetNextHopsAsync(RouteTableSnapshot table, IReadOnlyDictionary<string, string> nextHopIpByRouteName, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Reads and writes NICs. Every write is conditional on the snapshot's ETag.</summary>
+public interface INetworkInterfaceGateway
+{
+    /// <summary>The NIC with its ETag; null when it does not exist.</summary>
+    Task<NetworkInterfaceSnapshot?> GetAsync(string networkInterfaceId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets (id) or removes (null) the public IP of the named ipconfigs and leaves everything else as read, with
+    /// <c>If-Match</c> on <paramref name="networkInterface"/>'s ETag. Completes when the write has finished.
+    /// </summary>
+    Task<WriteResult<NetworkInterfaceSnapshot>> SetPublicIpAddressesAsync(NetworkInterfaceSnapshot networkInterface, IReadOnlyDictionary<string, string?> publicIpIdByIpConfigurationName, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Reads public IPs.</summary>
+public interface IPublicIpGateway
+{
+    /// <summary>The public IP; null when it does not exist.</summary>
+    Task<PublicIpSnapshot?> GetAsync(string publicIpId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A route of a table.</summary>
+/// <param name="Name">Route name.</param>
+/// <param name="AddressPrefix">Destination prefix.</param>
+/// <param name="NextHopType">ARM next hop type (<c>VirtualAppliance</c>, <c>VnetLocal</c>, ...).</param>
+/// <param name="NextHopIpAddress">Next hop IP (VirtualAppliance only).</param>
+public sealed record RouteInfo(string Name, string? AddressPrefix, string NextHopType, string? NextHopIpAddress)
+{
+    /// <summary>True for a <c>VirtualAppliance</c> route.</summary>
+    public bool IsVirtualAppliance => NextHopType.Equals("VirtualAppliance", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>A route table as read, with the ETag a write must match.</summary>
+/// <param name="Id">ARM id.</param>
+/// <param name="Location">Region.</param>
+/// <param name="ETag">The ETag read.</param>
+/// <param name="Tags">The table's tags (case of the value kept).</param>
+/// <param name="Routes">Its routes.</param>
+/// <param name="AdapterState">Opaque to the core: what the adapter needs to write the table back losslessly.</param>
+public sealed record RouteTableSnapshot(string Id, string Location, string ETag, IReadOnlyDictionary<string, string> Tags, IReadOnlyList<RouteInfo> Routes, object? AdapterState = null);
+
+/// <summary>An ipconfig of a NIC.</summary>
+/// <param name="Name">Ipconfig name.</param>
+/// <param name="PrivateIpAddress">Its private IP.</param>
+/// <param name="PublicIpAddressId">The public IP attached, if any.</param>
+/// <param name="Primary">Whether it is the NIC's primary ipconfig.</param>
+public sealed record IpConfigurationInfo(string Name, string? PrivateIpAddress, string? PublicIpAddressId, bool Primary);
+
+/// <summary>A NIC as read, with the ETag a write must match.</summary>
+/// <param name="Id">ARM id.</param>
+/// <param name="Location">Region.</param>
+/// <param name="ETag">The ETag read.</param>
+/// <param name="EnableIpForwarding">IP forwarding, which an NVA NIC needs.</param>
+/// <param name="IpConfigurations">Ipconfigs in the NIC's order.</param>
+/// <param name="AdapterState">Opaque to the core: what the adapter needs to write the NIC back losslessly.</param>
+public sealed record NetworkInterfaceSnapshot(string Id, string Location, string ETag, bool EnableIpForwarding, IReadOnlyList<IpConfigurationInfo> IpConfigurations, object? AdapterState = null);
+
+/// <summary>A public IP as read.</summary>
+/// <param name="Id">ARM id.</param>
+/// <param name="Location">Region.</param>
+/// <param name="Sku">SKU name (<c>Basic</c>, <c>Standard</c>).</param>
+/// <param name="IpAddress">The address.</param>
+/// <param name="IpConfigurationId">The ipconfig holding it, if any.</param>
+public sealed record PublicIpSnapshot(string Id, string Location, string? Sku, string? IpAddress, string? IpConfigurationId);
+
+/// <summary>How a write ended.</summary>
+public enum WriteStatus
+{
+    /// <summary>Written and provisioned.</summary>
+    Succeeded,
+    /// <summary>The ETag no longer matched (HTTP 412): someone else wrote first. Re-read and re-plan.</summary>
+    Conflict,
+    /// <summary>Still throttled after the adapter's bounded retries.</summary>
+    Throttled,
+    /// <summary>The resource is gone.</summary>
+    NotFound,
+    /// <summary>Any other failure (permission, validation, failed long-running operation).</summary>
+    Failed,
+}
+
+/// <summary>The outcome of a write.</summary>
+/// <typeparam name="T">The snapshot type.</typeparam>
+/// <param name="Status">How it ended.</param>
+/// <param name="Resource">The resource as it is after a successful write.</param>
+/// <param name="ErrorCode">ARM error code on failure.</param>
+/// <param name="ErrorMessage">ARM error message on failure.</param>
+public sealed record WriteResult<T>(WriteStatus Status, T? Resource = default, string? ErrorCode = null, string? ErrorMessage = null)
+    where T : class;
+
+/// <summary>Factory for <see cref="WriteResult{T}"/>.</summary>
+public static class WriteResult
+{
+    /// <summary>A successful write.</summary>
+    public static WriteResult<T> Success<T>(T resource)
+        where T : class => new(WriteStatus.Succeeded, resource);
+
+    /// <summary>A failed write.</summary>
+    public static WriteResult<T> Failure<T>(WriteStatus status, string? errorCode, string? errorMessage)
+        where T : class => new(status, null, errorCode, errorMessage);
+}
+
+/// <summary>Why a read failed.</summary>
+public enum GatewayFailure
+{
+    /// <summary>Still throttled after bounded retries.</summary>
+    Throttled,
+    /// <summary>The identity lacks a permission.</summary>
+    Forbidden,
+    /// <summary>Any other failure.</summary>
+    Failed,
+}
+
+/// <summary>A failed read, with the ARM code and the resource it concerned.</summary>
+public sealed class GatewayException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public GatewayException(GatewayFailure failure, string resourceId, string? errorCode, string message, Exception? innerException = null)
+        : base($"{message} (resource {resourceId}{(errorCode is null ? "" : $", ARM code {errorCode}")})", innerException)
+    {
+        Failure = failure;
+        ResourceId = resourceId;
+        ErrorCode = errorCode;
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public GatewayException() : this(GatewayFailure.Failed, "", null, "Gateway failure")
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public GatewayException(string message) : this(GatewayFailure.Failed, "", null, message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public GatewayException(string message, Exception innerException) : this(GatewayFailure.Failed, "", null, message, innerException)
+    {
+    }
+
+    /// <summary>Why it failed.</summary>
+    public GatewayFailure Failure { get; }
+
+    /// <summary>The resource concerned.</summary>
+    public string ResourceId { get; }
+
+    /// <summary>The ARM error code, if any.</summary>
+    public string? ErrorCode { get; }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace NvaFailover.Probing;
+
+/// <summary>A parsed <c>ProbeEndpoint</c>: a TCP <c>host:port</c> or an HTTP(S) URL.</summary>
+/// <param name="Host">Host name or IP (TCP).</param>
+/// <param name="Port">TCP port.</param>
+/// <param name="Url">The URL (HTTP).</param>
+public sealed record ProbeEndpoint(string? Host, int Port, Uri? Url)
+{
+    /// <summary>True for an HTTP(S) endpoint.</summary>
+    public bool IsHttp => Url is not null;
+
+    /// <summary>Parses <c>host:port</c>, <c>[v6]:port</c> or an absolute http/https URL.</summary>
+    public static bool TryParse(string? text, out ProbeEndpoint? endpoint)
+    {
+        endpoint = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim();
+        if (text.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Host.Length > 0)
+            {
+                endpoint = new ProbeEndpoint(null, url.Port, url);
+                return true;
+            }
+
+            return false;
+        }
+
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        var host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+
+        if (host.Length == 0 || host.Any(ch => char.IsWhiteSpace(ch) || ch == '/') || (host.Contains(':', StringComparison.Ordinal) && !System.Net.IPAddress.TryParse(host, out _)))
+        {
+            return false;
+        }
+
+        endpoint = new ProbeEndpoint(host, port, null);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Url?.ToString() ?? (Host!.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}");
+}

@@ -1,0 +1,255 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using NvaFailover.Probing;
+using NvaFailover.Resources;
+using NvaFailover.Scheduling;
+
+namespace NvaFailover.Settings;
+
+/// <summary>
+/// Checks every rule of the settings contract and reports all problems in one message, each naming the key,
+/// the value (secrets masked) and what would be valid. Hand-written rather than data annotations because the
+/// messages must use configuration keys (<c>NvaFailover:Clusters:0:Probe:Attempts</c>) that a network engineer
+/// can find in their app settings, and because most rules span several fields.
+/// </summary>
+public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFailoverOptions>
+{
+    private const string Root = NvaFailoverOptions.SectionName;
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, NvaFailoverOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = Check(options);
+        if (problems.Count == 0)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        return ValidateOptionsResult.Fail(Describe(problems));
+    }
+
+    /// <summary>Every problem of <paramref name="options"/>, read problems first.</summary>
+    public static IReadOnlyList<SettingProblem> Check(NvaFailoverOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var p = new List<SettingProblem>(options.ReadProblems);
+
+        if (!CronSchedule.TryParse(options.Schedule, out _, out var cronError))
+        {
+            p.Add(new($"{Root}:Schedule", options.Schedule, cronError));
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ManagedIdentityClientId) && !Guid.TryParse(options.ManagedIdentityClientId, out _))
+        {
+            p.Add(new($"{Root}:ManagedIdentityClientId", options.ManagedIdentityClientId, "must be the client id (a GUID) of a user-assigned managed identity, or empty for the system-assigned one"));
+        }
+
+        Range(p, $"{Root}:DiscoveryRefresh", options.DiscoveryRefresh, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1));
+        Range(p, $"{Root}:MaxParallelWrites", options.MaxParallelWrites, 1, 64);
+        Range(p, $"{Root}:ConflictRetries", options.ConflictRetries, 0, 10);
+
+        if (options.Clusters.Count == 0 && !p.Exists(x => x.Key.StartsWith("FW", StringComparison.Ordinal) || x.Key == "SUBSCRIPTIONID"))
+        {
+            p.Add(new($"{Root}:Clusters", null, "define at least one cluster (Name, Nvas:0:VirtualMachineId, Nvas:1:VirtualMachineId, RouteTables:TagValue), or the ha-nva-fo names FW1NAME, FW2NAME, FWRGNAME, SUBSCRIPTIONID, FWUDRTAG"));
+        }
+
+        var clusterNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var vmOwners = new Dictionary<string, string>(ArmId.Comparer);
+        var pipOwners = new Dictionary<string, string>(ArmId.Comparer);
+        for (var c = 0; c < options.Clusters.Count; c++)
+        {
+            CheckCluster(p, options.Clusters[c], $"{Root}:Clusters:{c}", clusterNames, vmOwners, pipOwners);
+        }
+
+        return p;
+    }
+
+    /// <summary>The one message start-up fails with.</summary>
+    public static string Describe(IReadOnlyCollection<SettingProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        var text = new StringBuilder();
+        text.Append("NvaFailover settings are invalid (").Append(problems.Count).Append(problems.Count == 1 ? " problem" : " problems")
+            .AppendLine("); nothing was read from or written to Azure. Fix these app settings (use __ for : in environment variables):");
+        foreach (var problem in problems)
+        {
+            text.Append(" - ").AppendLine(Mask(problem).ToString());
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static SettingProblem Mask(SettingProblem problem) =>
+        problem.Value is not null && IsSecret(problem.Key) ? problem with { Value = "***" } : problem;
+
+    private static bool IsSecret(string key) =>
+        key.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase) || key.Contains("Secret", StringComparison.OrdinalIgnoreCase);
+
+    private static void CheckCluster(List<SettingProblem> p, ClusterOptions cluster, string key, HashSet<string> clusterNames,
+        Dictionary<string, string> vmOwners, Dictionary<string, string> pipOwners)
+    {
+        if (string.IsNullOrWhiteSpace(cluster.Name))
+        {
+            p.Add(new($"{key}:Name", null, "a cluster needs a name (letters, digits, '-', '_' or '.'), used in logs, metrics and reports"));
+        }
+        else if (!NamePattern().IsMatch(cluster.Name))
+        {
+            p.Add(new($"{key}:Name", cluster.Name, "use 1 to 64 letters, digits, '-', '_' or '.'"));
+        }
+        else if (!clusterNames.Add(cluster.Name))
+        {
+            p.Add(new($"{key}:Name", cluster.Name, "another cluster already has this name; cluster names must be unique"));
+        }
+
+        if (cluster.Nvas.Count < 2)
+        {
+            p.Add(new($"{key}:Nvas", cluster.Nvas.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "a cluster needs 2 or more NVAs in priority order (Nvas:0:VirtualMachineId, Nvas:1:VirtualMachineId, ...)"));
+        }
+
+        var vmNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var ipOwners = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var n = 0; n < cluster.Nvas.Count; n++)
+        {
+            var nva = cluster.Nvas[n];
+            var nvaKey = $"{key}:Nvas:{n}";
+            if (!ArmId.IsVirtualMachine(nva.VirtualMachineId))
+            {
+                p.Add(new($"{nvaKey}:VirtualMachineId", Blank(nva.VirtualMachineId),
+                    "must be the full ARM id of the appliance VM: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}"));
+            }
+            else if (vmOwners.TryGetValue(nva.VirtualMachineId, out var owner))
+            {
+                p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, $"this VM is already an NVA at {owner}; a VM belongs to one cluster only, or two deciders would fight over it"));
+            }
+            else
+            {
+                vmOwners[nva.VirtualMachineId] = nvaKey;
+                if (!vmNames.Add(ArmId.Name(nva.VirtualMachineId)))
+                {
+                    p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, "two NVAs of this cluster have the same VM name; NVAs are named by their VM in logs and in 'switchover --to', so their names must differ"));
+                }
+            }
+
+            for (var i = 0; i < nva.NextHopIps.Count; i++)
+            {
+                var ip = nva.NextHopIps[i];
+                if (!IPAddress.TryParse(ip, out _))
+                {
+                    p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, "must be a private IP address of this NVA, for example 10.0.1.4"));
+                }
+                else if (ipOwners.TryGetValue(ip, out var other) && other != n)
+                {
+                    p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, $"also listed for Nvas:{other}; each next-hop IP belongs to one NVA"));
+                }
+                else
+                {
+                    ipOwners[ip] = n;
+                }
+            }
+
+            CheckEndpoint(p, cluster.Probe.Kind, nva.ProbeEndpoint, $"{nvaKey}:ProbeEndpoint");
+        }
+
+        var withIps = cluster.Nvas.Count(n => n.NextHopIps.Count > 0);
+        if (withIps > 0 && withIps < cluster.Nvas.Count)
+        {
+            var missing = cluster.Nvas.Select((n, i) => (n, i)).First(x => x.n.NextHopIps.Count == 0).i;
+            p.Add(new($"{key}:Nvas:{missing}:NextHopIps", null,
+                "give NextHopIps for every NVA of the cluster or for none (then slots come from the VMs' NICs)"));
+        }
+
+        var probe = $"{key}:Probe";
+        Range(p, $"{probe}:Attempts", cluster.Probe.Attempts, 1, 10);
+        Range(p, $"{probe}:Delay", cluster.Probe.Delay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Range(p, $"{probe}:Timeout", cluster.Probe.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
+        if (cluster.Probe.Interval is { } interval)
+        {
+            Range(p, $"{probe}:Interval", interval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        }
+
+        if (string.IsNullOrWhiteSpace(cluster.RouteTables.TagName))
+        {
+            p.Add(new($"{key}:RouteTables:TagName", "", "must name the tag that marks managed route tables (default nva_ha_udr)"));
+        }
+
+        if (string.IsNullOrWhiteSpace(cluster.RouteTables.TagValue))
+        {
+            p.Add(new($"{key}:RouteTables:TagValue", null, $"the tag value that marks this cluster's route tables is required (tag {cluster.RouteTables.TagName}=<value>, compared case-sensitively)"));
+        }
+
+        for (var i = 0; i < cluster.RouteTables.SubscriptionIds.Count; i++)
+        {
+            if (!Guid.TryParse(cluster.RouteTables.SubscriptionIds[i], out _))
+            {
+                p.Add(new($"{key}:RouteTables:SubscriptionIds:{i}", cluster.RouteTables.SubscriptionIds[i], "must be a subscription id (a GUID)"));
+            }
+        }
+
+        for (var i = 0; i < cluster.PublicIpAddressIds.Count; i++)
+        {
+            var pip = cluster.PublicIpAddressIds[i];
+            if (!ArmId.IsPublicIpAddress(pip))
+            {
+                p.Add(new($"{key}:PublicIpAddressIds:{i}", Blank(pip),
+                    "must be the full ARM id of a public IP: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Network/publicIPAddresses/{name}"));
+            }
+            else if (pipOwners.TryGetValue(pip, out var owner))
+            {
+                p.Add(new($"{key}:PublicIpAddressIds:{i}", pip, $"already listed at {owner}; a public IP follows one cluster only"));
+            }
+            else
+            {
+                pipOwners[pip] = $"{key}:PublicIpAddressIds:{i}";
+            }
+        }
+
+        Range(p, $"{key}:PreemptAfter", cluster.PreemptAfter, TimeSpan.Zero, TimeSpan.FromDays(1));
+    }
+
+    private static void CheckEndpoint(List<SettingProblem> p, ProbeKind kind, string? text, string key)
+    {
+        var parsed = ProbeEndpoint.TryParse(text, out var endpoint);
+        if (text is not null && !parsed)
+        {
+            p.Add(new(key, text, "must be host:port for a TCP probe (for example 10.0.1.4:443) or an http:// or https:// URL for an HTTP probe"));
+            return;
+        }
+
+        switch (kind)
+        {
+            case ProbeKind.Tcp when endpoint is null || endpoint.IsHttp:
+                p.Add(new(key, text, "Probe:Kind is Tcp, so every NVA needs a ProbeEndpoint written host:port, for example 10.0.1.4:443"));
+                break;
+            case ProbeKind.Http when endpoint is null || !endpoint.IsHttp:
+                p.Add(new(key, text, "Probe:Kind is Http, so every NVA needs a ProbeEndpoint that is an http:// or https:// URL"));
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static void Range(List<SettingProblem> p, string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            p.Add(new(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture), $"must be a whole number from {min} to {max}"));
+        }
+    }
+
+    private static void Range(List<SettingProblem> p, string key, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            p.Add(new(key, value.ToString("c", System.Globalization.CultureInfo.InvariantCulture), $"must be from {min:c} to {max:c} (hh:mm:ss)"));
+        }
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NamePattern();
+}

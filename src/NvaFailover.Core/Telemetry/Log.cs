@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Logging;
+
+namespace NvaFailover.Telemetry;
+
+/// <summary>
+/// Every event NvaFailover logs. EventIds and property names are a contract: Application Insights stores the
+/// properties as custom dimensions, and the alert rules and workbook in infra/ query them by these names.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1000, EventName = "CycleCompleted", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: cycle {Action}, active {ActiveNva}, health {Health}, {Writes} writes in {DurationMs} ms")]
+    public static partial void CycleCompleted(ILogger logger, string cluster, string action, string activeNva, string health, int writes, long durationMs);
+
+    [LoggerMessage(EventId = 1001, EventName = "NvaDown", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: NVA {Nva} is down after {Attempts} attempts: {Reason}")]
+    public static partial void NvaDown(ILogger logger, string cluster, string nva, int attempts, string reason);
+
+    [LoggerMessage(EventId = 1002, EventName = "NvaUp", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: NVA {Nva} is up")]
+    public static partial void NvaUp(ILogger logger, string cluster, string nva);
+
+    [LoggerMessage(EventId = 1003, EventName = "FailoverStarted", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: {Action} from {FromNva} to {ToNva} ({Reason}), detected after {DetectionSeconds} s; {RouteCount} routes in {TableCount} tables and {PublicIpCount} public IPs to move")]
+    public static partial void FailoverStarted(ILogger logger, string cluster, string action, string fromNva, string toNva, string reason, double detectionSeconds, int routeCount, int tableCount, int publicIpCount);
+
+    [LoggerMessage(EventId = 1004, EventName = "FailoverCompleted", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: {Action} from {FromNva} to {ToNva} ({Reason}) completed: detection {DetectionSeconds} s, convergence {ConvergenceSeconds} s, {RoutesChanged} routes changed, {PublicIpsMoved} public IPs moved")]
+    public static partial void FailoverCompleted(ILogger logger, string cluster, string action, string fromNva, string toNva, string reason, double detectionSeconds, double convergenceSeconds, int routesChanged, int publicIpsMoved);
+
+    [LoggerMessage(EventId = 1005, EventName = "AllNvasDown", Level = LogLevel.Error,
+        Message = "Cluster {Cluster}: every NVA is down ({Health}); holding the last known good routes through {ActiveNva}, nothing is written until one recovers")]
+    public static partial void AllNvasDown(ILogger logger, string cluster, string health, string activeNva);
+
+    [LoggerMessage(EventId = 1006, EventName = "Reconciled", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: {RoutesChanged} routes and {PublicIpsMoved} public IPs disagreed with active NVA {ActiveNva} and were put back")]
+    public static partial void Reconciled(ILogger logger, string cluster, string activeNva, int routesChanged, int publicIpsMoved);
+
+    [LoggerMessage(EventId = 1007, EventName = "PartialFailure", Level = LogLevel.Error,
+        Message = "Cluster {Cluster}: write to {ResourceId} failed ({Status}, {ErrorCode}): {ErrorMessage}; the next cycle re-reads and repairs it")]
+    public static partial void PartialFailure(ILogger logger, string cluster, string resourceId, string status, string errorCode, string errorMessage);
+
+    [LoggerMessage(EventId = 1008, EventName = "ConfigWarning", Level = LogLevel.Warning,
+        Message = "Setting {Setting}: {Warning}")]
+    public static partial void ConfigWarning(ILogger logger, string setting, string warning);
+
+    [LoggerMessage(EventId = 1009, EventName = "Finding", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: {Severity} at {ResourceId}: {Finding}")]
+    public static partial void Finding(ILogger logger, string cluster, string severity, string resourceId, string finding);
+
+    [LoggerMessage(EventId = 1010, EventName = "DryRunChange", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: dry run, would change {ResourceId}: {Change}")]
+    public static partial void DryRunChange(ILogger logger, string cluster, string resourceId, string change);
+
+    [LoggerMessage(EventId = 1011, EventName = "SwitchoverRefused", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: switchover to {ToNva} refused: {Reason}")]
+    public static partial void SwitchoverRefused(ILogger logger, string cluster, string toNva, string reason);
+
+    [LoggerMessage(EventId = 1012, EventName = "CycleFailed", Level = LogLevel.Error,
+        Message = "Cluster {Cluster}: cycle failed: {ErrorMessage}")]
+    public static partial void CycleFailed(ILogger logger, Exception exception, string cluster, string errorMessage);
+
+    [LoggerMessage(EventId = 1013, EventName = "ProbeAttemptFailed", Level = LogLevel.Debug,
+        Message = "Cluster {Cluster}: probe {Attempt} of {Attempts} for NVA {Nva} failed: {Reason}")]
+    public static partial void ProbeAttemptFailed(ILogger logger, string cluster, string nva, int attempt, int attempts, string reason);
+
+    [LoggerMessage(EventId = 1014, EventName = "WriteConflict", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: {ResourceId} changed since it was read (ETag); re-reading and re-planning, attempt {Attempt}")]
+    public static partial void WriteConflict(ILogger logger, string cluster, string resourceId, int attempt);
+
+    [LoggerMessage(EventId = 1015, EventName = "DiscoveryCompleted", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: discovered {TableCount} route tables, {SlotCount} interface slots per NVA, {PublicIpCount} public IPs")]
+    public static partial void DiscoveryCompleted(ILogger logger, string cluster, int tableCount, int slotCount, int publicIpCount);
+}

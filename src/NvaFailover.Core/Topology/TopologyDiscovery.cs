@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NvaFailover.Ports;
+using NvaFailover.Resources;
+using NvaFailover.Settings;
+using NvaFailover.Telemetry;
+
+namespace NvaFailover.Topology;
+
+/// <summary>
+/// Reads a cluster's NVAs (VM, NICs, slots), its tagged route tables and its public IPs. A failed read of one
+/// resource becomes a finding, not a failed cycle, so the rest of the cluster can still fail over.
+/// </summary>
+internal sealed class TopologyDiscovery(
+    IComputeGateway compute,
+    INetworkInterfaceGateway networkInterfaces,
+    IRouteTableGateway routeTables,
+    IPublicIpGateway publicIps,
+    TimeProvider timeProvider,
+    ILogger<TopologyDiscovery> logger)
+{
+    private const int ReadParallelism = 8;
+
+    public async Task<ClusterTopology> DiscoverAsync(ClusterOptions cluster, CancellationToken cancellationToken)
+    {
+        var findings = new ConcurrentBag<Finding>();
+        var complete = true;
+        void Failed(string resourceId, GatewayException ex)
+        {
+            complete = false;
+            findings.Add(new Finding(FindingSeverity.Error, resourceId, $"could not be read: {ex.Message}. Check the identity's permissions (nvafo check) and the resource id."));
+        }
+
+        var nvasTask = Task.WhenAll(cluster.Nvas.Select((n, i) => DiscoverNvaAsync(i, n, findings, Failed, cancellationToken)));
+        var tablesTask = DiscoverTablesAsync(cluster, findings, Failed, cancellationToken);
+        var pipsTask = ReadAllAsync(cluster.PublicIpAddressIds, async (id, ct) =>
+        {
+            var pip = await publicIps.GetAsync(id, ct);
+            if (pip is null)
+            {
+                findings.Add(new Finding(FindingSeverity.Error, id, "public IP not found; correct or remove it in PublicIpAddressIds"));
+            }
+
+            return pip;
+        }, Failed, cancellationToken);
+
+        var nvas = await nvasTask;
+        var tables = await tablesTask;
+        var pips = await pipsTask;
+        CheckSlots(nvas, findings);
+
+        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [.. findings.OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.Ordinal)], timeProvider.GetUtcNow(), complete);
+        Log.DiscoveryCompleted(logger, cluster.Name, tables.Count, nvas.Length == 0 ? 0 : nvas.Min(n => n.Slots.Count), pips.Count);
+        return topology;
+    }
+
+    private async Task<NvaTopology> DiscoverNvaAsync(int priority, NvaOptions options, ConcurrentBag<Finding> findings, Action<string, GatewayException> failed, CancellationToken cancellationToken)
+    {
+        var name = ArmId.Name(options.VirtualMachineId);
+        VirtualMachineInfo? vm = null;
+        try
+        {
+            vm = await compute.GetVirtualMachineAsync(options.VirtualMachineId, cancellationToken);
+            if (vm is null)
+            {
+                findings.Add(new Finding(FindingSeverity.Error, options.VirtualMachineId, $"NVA VM not found; correct Nvas:{priority}:VirtualMachineId. It is treated as down."));
+            }
+        }
+        catch (GatewayException ex)
+        {
+            failed(options.VirtualMachineId, ex);
+        }
+
+        var nics = vm is null
+            ? []
+            : await ReadAllAsync(vm.NetworkInterfaceIds, async (id, ct) =>
+            {
+                var nic = await networkInterfaces.GetAsync(id, ct);
+                if (nic is null)
+                {
+                    findings.Add(new Finding(FindingSeverity.Error, id, $"NIC of NVA {name} not found; its interface slots are unknown"));
+                }
+
+                return nic;
+            }, failed, cancellationToken);
+
+        var slots = options.NextHopIps.Count > 0 ? ExplicitSlots(name, options, nics, findings) : DerivedSlots(nics);
+        foreach (var nic in nics.Where(n => !n.EnableIpForwarding && slots.Any(s => ArmId.Comparer.Equals(s.NetworkInterfaceId, n.Id))))
+        {
+            findings.Add(new Finding(FindingSeverity.Warning, nic.Id, $"IP forwarding is off on this NIC of NVA {name}; traffic routed to it is dropped. Turn on 'IP forwarding' on the NIC."));
+        }
+
+        return new NvaTopology(priority, name, options.VirtualMachineId, slots, nics);
+    }
+
+    private static List<NvaSlot> DerivedSlots(IReadOnlyList<NetworkInterfaceSnapshot> nics)
+    {
+        var slots = new List<NvaSlot>();
+        foreach (var nic in nics)
+        {
+            foreach (var ipConfig in nic.IpConfigurations.OrderByDescending(c => c.Primary).Where(c => !string.IsNullOrEmpty(c.PrivateIpAddress)))
+            {
+                slots.Add(new NvaSlot(slots.Count, ipConfig.PrivateIpAddress!, nic.Id, ipConfig.Name, nic.Location));
+            }
+        }
+
+        return slots;
+    }
+
+    private static List<NvaSlot> ExplicitSlots(string name, NvaOptions options, IReadOnlyList<NetworkInterfaceSnapshot> nics, ConcurrentBag<Finding> findings)
+    {
+        var slots = new List<NvaSlot>();
+        foreach (var ip in options.NextHopIps)
+        {
+            var holder = nics.SelectMany(n => n.IpConfigurations.Select(c => (Nic: n, Config: c)))
+                .FirstOrDefault(x => string.Equals(x.Config.PrivateIpAddress, ip, StringComparison.OrdinalIgnoreCase));
+            if (holder.Nic is null && nics.Count > 0)
+            {
+                findings.Add(new Finding(FindingSeverity.Warning, options.VirtualMachineId,
+                    $"NextHopIps lists {ip}, which no NIC of NVA {name} has; routes can still point at it, but no public IP can move to that slot"));
+            }
+
+            slots.Add(new NvaSlot(slots.Count, ip, holder.Nic?.Id, holder.Config?.Name, holder.Nic?.Location));
+        }
+
+        return slots;
+    }
+
+    private static void CheckSlots(NvaTopology[] nvas, ConcurrentBag<Finding> findings)
+    {
+        var counts = nvas.Where(n => n.Slots.Count > 0).Select(n => n.Slots.Count).Distinct().ToList();
+        if (counts.Count > 1)
+        {
+            findings.Add(new Finding(FindingSeverity.Warning, nvas[0].VirtualMachineId,
+                $"the NVAs have different numbers of interface slots ({string.Join(", ", nvas.Select(n => $"{n.Name}: {n.Slots.Count}"))}); routes to a slot the other NVA lacks cannot move. Give the NVAs matching NICs or set NextHopIps."));
+        }
+
+        foreach (var group in nvas.SelectMany(n => n.Slots.Select(s => (n, s))).GroupBy(x => x.s.IpAddress, StringComparer.OrdinalIgnoreCase).Where(g => g.Select(x => x.n.Name).Distinct().Count() > 1))
+        {
+            findings.Add(new Finding(FindingSeverity.Error, group.First().n.VirtualMachineId,
+                $"IP {group.Key} belongs to more than one NVA ({string.Join(", ", group.Select(x => x.n.Name).Distinct())}); routes to it are ambiguous and are left alone. Set NextHopIps to tell the slots apart."));
+        }
+    }
+
+    private async Task<IReadOnlyList<RouteTableSnapshot>> DiscoverTablesAsync(ClusterOptions cluster, ConcurrentBag<Finding> findings, Action<string, GatewayException> failed, CancellationToken cancellationToken)
+    {
+        var tag = cluster.RouteTables;
+        IReadOnlyList<string> ids;
+        try
+        {
+            ids = await routeTables.FindTaggedAsync([.. tag.SubscriptionIds], tag.TagName, tag.TagValue, cancellationToken);
+        }
+        catch (GatewayException ex)
+        {
+            failed($"tag {tag.TagName}={tag.TagValue}", ex);
+            return [];
+        }
+
+        var tables = await ReadAllAsync(ids.Distinct(ArmId.Comparer).ToList(), (id, ct) => routeTables.GetAsync(id, ct), failed, cancellationToken);
+        var managed = new List<RouteTableSnapshot>();
+        foreach (var table in tables)
+        {
+            var value = table.Tags.FirstOrDefault(t => t.Key.Equals(tag.TagName, StringComparison.OrdinalIgnoreCase)).Value;
+            if (string.Equals(value, tag.TagValue, StringComparison.Ordinal))
+            {
+                managed.Add(table);
+            }
+            else
+            {
+                findings.Add(new Finding(FindingSeverity.Warning, table.Id,
+                    $"tag {tag.TagName}='{value}' does not match '{tag.TagValue}' exactly (tag values are compared case-sensitively), so this table is not managed. Fix the tag if it should be."));
+            }
+        }
+
+        if (managed.Count == 0)
+        {
+            findings.Add(new Finding(FindingSeverity.Warning, $"tag {tag.TagName}={tag.TagValue}",
+                $"no route table carries this tag{(tag.SubscriptionIds.Count > 0 ? $" in subscriptions {string.Join(", ", tag.SubscriptionIds)}" : "")}; tag the route tables that point at the NVAs, or check RouteTables:TagValue"));
+        }
+
+        return managed.OrderBy(t => t.Id, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadAllAsync<T>(IEnumerable<string> ids, Func<string, CancellationToken, Task<T?>> read, Action<string, GatewayException> failed, CancellationToken cancellationToken)
+        where T : class
+    {
+        var list = ids.ToList();
+        var results = new T?[list.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, list.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            try
+            {
+                results[i] = await read(list[i], ct);
+            }
+            catch (GatewayException ex)
+            {
+                failed(list[i], ex);
+            }
+        });
+        return [.. results.Where(r => r is not null).Select(r => r!)];
+    }
+}
+
+/// <summary>Keeps each cluster's topology for <see cref="NvaFailoverOptions.DiscoveryRefresh"/> so a healthy cycle costs only its probes.</summary>
+internal sealed class TopologyCache(TopologyDiscovery discovery, IOptions<NvaFailoverOptions> options, TimeProvider timeProvider)
+{
+    private readonly ConcurrentDictionary<string, ClusterTopology> _topologies = new(StringComparer.OrdinalIgnoreCase);
+
+    public async Task<ClusterTopology> GetAsync(ClusterOptions cluster, bool refresh, CancellationToken cancellationToken)
+    {
+        if (!refresh
+            && _topologies.TryGetValue(cluster.Name, out var cached)
+            && cached.IsComplete
+            && timeProvider.GetUtcNow() - cached.DiscoveredAt < options.Value.DiscoveryRefresh)
+        {
+            return cached;
+        }
+
+        var fresh = await discovery.DiscoverAsync(cluster, cancellationToken);
+        _topologies[cluster.Name] = fresh;
+        return fresh;
+    }
+
+    /// <summary>Keeps what a cycle learned (snapshots returned by successful writes).</summary>
+    public void Update(ClusterTopology topology) => _topologies[topology.Cluster] = topology;
+
+    /// <summary>Forgets a cluster so the next cycle reads everything again (after a failed or uncertain write).</summary>
+    public void Invalidate(string cluster) => _topologies.TryRemove(cluster, out _);
+}

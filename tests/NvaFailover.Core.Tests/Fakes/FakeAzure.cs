@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using NvaFailover.Ports;
+using NvaFailover.Resources;
+
+namespace NvaFailover.Tests.Fakes;
+
+/// <summary>
+/// An in-memory Azure behind the core's ports, with the rules that matter to a failover: writes are conditional on
+/// the ETag (a stale one is a conflict), every write renews the ETag, a public IP cannot be attached while it is on
+/// another ipconfig, and faults can be injected per resource. Every call is recorded.
+/// </summary>
+public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway
+{
+    private readonly object _lock = new();
+    private long _etag;
+
+    public Dictionary<string, FakeVm> Vms { get; } = new(ArmId.Comparer);
+    public Dictionary<string, RouteTableSnapshot> Tables { get; } = new(ArmId.Comparer);
+    public Dictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
+    public Dictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
+
+    /// <summary>Calls in order: "GET routeTables rt-1", "PUT networkInterfaces a-nic0", "POWER vm-a", "LIST tag".</summary>
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>Answers a write with this status instead of performing it (null: perform).</summary>
+    public Func<string, WriteStatus?> WriteFault { get; set; } = _ => null;
+
+    /// <summary>Runs before a write is checked; used to make an outside edit race the write.</summary>
+    public Action<string> BeforeWrite { get; set; } = _ => { };
+
+    /// <summary>Thrown by reads of these ids.</summary>
+    public Dictionary<string, GatewayException> ReadFaults { get; } = new(ArmId.Comparer);
+
+    public int Writes => Calls.Count(c => c.StartsWith("PUT", StringComparison.Ordinal));
+
+    public IEnumerable<string> WritesTo(string type) => Calls.Where(c => c.StartsWith($"PUT {type} ", StringComparison.Ordinal));
+
+    public string NewETag() => $"W/\"{Interlocked.Increment(ref _etag)}\"";
+
+    public Task<PowerState> GetPowerStateAsync(string virtualMachineId, CancellationToken cancellationToken = default)
+    {
+        Record("POWER", virtualMachineId);
+        lock (_lock)
+        {
+            return Task.FromResult(Vms.TryGetValue(virtualMachineId, out var vm) ? vm.Power : PowerState.Missing);
+        }
+    }
+
+    public Task<VirtualMachineInfo?> GetVirtualMachineAsync(string virtualMachineId, CancellationToken cancellationToken = default)
+    {
+        Record("GET virtualMachines", virtualMachineId);
+        lock (_lock)
+        {
+            return Task.FromResult(Vms.TryGetValue(virtualMachineId, out var vm) ? new VirtualMachineInfo(virtualMachineId, vm.Location, vm.NicIds) : null);
+        }
+    }
+
+    public Task<IReadOnlyList<string>> FindTaggedAsync(IReadOnlyCollection<string> subscriptionIds, string tagName, string tagValue, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"LIST {tagName}={tagValue}");
+        lock (_lock)
+        {
+            // Like ARM, the tag filter ignores the case of the value; the core must check it.
+            IReadOnlyList<string> ids = [.. Tables.Values
+                .Where(t => subscriptionIds.Count == 0 || subscriptionIds.Contains(ArmId.SubscriptionId(t.Id)!, StringComparer.OrdinalIgnoreCase))
+                .Where(t => t.Tags.Any(kv => kv.Key.Equals(tagName, StringComparison.OrdinalIgnoreCase) && kv.Value.Equals(tagValue, StringComparison.OrdinalIgnoreCase)))
+                .Select(t => t.Id)];
+            return Task.FromResult(ids);
+        }
+    }
+
+    public Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default) =>
+        Read("routeTables", routeTableId, Tables);
+
+    Task<NetworkInterfaceSnapshot?> INetworkInterfaceGateway.GetAsync(string networkInterfaceId, CancellationToken cancellationToken) =>
+        Read("networkInterfaces", networkInterfaceId, Nics);
+
+    Task<PublicIpSnapshot?> IPublicIpGateway.GetAsync(string publicIpId, CancellationToken cancellationToken) =>
+        Read("publicIPAddresses", publicIpId, PublicIps);
+
+    public Task<WriteResult<RouteTableSnapshot>> SetNextHopsAsync(RouteTableSnapshot table, IReadOnlyDictionary<string, string> nextHopIpByRouteName, CancellationToken cancellationToken = default)
+    {
+        Record("PUT routeTables", table.Id);
+        BeforeWrite(table.Id);
+        lock (_lock)
+        {
+            if (Check(table.Id, table.ETag, Tables) is { } failure)
+            {
+                return Task.FromResult(WriteResult.Failure<RouteTableSnapshot>(failure, failure.ToString(), $"injected {failure}"));
+            }
+
+            var current = Tables[table.Id];
+            var updated = current with
+            {
+                ETag = NewETag(),
+                Routes = [.. current.Routes.Select(r => nextHopIpByRouteName.TryGetValue(r.Name, out var ip) ? r with { NextHopIpAddress = ip } : r)],
+            };
+            Tables[table.Id] = updated;
+            return Task.FromResult(WriteResult.Success(updated));
+        }
+    }
+
+    public Task<WriteResult<NetworkInterfaceSnapshot>> SetPublicIpAddressesAsync(NetworkInterfaceSnapshot networkInterface, IReadOnlyDictionary<string, string?> publicIpIdByIpConfigurationName, CancellationToken cancellationToken = default)
+    {
+        Record("PUT networkInterfaces", networkInterface.Id);
+        BeforeWrite(networkInterface.Id);
+        lock (_lock)
+        {
+            if (Check(networkInterface.Id, networkInterface.ETag, Nics) is { } failure)
+            {
+                return Task.FromResult(WriteResult.Failure<NetworkInterfaceSnapshot>(failure, failure.ToString(), $"injected {failure}"));
+            }
+
+            var current = Nics[networkInterface.Id];
+            foreach (var (config, pip) in publicIpIdByIpConfigurationName)
+            {
+                var holder = pip is null ? null : PublicIps[pip].IpConfigurationId;
+                if (holder is not null && !ArmId.Comparer.Equals(holder, ArmId.IpConfigurationId(current.Id, config)))
+                {
+                    return Task.FromResult(WriteResult.Failure<NetworkInterfaceSnapshot>(WriteStatus.Failed, "PublicIPAddressInUse", $"Public IP address {pip} is in use by {holder}."));
+                }
+            }
+
+            var configs = current.IpConfigurations.Select(c =>
+            {
+                if (!publicIpIdByIpConfigurationName.TryGetValue(c.Name, out var pip))
+                {
+                    return c;
+                }
+
+                if (c.PublicIpAddressId is { } old && PublicIps.TryGetValue(old, out var detached))
+                {
+                    PublicIps[old] = detached with { IpConfigurationId = null };
+                }
+
+                if (pip is not null)
+                {
+                    PublicIps[pip] = PublicIps[pip] with { IpConfigurationId = ArmId.IpConfigurationId(current.Id, c.Name) };
+                }
+
+                return c with { PublicIpAddressId = pip };
+            }).ToList();
+            var updated = current with { ETag = NewETag(), IpConfigurations = configs };
+            Nics[current.Id] = updated;
+            return Task.FromResult(WriteResult.Success(updated));
+        }
+    }
+
+    /// <summary>An outside edit of one route's next hop (a person in the portal), with a new ETag.</summary>
+    public void EditRoute(string tableId, string routeName, string nextHopIp)
+    {
+        lock (_lock)
+        {
+            var table = Tables[tableId];
+            Tables[tableId] = table with
+            {
+                ETag = NewETag(),
+                Routes = [.. table.Routes.Select(r => r.Name == routeName ? r with { NextHopIpAddress = nextHopIp } : r)],
+            };
+        }
+    }
+
+    public void SetPower(string vmId, PowerState state)
+    {
+        lock (_lock)
+        {
+            Vms[vmId].Power = state;
+        }
+    }
+
+    public string NextHop(string tableId, string routeName)
+    {
+        lock (_lock)
+        {
+            return Tables[tableId].Routes.Single(r => r.Name == routeName).NextHopIpAddress!;
+        }
+    }
+
+    public string? PublicIpHolder(string pipId)
+    {
+        lock (_lock)
+        {
+            return PublicIps[pipId].IpConfigurationId;
+        }
+    }
+
+    private WriteStatus? Check<T>(string id, string etag, Dictionary<string, T> store)
+        where T : class
+    {
+        if (WriteFault(id) is { } fault)
+        {
+            return fault;
+        }
+
+        if (!store.TryGetValue(id, out var current))
+        {
+            return WriteStatus.NotFound;
+        }
+
+        var currentETag = current switch
+        {
+            RouteTableSnapshot t => t.ETag,
+            NetworkInterfaceSnapshot n => n.ETag,
+            _ => throw new InvalidOperationException(),
+        };
+        return currentETag == etag ? null : WriteStatus.Conflict;
+    }
+
+    private Task<T?> Read<T>(string type, string id, Dictionary<string, T> store)
+        where T : class
+    {
+        Record($"GET {type}", id);
+        if (ReadFaults.TryGetValue(id, out var fault))
+        {
+            throw fault;
+        }
+
+        lock (_lock)
+        {
+            return Task.FromResult(store.GetValueOrDefault(id));
+        }
+    }
+
+    private void Record(string operation, string id) => Calls.Enqueue($"{operation} {ArmId.Name(id)}");
+}
+
+public sealed class FakeVm(string location, IReadOnlyList<string> nicIds, PowerState power = PowerState.Running)
+{
+    public string Location { get; } = location;
+    public IReadOnlyList<string> NicIds { get; } = nicIds;
+    public PowerState Power { get; set; } = power;
+}

@@ -1,0 +1,184 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using NvaFailover.Settings;
+using NvaFailover.Tests.Fakes;
+
+namespace NvaFailover.Tests.Settings;
+
+public sealed class NvaFailoverOptionsValidatorTests
+{
+    private static Dictionary<string, string?> Valid() => new()
+    {
+        ["NvaFailover:Clusters:0:Name"] = "edge",
+        ["NvaFailover:Clusters:0:Nvas:0:VirtualMachineId"] = World.Vm("edge-a"),
+        ["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = World.Vm("edge-b"),
+        ["NvaFailover:Clusters:0:RouteTables:TagValue"] = "edge",
+    };
+
+    private static IReadOnlyList<SettingProblem> Check(Dictionary<string, string?> values)
+    {
+        var options = new NvaFailoverOptions();
+        SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), options);
+        return NvaFailoverOptionsValidator.Check(options);
+    }
+
+    [Fact]
+    public void Check_MinimalCluster_HasNoProblem() => Assert.Empty(Check(Valid()));
+
+    [Theory]
+    [InlineData("NvaFailover:Schedule", "every 30s", "six fields")]
+    [InlineData("NvaFailover:Schedule", "61 * * * * *", "second field")]
+    [InlineData("NvaFailover:Cloud", "Mars", "AzureCloud, AzureUSGovernment, AzureChinaCloud")]
+    [InlineData("NvaFailover:ManagedIdentityClientId", "my-identity", "client id (a GUID)")]
+    [InlineData("NvaFailover:DryRun", "maybe", "true or false")]
+    [InlineData("NvaFailover:DiscoveryRefresh", "00:00:01", "from 00:00:10")]
+    [InlineData("NvaFailover:MaxParallelWrites", "0", "from 1 to 64")]
+    [InlineData("NvaFailover:ConflictRetries", "11", "from 0 to 10")]
+    [InlineData("NvaFailover:Clusters:0:Name", "edge pair!", "letters, digits")]
+    [InlineData("NvaFailover:Clusters:0:Nvas:1:VirtualMachineId", "edge-b", "full ARM id of the appliance VM")]
+    [InlineData("NvaFailover:Clusters:0:Nvas:1:VirtualMachineId", "/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b", "full ARM id")]
+    [InlineData("NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint", "10.0.0.4", "host:port")]
+    [InlineData("NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint", "10.0.0.4:70000", "host:port")]
+    [InlineData("NvaFailover:Clusters:0:Nvas:0:NextHopIps:0", "10.0.0.400", "private IP address")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Kind", "Ping", "VmPowerState, Tcp, Http, All")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Attempts", "0", "from 1 to 10")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Attempts", "many", "whole number")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Delay", "00:05:00", "from 00:00:00 to 00:01:00")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Delay", "2", "hh:mm:ss")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Timeout", "00:00:00.010", "from 00:00:00.1000000")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Interval", "00:30:00", "to 00:10:00")]
+    [InlineData("NvaFailover:Clusters:0:RouteTables:SubscriptionIds:0", "prod", "subscription id (a GUID)")]
+    [InlineData("NvaFailover:Clusters:0:PublicIpAddressIds:0", "pip-edge", "full ARM id of a public IP")]
+    [InlineData("NvaFailover:Clusters:0:Failback", "Always", "OnActiveFailure, Preemptive")]
+    [InlineData("NvaFailover:Clusters:0:PreemptAfter", "-00:01:00", "from 00:00:00")]
+    [InlineData("NvaFailover:Clusters:0:WhenAllDown", "FailToPrimary", "KeepLastKnownGood")]
+    public void Check_InvalidValue_NamesKeyValueAndWhatIsValid(string key, string value, string expected)
+    {
+        var values = Valid();
+        values[key] = value;
+
+        var problem = Assert.Single(Check(values), p => p.Key == key);
+
+        Assert.Contains(expected, problem.Expected, StringComparison.Ordinal);
+        if (!TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var duration) || !value.Contains(':', StringComparison.Ordinal))
+        {
+            Assert.Equal(value, problem.Value);
+        }
+        else
+        {
+            Assert.Equal(duration, TimeSpan.Parse(problem.Value!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public void Check_NoClusters_SaysHowToDefineOne()
+    {
+        var problem = Assert.Single(Check([]));
+
+        Assert.Equal("NvaFailover:Clusters", problem.Key);
+        Assert.Contains("FW1NAME", problem.Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_ClusterRules_AreEachReported()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = World.Vm("edge-a");
+        values["NvaFailover:Clusters:1:Name"] = "EDGE";
+        values["NvaFailover:Clusters:1:Nvas:0:VirtualMachineId"] = World.Vm("edge-c");
+        values["NvaFailover:Clusters:1:Probe:Kind"] = "Http";
+        values["NvaFailover:Clusters:1:Nvas:0:ProbeEndpoint"] = "10.0.0.6:80";
+
+        var problems = Check(values).Select(p => $"{p.Key} {p.Expected}").ToList();
+
+        Assert.Contains(problems, p => p.StartsWith("NvaFailover:Clusters:0:Nvas:1:VirtualMachineId", StringComparison.Ordinal) && p.Contains("one cluster only", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("NvaFailover:Clusters:1:Name", StringComparison.Ordinal) && p.Contains("unique", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("NvaFailover:Clusters:1:Nvas ", StringComparison.Ordinal) && p.Contains("2 or more", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("NvaFailover:Clusters:1:Nvas:0:ProbeEndpoint", StringComparison.Ordinal) && p.Contains("http://", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("NvaFailover:Clusters:1:RouteTables:TagValue", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_TcpWithoutEndpoints_AsksForHostPortOnEachNva()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Probe:Kind"] = "Tcp";
+
+        var problems = Check(values);
+
+        Assert.Equal(["NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint", "NvaFailover:Clusters:0:Nvas:1:ProbeEndpoint"], problems.Select(p => p.Key));
+    }
+
+    [Fact]
+    public void Check_NextHopIpsOnSomeNvasOnly_IsAProblem()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Nvas:0:NextHopIps:0"] = "10.0.0.4";
+
+        var problem = Assert.Single(Check(values));
+
+        Assert.Equal("NvaFailover:Clusters:0:Nvas:1:NextHopIps", problem.Key);
+    }
+
+    [Fact]
+    public void Check_SameNextHopIpOnTwoNvas_IsAProblem()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Nvas:0:NextHopIps:0"] = "10.0.0.4";
+        values["NvaFailover:Clusters:0:Nvas:1:NextHopIps:0"] = "10.0.0.4";
+
+        Assert.Contains(Check(values), p => p.Key == "NvaFailover:Clusters:0:Nvas:1:NextHopIps:0" && p.Expected.Contains("Nvas:0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_SeveralProblems_OneMessageListsThemAllWithSecretsMasked()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Probe:Attempts"] = "0";
+        values["NvaFailover:Cloud"] = "Mars";
+        values["SP_USERNAME"] = "app";
+        values["SP_PASSWORD"] = "p@ss";
+        var options = new NvaFailoverOptions();
+        SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), options);
+        options.ReadProblems.Add(new SettingProblem("SP_PASSWORD", "p@ss", "example of a secret that must be masked"));
+
+        var result = new NvaFailoverOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("4 problems", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("NvaFailover:Cloud = 'Mars'", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("NvaFailover:Clusters:0:Probe:Attempts = '0'", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("TENANTID is missing", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("SP_PASSWORD = '***'", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("p@ss", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HostStart_InvalidSettings_FailsBeforeAnyAzureCall()
+    {
+        var world = World.EdgePair();
+        world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "0";
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(world.Settings);
+        builder.Services.AddNvaFailoverCore(builder.Configuration);
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("NvaFailover:Clusters:0:Probe:Attempts = '0'", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(world.Azure.Calls);
+    }
+
+    [Fact]
+    public void ResolveMonitor_InvalidSettings_Throws()
+    {
+        var world = World.EdgePair();
+        world.Settings["NvaFailover:Clusters:0:RouteTables:TagValue"] = "";
+
+        var ex = Assert.Throws<OptionsValidationException>(() => world.Monitor());
+
+        Assert.Contains("RouteTables:TagValue is missing", ex.Message, StringComparison.Ordinal);
+    }
+}
