@@ -39,12 +39,15 @@ public sealed record ProbeEndpoint(string? Host, int Port, Uri? Url)
         }
 
         var host = text[..colon];
-        if (host.StartsWith('[') && host.EndsWith(']'))
+        var bracketed = host.StartsWith('[') && host.EndsWith(']');
+        if (bracketed)
         {
             host = host[1..^1];
         }
 
-        if (host.Length == 0 || host.Any(ch => char.IsWhiteSpace(ch) || ch == '/') || (host.Contains(':', StringComparison.Ordinal) && !System.Net.IPAddress.TryParse(host, out _)))
+        // An IPv6 address must be bracketed, or "fd00::4:443" would be ambiguous.
+        var ipv6 = host.Contains(':', StringComparison.Ordinal);
+        if (host.Length == 0 || host.Any(ch => char.IsWhiteSpace(ch) || ch == '/') || ipv6 != bracketed || (ipv6 && !System.Net.IPAddress.TryParse(host, out _)))
         {
             return false;
         }

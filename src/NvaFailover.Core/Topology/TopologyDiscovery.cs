@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NvaFailover.Execution;
 using NvaFailover.Ports;
 using NvaFailover.Resources;
 using NvaFailover.Settings;
@@ -185,19 +186,18 @@ internal sealed class TopologyDiscovery(
     private static async Task<IReadOnlyList<T>> ReadAllAsync<T>(IEnumerable<string> ids, Func<string, CancellationToken, Task<T?>> read, Action<string, GatewayException> failed, CancellationToken cancellationToken)
         where T : class
     {
-        var list = ids.ToList();
-        var results = new T?[list.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, list.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        var results = await Bounded.WhenAllAsync(ids, ReadParallelism, async id =>
         {
             try
             {
-                results[i] = await read(list[i], ct);
+                return await read(id, cancellationToken);
             }
             catch (GatewayException ex)
             {
-                failed(list[i], ex);
+                failed(id, ex);
+                return null;
             }
-        });
+        }, cancellationToken);
         return [.. results.Where(r => r is not null).Select(r => r!)];
     }
 }

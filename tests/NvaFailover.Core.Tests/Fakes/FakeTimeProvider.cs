@@ -72,33 +72,37 @@ public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
     /// </summary>
     public async Task<T> RunAsync<T>(Func<Task<T>> work)
     {
-        var task = work();
-        var idleSpins = 0;
-        while (!task.IsCompleted)
+        // Without a synchronization context, the continuation of a fired timer runs inline in Advance, so the
+        // work has reached its next wait (or its end) by the time Advance returns: no race with the clock.
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
         {
-            // Let work that hopped to the thread pool reach its next timer before time moves.
-            for (var i = 0; i < 20 && !task.IsCompleted; i++)
+            var task = work();
+            var idle = 0;
+            while (!task.IsCompleted)
             {
-                await Task.Yield();
-                Thread.Yield();
+                if (AdvanceToNextTimer())
+                {
+                    idle = 0;
+                }
+                else if (++idle > 10_000)
+                {
+                    throw new TimeoutException("The work under test neither completed nor waited on a timer.");
+                }
+                else
+                {
+                    // Real I/O (a loopback socket) is still running: give it a moment of real time.
+                    Thread.Sleep(1);
+                }
             }
 
-            if (task.IsCompleted)
-            {
-                break;
-            }
-
-            if (AdvanceToNextTimer())
-            {
-                idleSpins = 0;
-            }
-            else if (++idleSpins > 100_000)
-            {
-                throw new TimeoutException("The work under test neither completed nor waited on a timer.");
-            }
+            return await task;
         }
-
-        return await task;
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
     }
 
     public Task RunAsync(Func<Task> work) => RunAsync(async () =>
