@@ -1,0 +1,340 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Moq;
+using NvaFailover.Decisions;
+using NvaFailover.Monitoring;
+using NvaFailover.Ports;
+using NvaFailover.Tests.Fakes;
+using static NvaFailover.Tests.Fakes.World;
+
+namespace NvaFailover.Tests.Monitoring;
+
+public sealed class FailoverMonitorTests
+{
+    private static void AssertAllOn(World world, string suffix)
+    {
+        Assert.Equal($"172.20.1.{suffix}", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal($"172.20.1.{suffix}", world.Azure.NextHop(Rt("rt-db"), "default"));
+        Assert.Equal($"172.20.0.{suffix}", world.Azure.NextHop(Rt("rt-db"), "onprem"));
+        Assert.Equal("10.50.0.4", world.Azure.NextHop(Rt("rt-apps"), "other-appliance"));
+    }
+
+    [Fact]
+    public async Task Cycle_AllHealthy_NoWrite()
+    {
+        var world = EdgePair();
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        Assert.Equal((CycleAction.None, "edge-a", 0), (report.Action, report.Active, report.Writes));
+        Assert.Equal(0, world.Azure.Writes);
+        Assert.Contains(world.Logs.Named("CycleCompleted"), e => (string?)e.Properties["Action"] == "None");
+    }
+
+    [Fact]
+    public async Task Cycle_HealthyWithinDiscoveryRefresh_CostsOnlyTheProbes()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        await world.CycleAsync(monitor);
+        world.Azure.Calls.Clear();
+
+        world.Time.Advance(TimeSpan.FromSeconds(30));
+        await world.CycleAsync(monitor);
+
+        Assert.Equal(["POWER edge-a", "POWER edge-b"], world.Azure.Calls.Order());
+    }
+
+    [Fact]
+    public async Task Cycle_AfterDiscoveryRefresh_ReadsAgain()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        await world.CycleAsync(monitor);
+        world.Azure.Calls.Clear();
+
+        world.Time.Advance(TimeSpan.FromMinutes(5));
+        await world.CycleAsync(monitor);
+
+        Assert.Contains("LIST nva_ha_udr=edge", world.Azure.Calls);
+        Assert.Contains("GET routeTables rt-apps", world.Azure.Calls);
+    }
+
+    [Fact]
+    public async Task Cycle_PrimaryStopped_FailsOverRoutesAndPublicIpThenStaysQuiet()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        await world.CycleAsync(monitor);
+        world.Time.Advance(TimeSpan.FromSeconds(30));
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+
+        var failover = await world.CycleAsync(monitor);
+        world.Azure.Calls.Clear();
+        world.Time.Advance(TimeSpan.FromSeconds(30));
+        var after = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.Failover, FailoverReason.ActiveDown, "edge-a", "edge-b"), (failover.Action, failover.Reason, failover.ActiveBefore, failover.Active));
+        Assert.Equal((3, 1, 4), (failover.RoutesChanged, failover.PublicIpsMoved, failover.Writes));
+        AssertAllOn(world, "5");
+        Assert.Equal(IpConfig("edge-b-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+        Assert.Equal(TimeSpan.FromSeconds(34), failover.Detection);
+        Assert.Equal((CycleAction.None, "edge-b", 0), (after.Action, after.Active, after.Writes));
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    [Fact]
+    public async Task Cycle_Failover_LogsStartAndCompletionWithDimensions()
+    {
+        var world = EdgePair();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Deallocated);
+
+        await world.CycleAsync(world.Monitor());
+
+        var started = Assert.Single(world.Logs.Named("FailoverStarted"));
+        var completed = Assert.Single(world.Logs.Named("FailoverCompleted"));
+        Assert.Equal(LogLevel.Warning, completed.Level);
+        Assert.Equal("edge", completed.Properties["Cluster"]);
+        Assert.Equal("edge-a", completed.Properties["FromNva"]);
+        Assert.Equal("edge-b", completed.Properties["ToNva"]);
+        Assert.Equal("ActiveDown", completed.Properties["Reason"]);
+        Assert.Equal(3, completed.Properties["RoutesChanged"]);
+        Assert.Equal(1, completed.Properties["PublicIpsMoved"]);
+        Assert.IsType<double>(completed.Properties["ConvergenceSeconds"]);
+        Assert.Equal(3, started.Properties["RouteCount"]);
+        Assert.Single(world.Logs.Named("NvaDown"), e => (string?)e.Properties["Nva"] == "edge-a");
+    }
+
+    [Fact]
+    public async Task Cycle_BothDownThenStandbyBack_HoldsThenFailsOverToStandby()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
+
+        var hold = await world.CycleAsync(monitor);
+        world.Azure.SetPower(Vm("edge-b"), PowerState.Running);
+        var recovered = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.Hold, "edge-a", 0), (hold.Action, hold.Active, hold.Writes));
+        Assert.Equal(LogLevel.Error, Assert.Single(world.Logs.Named("AllNvasDown")).Level);
+        Assert.Equal((CycleAction.Failover, "edge-b"), (recovered.Action, recovered.Active));
+        AssertAllOn(world, "5");
+    }
+
+    [Fact]
+    public async Task Cycle_BothDownThenPrimaryBack_HoldsThenNothingToDo()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
+
+        await world.CycleAsync(monitor);
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Running);
+        var recovered = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.None, "edge-a"), (recovered.Action, recovered.Active));
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    [Fact]
+    public async Task Cycle_DryRun_LogsThePlanAndWritesNothing()
+    {
+        var world = EdgePair();
+        world.Settings["NvaFailover:DryRun"] = "true";
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        Assert.Equal((CycleAction.Failover, true, 0), (report.Action, report.DryRun, report.Writes));
+        Assert.Equal(3, report.Plan!.RouteChangeCount);
+        Assert.Equal(0, world.Azure.Writes);
+        Assert.Equal(4, world.Logs.Named("DryRunChange").Count());
+        AssertAllOn(world, "4");
+    }
+
+    [Fact]
+    public async Task Cycle_ReadOnlyRequest_PlansWithoutWriting()
+    {
+        var world = EdgePair();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+
+        var report = await world.CycleAsync(world.Monitor(), new CycleRequest(ReadOnly: true));
+
+        Assert.Equal(3, report.Plan!.RouteChangeCount);
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    [Fact]
+    public async Task Cycle_PartialFailure_ReportedThenRepairedNextCycle()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        world.Azure.WriteFault = id => id == Rt("rt-db") ? WriteStatus.Failed : null;
+
+        var partial = await world.CycleAsync(monitor);
+        var dbAfterPartial = world.Azure.NextHop(Rt("rt-db"), "default");
+        world.Azure.WriteFault = _ => null;
+        world.Time.Advance(TimeSpan.FromSeconds(30));
+        var repair = await world.CycleAsync(monitor);
+
+        Assert.True(partial.Failed);
+        var failure = Assert.Single(world.Logs.Named("PartialFailure"));
+        Assert.Equal(Rt("rt-db"), failure.Properties["ResourceId"]);
+        Assert.Equal("172.20.1.4", dbAfterPartial);
+        Assert.False(repair.Failed);
+        Assert.Equal("edge-b", repair.Active);
+        AssertAllOn(world, "5");
+    }
+
+    [Fact]
+    public async Task Cycle_RouteDriftsToStandby_ReconciledToActive()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        await world.CycleAsync(monitor);
+        world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
+
+        world.Time.Advance(TimeSpan.FromMinutes(5));
+        var report = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.Reconcile, "edge-a", 1), (report.Action, report.Active, report.RoutesChanged));
+        AssertAllOn(world, "4");
+        Assert.Single(world.Logs.Named("Reconciled"));
+    }
+
+    [Fact]
+    public async Task Cycle_RouteEditedToForeignIp_LeftAlone()
+    {
+        var world = EdgePair();
+        world.Azure.EditRoute(Rt("rt-apps"), "default", "10.9.9.9");
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        Assert.Equal(CycleAction.None, report.Action);
+        Assert.Equal("10.9.9.9", world.Azure.NextHop(Rt("rt-apps"), "default"));
+    }
+
+    [Fact]
+    public async Task Cycle_RestartedHostAfterFailover_ResumesFromTheRoutesWithoutFlappingBack()
+    {
+        var world = EdgePair();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        await world.CycleAsync(world.Monitor());
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Running);
+        world.Azure.Calls.Clear();
+
+        var restarted = await world.CycleAsync(world.Monitor());
+
+        Assert.Equal((CycleAction.None, "edge-b"), (restarted.Action, restarted.Active));
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    [Fact]
+    public async Task Cycle_Switchover_MovesToHealthyNamedNva()
+    {
+        var world = EdgePair();
+
+        var report = await world.CycleAsync(world.Monitor(), new CycleRequest(SwitchoverTo: "edge-b"));
+
+        Assert.Equal((CycleAction.Switchover, FailoverReason.Switchover, "edge-b"), (report.Action, report.Reason, report.Active));
+        AssertAllOn(world, "5");
+    }
+
+    [Fact]
+    public async Task Cycle_SwitchoverToDownNva_RefusedAndNothingWritten()
+    {
+        var world = EdgePair();
+        world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
+
+        var report = await world.CycleAsync(world.Monitor(), new CycleRequest(SwitchoverTo: "edge-b"));
+
+        Assert.True(report.Failed);
+        Assert.Contains("edge-b is down", report.Error, StringComparison.Ordinal);
+        Assert.Equal(0, world.Azure.Writes);
+        Assert.Single(world.Logs.Named("SwitchoverRefused"));
+    }
+
+    [Fact]
+    public async Task Cycle_UnexpectedAdapterException_ReportsErrorAndNextCycleStillRuns()
+    {
+        var world = EdgePair();
+        var failing = new Mock<IRouteTableGateway>(MockBehavior.Strict);
+        failing.Setup(g => g.FindTaggedAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new HttpRequestException("connection reset"));
+        var monitor = world.Monitor(s => s.AddSingleton(failing.Object));
+
+        var first = await world.CycleAsync(monitor);
+        var second = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.Error, "connection reset"), (first.Action, first.Error));
+        Assert.Equal(CycleAction.Error, second.Action);
+        Assert.Equal(2, world.Logs.Named("CycleFailed").Count());
+    }
+
+    [Fact]
+    public async Task Cycle_MissingStandbyVm_PrimaryStillServesAndFindingLoggedOnce()
+    {
+        var world = EdgePair();
+        world.Azure.Vms.Remove(Vm("edge-b"));
+        var monitor = world.Monitor();
+
+        var first = await world.CycleAsync(monitor);
+        world.Time.Advance(TimeSpan.FromSeconds(30));
+        await world.CycleAsync(monitor);
+
+        Assert.Equal(CycleAction.None, first.Action);
+        Assert.Contains(first.Health, h => h.Nva == "edge-b" && !h.Up);
+        Assert.Single(world.Logs.Named("Finding"), e => (string?)e.Properties["ResourceId"] == Vm("edge-b"));
+    }
+
+    [Fact]
+    public async Task Invocation_WithProbeInterval_KeepsProbingUntilShortlyBeforeTheNextRun()
+    {
+        var world = EdgePair();
+        world.Settings["NvaFailover:Schedule"] = "0 * * * * *";
+        world.Settings["NvaFailover:Clusters:0:Probe:Interval"] = "00:00:05";
+        world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "1";
+        var monitor = world.Monitor();
+        var start = world.Time.GetUtcNow();
+        using var fault = world.Time.CreateTimer(_ => world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped), null, TimeSpan.FromSeconds(22), Timeout.InfiniteTimeSpan);
+
+        var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+
+        Assert.Equal(12, reports.Count);
+        Assert.Equal(TimeSpan.FromSeconds(55), reports[^1].StartedAt - start);
+        Assert.True(world.Time.GetUtcNow() - start < TimeSpan.FromSeconds(60));
+        var failover = Assert.Single(reports, r => r.Action == CycleAction.Failover);
+        Assert.Equal(TimeSpan.FromSeconds(25), failover.StartedAt - start);
+    }
+
+    [Fact]
+    public async Task Invocation_WithoutProbeInterval_OneCyclePerCluster()
+    {
+        var world = EdgePair();
+        world.AddNva("fw-1", "eastus2", [("fw-1-nic", "10.0.0.4")]);
+        world.AddNva("fw-2", "eastus2", [("fw-2-nic", "10.0.0.5")]);
+        world.Cluster(1, "fw", "fw", ["fw-1", "fw-2"]);
+
+        var reports = await world.Time.RunAsync(() => world.Monitor().RunInvocationAsync());
+
+        Assert.Equal(["edge", "fw"], reports.Select(r => r.Cluster).Order());
+        Assert.Equal(2, world.Reports.Count);
+    }
+
+    [Fact]
+    public async Task Invocation_LegacySettings_WarnOncePerName()
+    {
+        var world = EdgePair();
+        world.Settings["FWMAILTO"] = "noc@contoso.com";
+        var monitor = world.Monitor();
+
+        await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+        await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+
+        Assert.Single(world.Logs.Named("ConfigWarning"), e => (string?)e.Properties["Setting"] == "FWMAILTO");
+    }
+}
