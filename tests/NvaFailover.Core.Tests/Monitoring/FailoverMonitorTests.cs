@@ -105,6 +105,30 @@ public sealed class FailoverMonitorTests
         Assert.Single(world.Logs.Named("NvaDown"), e => (string?)e.Properties["Nva"] == "edge-a");
     }
 
+    [Theory]
+    [InlineData("OnActiveFailure", 1, 0)]
+    [InlineData("Preemptive", 1, 1)]
+    public async Task Cycles_FlappingPrimary_OneFailoverAndAtMostOneFailbackAfterStableHealth(string policy, int failovers, int failbacks)
+    {
+        var world = EdgePair();
+        world.Settings["NvaFailover:Clusters:0:Failback"] = policy;
+        world.Settings["NvaFailover:Clusters:0:PreemptAfter"] = "00:02:00";
+        var monitor = world.Monitor();
+        var actions = new List<CycleAction>();
+
+        // edge-a flaps every 30 s for 3 minutes, then stays up for 5 minutes.
+        for (var i = 0; i < 16; i++)
+        {
+            world.Azure.SetPower(Vm("edge-a"), i < 6 && i % 2 == 1 ? PowerState.Stopped : PowerState.Running);
+            actions.Add((await world.CycleAsync(monitor)).Action);
+            world.Time.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(failovers, actions.Count(a => a == CycleAction.Failover));
+        Assert.Equal(failbacks, actions.Count(a => a == CycleAction.Failback));
+        Assert.Equal(policy == "Preemptive" ? "edge-a" : "edge-b", world.Reports[^1].Active);
+    }
+
     [Fact]
     public async Task Cycle_BothDownThenStandbyBack_HoldsThenFailsOverToStandby()
     {

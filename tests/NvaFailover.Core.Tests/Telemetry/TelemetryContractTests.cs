@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using NvaFailover.Monitoring;
 using NvaFailover.Ports;
 using NvaFailover.Telemetry;
 using static NvaFailover.Tests.Fakes.World;
@@ -63,12 +65,15 @@ public sealed class TelemetryContractTests
     public async Task Failover_RecordsMetricsOnTheNvaFailoverMeter()
     {
         var world = EdgePair();
-        var monitor = world.Monitor();
+        using var services = world.Services();
+        var monitor = services.GetRequiredService<FailoverMonitor>();
+        var factory = services.GetRequiredService<IMeterFactory>();
         var measurements = new List<(string Instrument, double Value)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == NvaFailoverMetrics.Name)
+            // Other tests run in parallel with meters of the same name: listen to this provider's only.
+            if (instrument.Meter.Name == NvaFailoverMetrics.Name && ReferenceEquals(instrument.Meter.Scope, factory))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -89,6 +94,8 @@ public sealed class TelemetryContractTests
     public async Task Cycle_StartsOneSpanPerCycleTaggedWithClusterAndAction()
     {
         var world = EdgePair();
+        // The activity source is process-wide; a cluster name no other test uses keeps this test's spans apart.
+        world.Settings["NvaFailover:Clusters:0:Name"] = "span-contract";
         var monitor = world.Monitor();
         var spans = new List<Activity>();
         using var listener = new ActivityListener
@@ -101,7 +108,7 @@ public sealed class TelemetryContractTests
 
         await world.CycleAsync(monitor);
 
-        var span = Assert.Single(spans, s => (string?)s.GetTagItem("nvafailover.cluster") == "edge");
+        var span = Assert.Single(spans, s => (string?)s.GetTagItem("nvafailover.cluster") == "span-contract");
         Assert.Equal("None", span.GetTagItem("nvafailover.action"));
     }
 }
