@@ -1,4 +1,4 @@
-namespace NvaFailover.Tests.Fakes;
+namespace NvaFailover.Tests;
 
 /// <summary>
 /// A manual clock (the feed has no Microsoft.Extensions.TimeProvider.Testing). Timers fire, in due order, only

@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace NvaFailover.Emulator;
+
+/// <summary>How the emulator behaves.</summary>
+public sealed record EmulatorOptions
+{
+    /// <summary>Scenario seconds per real second (ignored when <see cref="Clock"/> is given).</summary>
+    public double Speed { get; init; } = 1;
+
+    /// <summary>The scenario clock; by default real time scaled by <see cref="Speed"/>. Tests pass a fake clock.</summary>
+    public TimeProvider? Clock { get; init; }
+
+    /// <summary>Latencies and write limit.</summary>
+    public ArmBehaviour Arm { get; init; } = new();
+
+    /// <summary>Page size of list answers (<c>nextLink</c> beyond it).</summary>
+    public int PageSize { get; init; } = 100;
+
+    /// <summary>Seed of the fault injector, for reproducible runs.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Per-subscription token buckets (scenario time); a scenario's writesPerFiveMinutes overrides the write bucket.</summary>
+    public ThrottleLimits Throttling { get; init; } = new();
+}
+
+/// <summary>ARM's per-subscription token buckets.</summary>
+/// <param name="ReadCapacity">Read bucket size.</param>
+/// <param name="ReadRefillPerSecond">Read tokens added per second.</param>
+/// <param name="WriteCapacity">Write bucket size.</param>
+/// <param name="WriteRefillPerSecond">Write tokens added per second.</param>
+public sealed record ThrottleLimits(double ReadCapacity = 250, double ReadRefillPerSecond = 25, double WriteCapacity = 200, double WriteRefillPerSecond = 10);
+
+/// <summary>
+/// A local Azure Resource Manager: HTTPS on 127.0.0.1 with a certificate made at start, serving the ARM subset
+/// NvaFailover uses, plus a probe endpoint per NVA. Start with <see cref="StartAsync"/>; control it in-process through
+/// its methods or, standalone, through <c>/_emulator/...</c>.
+/// </summary>
+public sealed class ArmEmulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ArmStore _store;
+    private readonly Throttle _throttle;
+    private readonly FaultInjector _faults;
+    private readonly ConcurrentQueue<RequestRecord> _requests = new();
+    private readonly ConcurrentDictionary<string, ProbeListener> _probes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider _clock;
+    private readonly double _speed;
+
+    private ArmEmulator(WebApplication app, ArmStore store, Throttle throttle, FaultInjector faults, TimeProvider clock, double speed, X509Certificate2 certificate)
+    {
+        _app = app;
+        _store = store;
+        _throttle = throttle;
+        _faults = faults;
+        _clock = clock;
+        _speed = speed;
+        Certificate = certificate;
+        _store.VirtualMachineChanged += SyncProbe;
+    }
+
+    /// <summary>The ARM endpoint, for example <c>https://127.0.0.1:49321/</c>.</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>The emulator's self-signed certificate.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Scenario time.</summary>
+    public TimeProvider Clock => _clock;
+
+    /// <summary>Every ARM request served so far.</summary>
+    public IReadOnlyCollection<RequestRecord> Requests => _requests;
+
+    /// <summary>Starts the emulator on an ephemeral loopback port.</summary>
+    public static async Task<ArmEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmulatorOptions();
+        var clock = options.Clock ?? new ScaledTimeProvider(TimeProvider.System, options.Speed, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var speed = options.Clock is null ? options.Speed : 1;
+        var certificate = SelfSignedCertificate.Create(TimeProvider.System);
+        var store = new ArmStore(clock, options.Arm);
+        var throttle = new Throttle(clock)
+        {
+            ReadCapacity = options.Throttling.ReadCapacity,
+            ReadRefillPerSecond = options.Throttling.ReadRefillPerSecond,
+            WriteCapacity = options.Throttling.WriteCapacity,
+            WriteRefillPerSecond = options.Throttling.WriteRefillPerSecond,
+        };
+        ApplyWriteLimit(throttle, options.Arm);
+        var faults = new FaultInjector(clock, options.Seed);
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+        });
+        builder.Services.AddRoutingCore();
+        var app = builder.Build();
+        var emulator = new ArmEmulator(app, store, throttle, faults, clock, speed, certificate);
+        var handler = new ArmRequestHandler(store, throttle, faults, emulator._requests.Enqueue, emulator.ToRealTime, options.PageSize);
+        app.Run(context => context.Request.Path.StartsWithSegments("/_emulator", StringComparison.OrdinalIgnoreCase)
+            ? emulator.ControlAsync(context)
+            : handler.HandleAsync(context));
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        emulator.Endpoint = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        return emulator;
+    }
+
+    /// <summary>Replaces the emulated Azure with a scenario's topology and starts the NVAs' probe endpoints.</summary>
+    public void Load(JsonObject topology)
+    {
+        _store.Load(topology);
+        foreach (var vm in _store.VirtualMachineIds())
+        {
+            _probes.GetOrAdd(Name(vm), _ => new ProbeListener());
+            SyncProbe(vm);
+        }
+    }
+
+    /// <summary>Applies a scenario's topology and ARM behaviour.</summary>
+    public void Load(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        _store.Behaviour = scenario.Arm;
+        ApplyWriteLimit(_throttle, scenario.Arm);
+        Load(scenario.Topology);
+    }
+
+    /// <summary>The topology as the emulator holds it now, in the scenario's shape, every property kept.</summary>
+    public JsonObject Dump() => _store.Dump();
+
+    /// <summary>Powers a VM off, on or deallocates it, the way the ARM POST does (it passes through stopping/starting).</summary>
+    public void PowerAction(string vmName, string action) => _store.PowerAction(Resolve("virtualMachines", vmName), action);
+
+    /// <summary>Makes an NVA's probe endpoint answer or fail while the VM keeps running (a hung appliance).</summary>
+    public void SetProbe(string vmName, bool up) => _store.SetProbe(Resolve("virtualMachines", vmName), up);
+
+    /// <summary>An outside edit of a route's next hop, as a person in the portal would make it.</summary>
+    public void EditRoute(string tableName, string routeName, string nextHopIp) => _store.EditRoute(Resolve("routeTables", tableName), routeName, nextHopIp);
+
+    /// <summary>From now, for <paramref name="duration"/> (scenario time), this share of ARM requests fails with <paramref name="status"/> (0: never answers).</summary>
+    public void AddFaults(int status, double probability, TimeSpan duration, bool failOperations = false)
+    {
+        var now = _clock.GetUtcNow();
+        _faults.Add(new FaultWindow(now, now + duration, status, probability, failOperations));
+    }
+
+    /// <summary>The TCP probe endpoint (<c>127.0.0.1:port</c>) of a VM; its HTTP health URL is <c>http://127.0.0.1:port/health</c>.</summary>
+    public string ProbeEndpoint(string vmName) =>
+        _probes.TryGetValue(vmName, out var probe) ? $"127.0.0.1:{probe.Port}" : throw new ArgumentException($"No VM named '{vmName}' is loaded.", nameof(vmName));
+
+    /// <summary>The subscriptions the topology spans.</summary>
+    public IReadOnlyList<string> Subscriptions => _store.Subscriptions();
+
+    /// <summary>An HTTP handler that trusts this emulator's certificate, and only it.</summary>
+    public HttpMessageHandler CreateHttpHandler()
+    {
+        var thumbprint = Certificate.GetCertHashString();
+        return new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, cert, _, errors) =>
+                    errors == SslPolicyErrors.None || (cert is not null && string.Equals(cert.GetCertHashString(), thumbprint, StringComparison.OrdinalIgnoreCase)),
+            },
+        };
+    }
+
+    /// <summary>How long a scenario-time span lasts in real time.</summary>
+    public TimeSpan ToRealTime(TimeSpan scenarioTime) => scenarioTime / _speed;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var probe in _probes.Values)
+        {
+            await probe.DisposeAsync();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Certificate.Dispose();
+    }
+
+    private static void ApplyWriteLimit(Throttle throttle, ArmBehaviour arm)
+    {
+        if (arm.WritesPerFiveMinutes is { } writes)
+        {
+            throttle.WriteCapacity = Math.Min(writes, 200);
+            throttle.WriteRefillPerSecond = writes / 300.0;
+        }
+    }
+
+    private void SyncProbe(string vmId)
+    {
+        if (_probes.TryGetValue(Name(vmId), out var probe))
+        {
+            var (power, up) = _store.VirtualMachineState(vmId);
+            probe.SetListening(power == "running" && up);
+        }
+    }
+
+    private string Resolve(string kind, string name) =>
+        _store.FindIdByName(kind, name) ?? throw new ArgumentException($"No {kind} named '{name}' in the emulated topology.", nameof(name));
+
+    private static string Name(string id) => id[(id.LastIndexOf('/') + 1)..];
+
+    private async Task ControlAsync(HttpContext context)
+    {
+        var segments = context.Request.Path.Value!.Trim('/').Split('/');
+        var method = context.Request.Method;
+        try
+        {
+            switch (segments.Skip(1).ToArray())
+            {
+                case ["state"] when method == "GET":
+                    await Write(context, 200, Dump());
+                    break;
+                case ["topology"] when method == "POST":
+                    var body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? throw new ArgumentException("The body must be a scenario or topology object.");
+                    if (body["topology"] is not null)
+                    {
+                        Load(Scenario.Parse(body.ToJsonString(), "request body"));
+                    }
+                    else
+                    {
+                        Load(body);
+                    }
+
+                    await Write(context, 200, new JsonObject { ["loaded"] = true });
+                    break;
+                case ["requests"] when method == "GET":
+                    await Write(context, 200, new JsonObject
+                    {
+                        ["value"] = new JsonArray([.. _requests.Select(r => (JsonNode)new JsonObject
+                        {
+                            ["at"] = r.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                            ["method"] = r.Method,
+                            ["path"] = r.PathTemplate,
+                            ["operation"] = r.Operation,
+                            ["status"] = r.Status,
+                            ["ifMatch"] = r.IfMatch,
+                            ["actions"] = new JsonArray([.. r.Actions.Select(a => (JsonNode)a)]),
+                        })]),
+                    });
+                    break;
+                case ["probes"] when method == "GET":
+                    var probes = new JsonObject();
+                    foreach (var (vm, probe) in _probes)
+                    {
+                        probes[vm] = new JsonObject { ["tcp"] = $"127.0.0.1:{probe.Port}", ["http"] = $"http://127.0.0.1:{probe.Port}/health", ["answering"] = probe.IsListening };
+                    }
+
+                    await Write(context, 200, probes);
+                    break;
+                case ["vms", var vm, "probe"] when method == "POST":
+                    SetProbe(vm, !string.Equals(context.Request.Query["up"], "false", StringComparison.OrdinalIgnoreCase));
+                    await Write(context, 200, new JsonObject { ["vm"] = vm, ["probeUp"] = _store.VirtualMachineState(Resolve("virtualMachines", vm)).ProbeUp });
+                    break;
+                case ["vms", var vm, var action] when method == "POST" && action is "powerOff" or "start" or "deallocate":
+                    PowerAction(vm, action);
+                    await Write(context, 202, new JsonObject { ["vm"] = vm, ["action"] = action });
+                    break;
+                case ["routeTables", var table, "routes", var route] when method == "POST":
+                    EditRoute(table, route, context.Request.Query["nextHopIpAddress"].ToString());
+                    await Write(context, 200, new JsonObject { ["routeTable"] = table, ["route"] = route });
+                    break;
+                case ["faults"] when method == "POST":
+                    var status = int.TryParse(context.Request.Query["status"], out var s) ? s : 0;
+                    var probability = double.TryParse(context.Request.Query["probability"], System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 1;
+                    var duration = TimeSpan.TryParse(context.Request.Query["for"], System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : TimeSpan.FromMinutes(1);
+                    AddFaults(status, probability, duration);
+                    await Write(context, 200, new JsonObject { ["status"] = status, ["probability"] = probability, ["for"] = duration.ToString("c", System.Globalization.CultureInfo.InvariantCulture) });
+                    break;
+                default:
+                    await Write(context, 404, new JsonObject { ["error"] = $"Unknown control call {method} {context.Request.Path}. Calls: GET state, POST topology, GET requests, GET probes, POST vms/{{vm}}/probe?up=, POST vms/{{vm}}/powerOff|start|deallocate, POST routeTables/{{table}}/routes/{{route}}?nextHopIpAddress=, POST faults?status=&probability=&for=" });
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or ArmError or ScenarioException or System.Text.Json.JsonException)
+        {
+            await Write(context, 400, new JsonObject { ["error"] = ex.Message });
+        }
+    }
+
+    private static async Task Write(HttpContext context, int status, JsonObject body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(body.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+}

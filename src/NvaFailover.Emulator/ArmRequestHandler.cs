@@ -1,0 +1,475 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace NvaFailover.Emulator;
+
+/// <summary>Serves the ARM subset: parses the path, checks auth and api-version, applies faults, throttling and latency, logs.</summary>
+internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttle, FaultInjector faults, Action<RequestRecord> log, Func<TimeSpan, TimeSpan> toRealTime, int pageSize)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var route = ArmRoute.Parse(request.Method, request.Path.Value ?? "/");
+        var status = 500;
+        try
+        {
+            status = await ServeAsync(context, route);
+        }
+        catch (ArmError error)
+        {
+            status = await WriteErrorAsync(context, error);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            status = 499;
+        }
+        finally
+        {
+            log(new RequestRecord(store.Time.GetUtcNow(), request.Method, route.Template, route.Operation, status,
+                request.Headers.IfMatch.Count > 0, route.Actions, route.Subscription));
+        }
+    }
+
+    private async Task<int> ServeAsync(HttpContext context, ArmRoute route)
+    {
+        var request = context.Request;
+        if (!request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"";
+            throw new ArmError(HttpStatusCode.Unauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+        }
+
+        if (route.Kind == RouteKind.Unsupported)
+        {
+            throw new ArmError(HttpStatusCode.NotFound, "NotSupportedByEmulator",
+                $"The ARM emulator does not serve {request.Method} {request.Path}. It serves route tables, routes, network interfaces, public IPs, virtual machines, tag queries and operation status.");
+        }
+
+        if (string.IsNullOrEmpty(request.Query["api-version"]))
+        {
+            throw ArmError.BadRequest("MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+
+        if (faults.Hit() is { } fault)
+        {
+            await FailAsync(context, fault);
+        }
+
+        var write = request.Method is "PUT" or "POST" or "PATCH" or "DELETE";
+        if (route.Subscription is { } subscription)
+        {
+            var (allowed, remaining, wait) = throttle.Take(subscription, write);
+            if (!allowed)
+            {
+                throw new ArmError((HttpStatusCode)429, "SubscriptionRequestsThrottled",
+                    $"Number of '{(write ? "write" : "read")}' requests for subscription '{subscription}' exceeded. Please try again after '{Math.Ceiling(wait.TotalSeconds)}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling")
+                { RetryAfter = wait };
+            }
+
+            context.Response.Headers[write ? "x-ms-ratelimit-remaining-subscription-writes" : "x-ms-ratelimit-remaining-subscription-reads"] = remaining.ToString(CultureInfo.InvariantCulture);
+        }
+
+        context.Response.Headers["x-ms-request-id"] = Guid.NewGuid().ToString();
+        var latency = toRealTime(store.Behaviour.ReadLatency);
+        if (latency > TimeSpan.Zero)
+        {
+            await Task.Delay(latency, TimeProvider.System, context.RequestAborted);
+        }
+
+        var baseUri = $"{request.Scheme}://{request.Host}";
+        return route.Kind switch
+        {
+            RouteKind.Subscriptions => await OkAsync(context, new JsonObject
+            {
+                ["value"] = new JsonArray([.. store.Subscriptions().Select(s => (JsonNode)new JsonObject
+                {
+                    ["id"] = $"/subscriptions/{s}",
+                    ["subscriptionId"] = s,
+                    ["displayName"] = $"Emulated subscription {s}",
+                    ["state"] = "Enabled",
+                })]),
+            }),
+            RouteKind.Resources => await ListResourcesAsync(context, route, baseUri),
+            RouteKind.RouteTableList => await OkAsync(context, new JsonObject
+            {
+                ["value"] = new JsonArray([.. store.List(route.Subscription!, "routeTables").Select(t => (JsonNode)t)]),
+            }),
+            RouteKind.OperationStatus => await OperationStatusAsync(context, route, baseUri),
+            RouteKind.Resource => await ResourceAsync(context, route, baseUri),
+            RouteKind.Route => await RouteAsync(context, route, baseUri),
+            RouteKind.InstanceView => await OkAsync(context, InstanceView(route.ResourceId!)),
+            RouteKind.VirtualMachineAction => Accepted(context, store.PowerAction(route.ResourceId!, route.Action!), baseUri),
+            _ => throw new InvalidOperationException(route.Kind.ToString()),
+        };
+    }
+
+    private async Task<int> ResourceAsync(HttpContext context, ArmRoute route, string baseUri)
+    {
+        var id = route.ResourceId!;
+        if (context.Request.Method == "GET")
+        {
+            var body = store.Get(id, route.ResourceType!);
+            if (route.ResourceType == "virtualMachines" && string.Equals(context.Request.Query["$expand"], "instanceView", StringComparison.OrdinalIgnoreCase))
+            {
+                ((JsonObject)body["properties"]!)["instanceView"] = InstanceView(id);
+            }
+
+            return await OkAsync(context, body);
+        }
+
+        var sent = await ReadBodyAsync(context);
+        route.AddLinkedActions(sent);
+        var (stored, created, operation) = store.Put(id, route.ResourceType!, sent, IfMatch(context), faults.Hit(operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
+        AsyncOperationHeaders(context, operation, baseUri);
+        return await WriteJsonAsync(context, created ? 201 : 200, stored);
+    }
+
+    private async Task<int> RouteAsync(HttpContext context, ArmRoute route, string baseUri)
+    {
+        if (context.Request.Method == "GET")
+        {
+            return await OkAsync(context, store.GetRoute(route.ResourceId!, route.ChildName!));
+        }
+
+        var sent = await ReadBodyAsync(context);
+        var (stored, created, operation) = store.PutRoute(route.ResourceId!, route.ChildName!, sent, IfMatch(context), faults.Hit(operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
+        AsyncOperationHeaders(context, operation, baseUri);
+        return await WriteJsonAsync(context, created ? 201 : 200, stored);
+    }
+
+    private async Task<int> ListResourcesAsync(HttpContext context, ArmRoute route, string baseUri)
+    {
+        var filter = context.Request.Query["$filter"].ToString();
+        string? tagName = null, tagValue = null, resourceType = null;
+        if (filter.Length > 0)
+        {
+            var match = FilterPattern().Match(filter);
+            if (!match.Success)
+            {
+                throw ArmError.BadRequest("InvalidFilterInQueryString",
+                    $"The $filter '{filter}' is not supported by the emulator; use tagName eq 'name' [and tagValue eq 'value'] or resourceType eq 'type'.");
+            }
+
+            tagName = match.Groups["name"].Success ? Unquote(match.Groups["name"].Value) : null;
+            tagValue = match.Groups["value"].Success ? Unquote(match.Groups["value"].Value) : null;
+            resourceType = match.Groups["type"].Success ? Unquote(match.Groups["type"].Value) : null;
+        }
+
+        var all = store.List(route.Subscription!, null, body =>
+            (resourceType is null || string.Equals(ArmStore.Str(body, "type"), resourceType, StringComparison.OrdinalIgnoreCase))
+            && (tagName is null || (body["tags"] as JsonObject ?? []).Any(t => t.Key.Equals(tagName, StringComparison.OrdinalIgnoreCase)
+                && (tagValue is null || string.Equals(t.Value?.GetValue<string>(), tagValue, StringComparison.OrdinalIgnoreCase)))));
+        var top = int.TryParse(context.Request.Query["$top"], NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t > 0 ? Math.Min(t, pageSize) : pageSize;
+        var skip = int.TryParse(context.Request.Query["$skiptoken"], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
+        var page = all.Skip(skip).Take(top).Select(b =>
+        {
+            var item = new JsonObject
+            {
+                ["id"] = ArmStore.Str(b, "id"),
+                ["name"] = ArmStore.Str(b, "name"),
+                ["type"] = ArmStore.Str(b, "type"),
+                ["location"] = ArmStore.Str(b, "location"),
+            };
+
+            // As in Azure: when filtering by tag name and value, tags are not returned.
+            if (tagValue is null && b["tags"] is { } tags)
+            {
+                item["tags"] = tags.DeepClone();
+            }
+
+            return (JsonNode)item;
+        });
+        var result = new JsonObject { ["value"] = new JsonArray([.. page]) };
+        if (skip + top < all.Count)
+        {
+            var query = context.Request.Query.Where(q => q.Key != "$skiptoken").Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value.ToString())}");
+            result["nextLink"] = $"{baseUri}{context.Request.Path}?{string.Join("&", query)}&$skiptoken={skip + top}";
+        }
+
+        return await OkAsync(context, result);
+    }
+
+    private async Task<int> OperationStatusAsync(HttpContext context, ArmRoute route, string baseUri)
+    {
+        var (status, error, remaining) = store.OperationStatus(route.ChildName!);
+        var monitor = string.Equals(context.Request.Query["monitor"], "true", StringComparison.OrdinalIgnoreCase);
+        if (status == "InProgress")
+        {
+            SetRetryAfter(context, Clamp(remaining));
+        }
+
+        if (monitor)
+        {
+            if (status == "InProgress")
+            {
+                context.Response.Headers.Location = $"{baseUri}{context.Request.Path}{context.Request.QueryString}";
+                context.Response.StatusCode = 202;
+                return 202;
+            }
+
+            if (error is not null)
+            {
+                return await WriteErrorAsync(context, error);
+            }
+
+            context.Response.StatusCode = 200;
+            return 200;
+        }
+
+        var body = new JsonObject { ["name"] = route.ChildName, ["status"] = status };
+        if (error is not null)
+        {
+            body["error"] = error.ToJson()["error"]!.DeepClone();
+        }
+
+        return await OkAsync(context, body);
+    }
+
+    private JsonObject InstanceView(string vmId)
+    {
+        var (power, _) = store.VirtualMachineState(vmId);
+        return new JsonObject
+        {
+            ["computerName"] = vmId[(vmId.LastIndexOf('/') + 1)..],
+            ["statuses"] = new JsonArray(
+                new JsonObject { ["code"] = "ProvisioningState/succeeded", ["level"] = "Info", ["displayStatus"] = "Provisioning succeeded" },
+                new JsonObject { ["code"] = $"PowerState/{power}", ["level"] = "Info", ["displayStatus"] = $"VM {power}" }),
+        };
+    }
+
+    private int Accepted(HttpContext context, ArmStore.Operation operation, string baseUri)
+    {
+        var sub = operation.ResourceId.Split('/')[2];
+        var url = $"{baseUri}/subscriptions/{sub}/providers/{operation.Provider}/locations/{operation.Location}/operations/{operation.Id}";
+        context.Response.Headers.Location = $"{url}?monitor=true&api-version=2024-11-01";
+        context.Response.Headers["Azure-AsyncOperation"] = $"{url}?api-version=2024-11-01";
+        SetRetryAfter(context, Clamp(operation.CompletesAt - store.Time.GetUtcNow()));
+        context.Response.StatusCode = 202;
+        return 202;
+    }
+
+    private void AsyncOperationHeaders(HttpContext context, ArmStore.Operation operation, string baseUri)
+    {
+        var sub = operation.ResourceId.Split('/')[2];
+        context.Response.Headers["Azure-AsyncOperation"] = $"{baseUri}/subscriptions/{sub}/providers/{operation.Provider}/locations/{operation.Location}/operations/{operation.Id}?api-version=2024-07-01";
+        SetRetryAfter(context, Clamp(operation.CompletesAt - store.Time.GetUtcNow()));
+    }
+
+    /// <summary>Tells the client when to come back: an operation's remaining time, at least 1 s and at most 10 s (as Azure).</summary>
+    private static TimeSpan Clamp(TimeSpan remaining) =>
+        remaining < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : remaining > TimeSpan.FromSeconds(10) ? TimeSpan.FromSeconds(10) : remaining;
+
+    private void SetRetryAfter(HttpContext context, TimeSpan scenarioTime)
+    {
+        var real = toRealTime(scenarioTime);
+        context.Response.Headers.RetryAfter = Math.Max(0, Math.Ceiling(real.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["x-ms-retry-after-ms"] = Math.Max(1, Math.Ceiling(real.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static async Task FailAsync(HttpContext context, FaultWindow fault)
+    {
+        if (fault.Status == 0)
+        {
+            // A request that never answers: hold it until the client gives up.
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, context.RequestAborted);
+        }
+
+        throw fault.Status switch
+        {
+            429 => new ArmError((HttpStatusCode)429, "TooManyRequests", "The request is being throttled (injected fault).") { RetryAfter = TimeSpan.FromSeconds(5) },
+            409 => new ArmError(HttpStatusCode.Conflict, "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress (injected fault).") { RetryAfter = TimeSpan.FromSeconds(5) },
+            503 => new ArmError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable (injected fault).") { RetryAfter = TimeSpan.FromSeconds(5) },
+            _ => new ArmError(HttpStatusCode.InternalServerError, "InternalServerError", "An error occurred (injected fault)."),
+        };
+    }
+
+    private static ArmError OperationFailure(FaultWindow fault) =>
+        new(HttpStatusCode.InternalServerError, "InternalServerError", "The long-running operation failed (injected fault).");
+
+    private static string? IfMatch(HttpContext context) =>
+        context.Request.Headers.IfMatch.Count > 0 ? context.Request.Headers.IfMatch.ToString() : null;
+
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonObject
+                ?? throw ArmError.BadRequest("InvalidRequestContent", "The request content must be a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw ArmError.BadRequest("InvalidRequestContent", $"The request content was invalid and could not be deserialized: '{ex.Message}'.");
+        }
+    }
+
+    private async Task<int> WriteErrorAsync(HttpContext context, ArmError error)
+    {
+        if (error.RetryAfter is { } wait)
+        {
+            SetRetryAfter(context, wait);
+        }
+
+        return await WriteJsonAsync(context, (int)error.Status, error.ToJson());
+    }
+
+    private static Task<int> OkAsync(HttpContext context, JsonObject body) => WriteJsonAsync(context, 200, body);
+
+    private static async Task<int> WriteJsonAsync(HttpContext context, int status, JsonObject body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString(Json));
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        return status;
+    }
+
+    private static string Unquote(string value) => value.Replace("''", "'", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^\s*(?:tagName\s+eq\s+'(?<name>(?:[^']|'')*)'(?:\s+and\s+tagValue\s+eq\s+'(?<value>(?:[^']|'')*)')?|resourceType\s+eq\s+'(?<type>(?:[^']|'')*)')\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex FilterPattern();
+}
+
+internal enum RouteKind
+{
+    Unsupported,
+    Subscriptions,
+    Resources,
+    RouteTableList,
+    OperationStatus,
+    Resource,
+    Route,
+    InstanceView,
+    VirtualMachineAction,
+}
+
+/// <summary>What an ARM path names, its template for the request log, and the RBAC actions Azure would check.</summary>
+internal sealed class ArmRoute
+{
+    private readonly List<string> _actions = [];
+
+    public RouteKind Kind { get; private init; }
+    public string Template { get; private init; } = "";
+    public string Operation { get; private init; } = "";
+    public string? Subscription { get; private init; }
+    public string? ResourceId { get; private init; }
+    public string? ResourceType { get; private init; }
+    public string? ChildName { get; private init; }
+    public string? Action { get; private init; }
+    public IReadOnlyList<string> Actions => _actions;
+
+    public static ArmRoute Parse(string method, string path)
+    {
+        var s = path.Trim('/').Split('/');
+        bool Is(int i, string value) => s.Length > i && s[i].Equals(value, StringComparison.OrdinalIgnoreCase);
+        var sub = Is(0, "subscriptions") && s.Length > 1 ? s[1] : null;
+
+        if (s.Length == 1 && Is(0, "subscriptions") && method == "GET")
+        {
+            return Make(RouteKind.Subscriptions, "/subscriptions", "GET subscriptions", null, "Microsoft.Resources/subscriptions/read");
+        }
+
+        if (s.Length == 3 && Is(2, "resources") && method == "GET")
+        {
+            return Make(RouteKind.Resources, "/subscriptions/{subscriptionId}/resources", "GET resources", sub, "Microsoft.Resources/subscriptions/resources/read");
+        }
+
+        if (s.Length == 5 && Is(2, "providers") && Is(3, "Microsoft.Network") && Is(4, "routeTables") && method == "GET")
+        {
+            return Make(RouteKind.RouteTableList, "/subscriptions/{subscriptionId}/providers/Microsoft.Network/routeTables", "GET routeTables", sub, "Microsoft.Network/routeTables/read");
+        }
+
+        if (s.Length == 8 && Is(2, "providers") && Is(4, "locations") && (Is(6, "operations") || Is(6, "operationResults")) && method == "GET")
+        {
+            var ns = s[3].Equals("Microsoft.Compute", StringComparison.OrdinalIgnoreCase) ? "Microsoft.Compute" : "Microsoft.Network";
+            return Make(RouteKind.OperationStatus, $"/subscriptions/{{subscriptionId}}/providers/{ns}/locations/{{location}}/{s[6]}/{{operationId}}", $"GET {s[6]}", sub,
+                $"{ns}/locations/{(Is(6, "operations") ? "operations" : "operationResults")}/read", childName: s[7]);
+        }
+
+        if (s.Length >= 8 && Is(2, "resourceGroups") && Is(4, "providers"))
+        {
+            var ns = s[5];
+            var type = s[6];
+            var id = "/" + string.Join('/', s.Take(8));
+            var baseTemplate = $"/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroupName}}/providers/{ns}/{type}/{{name}}";
+            var network = ns.Equals("Microsoft.Network", StringComparison.OrdinalIgnoreCase);
+            var compute = ns.Equals("Microsoft.Compute", StringComparison.OrdinalIgnoreCase);
+            var kind = network && type.Equals("routeTables", StringComparison.OrdinalIgnoreCase) ? "routeTables"
+                : network && type.Equals("networkInterfaces", StringComparison.OrdinalIgnoreCase) ? "networkInterfaces"
+                : network && type.Equals("publicIPAddresses", StringComparison.OrdinalIgnoreCase) ? "publicIPAddresses"
+                : compute && type.Equals("virtualMachines", StringComparison.OrdinalIgnoreCase) ? "virtualMachines"
+                : null;
+            var provider = network ? "Microsoft.Network" : "Microsoft.Compute";
+            if (kind is not null && s.Length == 8 && (method == "GET" || (method == "PUT" && kind is "routeTables" or "networkInterfaces")))
+            {
+                return Make(RouteKind.Resource, baseTemplate, $"{method} {kind}", sub, $"{provider}/{kind}/{(method == "GET" ? "read" : "write")}", id, kind);
+            }
+
+            if (kind == "routeTables" && s.Length == 10 && Is(8, "routes") && method is "GET" or "PUT")
+            {
+                return Make(RouteKind.Route, $"{baseTemplate}/routes/{{routeName}}", $"{method} routes", sub,
+                    $"Microsoft.Network/routeTables/routes/{(method == "GET" ? "read" : "write")}", id, kind, childName: s[9]);
+            }
+
+            if (kind == "virtualMachines" && s.Length == 9 && Is(8, "instanceView") && method == "GET")
+            {
+                return Make(RouteKind.InstanceView, $"{baseTemplate}/instanceView", "GET instanceView", sub, "Microsoft.Compute/virtualMachines/instanceView/read", id, kind);
+            }
+
+            if (kind == "virtualMachines" && s.Length == 9 && method == "POST" && (Is(8, "powerOff") || Is(8, "start") || Is(8, "deallocate")))
+            {
+                var action = s[8].Equals("powerOff", StringComparison.OrdinalIgnoreCase) ? "powerOff" : s[8].ToLowerInvariant();
+                var route = Make(RouteKind.VirtualMachineAction, $"{baseTemplate}/{action}", "POST virtualMachines", sub, $"Microsoft.Compute/virtualMachines/{action}/action", id, kind);
+                return new ArmRoute { Kind = route.Kind, Template = route.Template, Operation = route.Operation, Subscription = sub, ResourceId = id, ResourceType = kind, Action = action }.With(route.Actions);
+            }
+        }
+
+        return new ArmRoute { Kind = RouteKind.Unsupported, Template = path, Operation = $"{method} unsupported", Subscription = sub };
+    }
+
+    /// <summary>A NIC write also needs join rights on whatever the NIC references.</summary>
+    public void AddLinkedActions(JsonObject body)
+    {
+        if (ResourceType != "networkInterfaces")
+        {
+            return;
+        }
+
+        var props = ArmStore.Props(body);
+        var configs = (props["ipConfigurations"] as JsonArray ?? []).OfType<JsonObject>().Select(ArmStore.Props).ToList();
+        if (configs.Any(c => ArmStore.Str(c, "publicIPAddress", "id") is not null))
+        {
+            _actions.Add("Microsoft.Network/publicIPAddresses/join/action");
+        }
+
+        if (configs.Any(c => ArmStore.Str(c, "subnet", "id") is not null))
+        {
+            _actions.Add("Microsoft.Network/virtualNetworks/subnets/join/action");
+        }
+
+        if (configs.Any(c => c["applicationSecurityGroups"] is JsonArray { Count: > 0 }))
+        {
+            _actions.Add("Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action");
+        }
+
+        if (ArmStore.Str(props, "networkSecurityGroup", "id") is not null)
+        {
+            _actions.Add("Microsoft.Network/networkSecurityGroups/join/action");
+        }
+    }
+
+    private ArmRoute With(IEnumerable<string> actions)
+    {
+        _actions.AddRange(actions);
+        return this;
+    }
+
+    private static ArmRoute Make(RouteKind kind, string template, string operation, string? sub, string action, string? id = null, string? type = null, string? childName = null) =>
+        new ArmRoute { Kind = kind, Template = template, Operation = operation, Subscription = sub, ResourceId = id, ResourceType = type, ChildName = childName }.With([action]);
+}

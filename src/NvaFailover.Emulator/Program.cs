@@ -1,0 +1,70 @@
+using System.Globalization;
+using NvaFailover.Emulator;
+
+// Standalone: nvafo-emulator --scenario FILE [--speed N]. Prints the ARM endpoint and serves until Ctrl+C.
+string? scenarioPath = null;
+var speed = 1.0;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--scenario" when i + 1 < args.Length:
+            scenarioPath = args[++i];
+            break;
+        case "--speed" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0:
+            speed = s;
+            i++;
+            break;
+        case "--help" or "-h":
+            Console.WriteLine("Usage: dotnet run --project src/NvaFailover.Emulator -- --scenario FILE [--speed N]");
+            Console.WriteLine("Serves a local Azure Resource Manager for the scenario's topology on https://127.0.0.1:<port>/ until Ctrl+C.");
+            return 0;
+        default:
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: --scenario FILE [--speed N] (N > 0).");
+            return 2;
+    }
+}
+
+if (scenarioPath is null)
+{
+    Console.Error.WriteLine("--scenario FILE is required: a scenario file as described in the simulation contract (see README).");
+    return 2;
+}
+
+Scenario scenario;
+try
+{
+    scenario = Scenario.Load(scenarioPath);
+}
+catch (ScenarioException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Speed = speed, Arm = scenario.Arm });
+emulator.Load(scenario);
+Console.WriteLine($"ARM endpoint: {emulator.Endpoint}");
+Console.WriteLine($"Certificate thumbprint (trust it for this endpoint only): {emulator.Certificate.GetCertHashString()}");
+foreach (var vm in scenario.Topology["virtualMachines"]!.AsArray())
+{
+    var name = vm!["id"]!.GetValue<string>().Split('/')[^1];
+    Console.WriteLine($"Probe endpoint of {name}: {emulator.ProbeEndpoint(name)} (HTTP: http://{emulator.ProbeEndpoint(name)}/health)");
+}
+
+Console.WriteLine($"Control: {emulator.Endpoint}_emulator/state, /_emulator/requests, /_emulator/probes. Ctrl+C to stop.");
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+try
+{
+    await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, stop.Token);
+}
+catch (OperationCanceledException)
+{
+}
+
+return 0;

@@ -1,0 +1,511 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace NvaFailover.Emulator;
+
+/// <summary>
+/// A scenario file (see the simulation contract): a topology the emulator serves, the NvaFailover settings to run
+/// against it, ARM latencies and limits, a timeline of events and a duration. The topology is kept as JSON so that
+/// every property, known or not, survives to the report.
+/// </summary>
+public sealed class Scenario
+{
+    /// <summary>Timeline actions.</summary>
+    public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal)
+        { "powerOff", "start", "deallocate", "probeDown", "probeUp", "armFaults", "editRoute", "switchover" };
+
+    private Scenario(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration)
+    {
+        Name = name;
+        Topology = topology;
+        Settings = settings;
+        Arm = arm;
+        Timeline = timeline;
+        Duration = duration;
+    }
+
+    /// <summary>Scenario name.</summary>
+    public string Name { get; }
+
+    /// <summary>The topology: <c>virtualMachines</c>, <c>publicIPAddresses</c>, <c>routeTables</c>.</summary>
+    public JsonObject Topology { get; }
+
+    /// <summary>The NvaFailover settings section, if given.</summary>
+    public JsonObject? Settings { get; }
+
+    /// <summary>Latencies and limits.</summary>
+    public ArmBehaviour Arm { get; }
+
+    /// <summary>Events in time order.</summary>
+    public IReadOnlyList<TimelineEvent> Timeline { get; }
+
+    /// <summary>How long the scenario runs.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>Reads and checks a scenario file.</summary>
+    /// <exception cref="ScenarioException">The file cannot be read or is invalid; the message names the file, the JSON path and the problem.</exception>
+    public static Scenario Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ScenarioException(path, [new ScenarioProblem("$", $"cannot be read: {ex.Message}")]);
+        }
+
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses and checks scenario JSON; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="ScenarioException">The JSON is invalid.</exception>
+    public static Scenario Parse(string json, string source)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw new ScenarioException(source, [new ScenarioProblem(ex.Path ?? "$", $"is not valid JSON: {ex.Message}")]);
+        }
+
+        var problems = new List<ScenarioProblem>();
+        if (root is not JsonObject obj)
+        {
+            throw new ScenarioException(source, [new ScenarioProblem("$", "must be a JSON object with name, topology, settings, timeline and duration")]);
+        }
+
+        var name = ReadString(obj, "name", "$.name", problems, required: true) ?? "";
+        var topology = obj["topology"] as JsonObject;
+        if (topology is null)
+        {
+            problems.Add(new("$.topology", "is required: an object with virtualMachines, publicIPAddresses and routeTables"));
+            topology = [];
+        }
+        else
+        {
+            CheckTopology(topology, problems);
+        }
+
+        var settings = obj["settings"];
+        if (settings is not null and not JsonObject)
+        {
+            problems.Add(new("$.settings", "must be an object: the NvaFailover settings section"));
+        }
+
+        var arm = ReadArm(obj["arm"], problems);
+        var timeline = ReadTimeline(obj["timeline"], topology, problems);
+        var duration = ReadDuration(obj, "duration", "$.duration", problems)
+            ?? (timeline.Count == 0 ? TimeSpan.FromMinutes(5) : timeline[^1].At + TimeSpan.FromMinutes(2));
+        foreach (var late in timeline.Where(e => e.At > duration))
+        {
+            problems.Add(new(late.Path + ".at", $"{late.At:c} is after the scenario's duration {duration:c}"));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ScenarioException(source, problems);
+        }
+
+        return new Scenario(name, topology, settings as JsonObject, arm, timeline, duration);
+    }
+
+    private static void CheckTopology(JsonObject topology, List<ScenarioProblem> problems)
+    {
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        void Unique(string id, string path)
+        {
+            var name = id[(id.LastIndexOf('/') + 1)..];
+            var key = $"{id.Split('/').ElementAtOrDefault(7)}/{name}";
+            if (!names.TryAdd(key, path))
+            {
+                problems.Add(new(path, $"the name '{name}' is already used at {names[key]}; the timeline names resources by name, so names must be unique per type"));
+            }
+        }
+
+        foreach (var (vm, vmPath) in Items(topology, "virtualMachines", "$.topology", problems))
+        {
+            if (Id(vm, vmPath, "Microsoft.Compute", "virtualMachines", problems) is { } vmId)
+            {
+                Unique(vmId, vmPath);
+            }
+
+            var power = ReadString(vm, "powerState", $"{vmPath}.powerState", problems, required: false);
+            if (power is not null && !PowerStates.Contains(power))
+            {
+                problems.Add(new($"{vmPath}.powerState", $"'{power}' is not one of {string.Join(", ", PowerStates)}"));
+            }
+
+            if (vm["probeUp"] is { } probeUp && probeUp.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                problems.Add(new($"{vmPath}.probeUp", "must be true or false"));
+            }
+
+            foreach (var (nic, nicPath) in Items(vm, "networkInterfaces", vmPath, problems))
+            {
+                if (Id(nic, nicPath, "Microsoft.Network", "networkInterfaces", problems) is { } nicId)
+                {
+                    Unique(nicId, nicPath);
+                }
+
+                foreach (var (ipc, ipcPath) in Items(nic, "ipConfigurations", nicPath, problems))
+                {
+                    ReadString(ipc, "name", $"{ipcPath}.name", problems, required: true);
+                    var ip = ReadString(ipc, "privateIPAddress", $"{ipcPath}.privateIPAddress", problems, required: true);
+                    if (ip is not null && !IPAddress.TryParse(ip, out _))
+                    {
+                        problems.Add(new($"{ipcPath}.privateIPAddress", $"'{ip}' is not an IP address"));
+                    }
+                }
+            }
+        }
+
+        foreach (var (pip, pipPath) in Items(topology, "publicIPAddresses", "$.topology", problems))
+        {
+            if (Id(pip, pipPath, "Microsoft.Network", "publicIPAddresses", problems) is { } pipId)
+            {
+                Unique(pipId, pipPath);
+            }
+        }
+
+        foreach (var (table, tablePath) in Items(topology, "routeTables", "$.topology", problems))
+        {
+            if (Id(table, tablePath, "Microsoft.Network", "routeTables", problems) is { } tableId)
+            {
+                Unique(tableId, tablePath);
+            }
+
+            foreach (var (route, routePath) in Items(table, "routes", tablePath, problems))
+            {
+                ReadString(route, "name", $"{routePath}.name", problems, required: true);
+                ReadString(route, "addressPrefix", $"{routePath}.addressPrefix", problems, required: true);
+                var type = ReadString(route, "nextHopType", $"{routePath}.nextHopType", problems, required: true);
+                var ip = ReadString(route, "nextHopIpAddress", $"{routePath}.nextHopIpAddress", problems, required: false);
+                if (type is not null && !NextHopTypes.Contains(type))
+                {
+                    problems.Add(new($"{routePath}.nextHopType", $"'{type}' is not one of {string.Join(", ", NextHopTypes)}"));
+                }
+                else if (string.Equals(type, "VirtualAppliance", StringComparison.OrdinalIgnoreCase) != (ip is not null))
+                {
+                    problems.Add(new($"{routePath}.nextHopIpAddress", "is required with nextHopType VirtualAppliance and allowed with no other type"));
+                }
+            }
+        }
+    }
+
+    internal static readonly string[] PowerStates = ["running", "starting", "stopping", "stopped", "deallocating", "deallocated"];
+    internal static readonly string[] NextHopTypes = ["VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None"];
+
+    private static ArmBehaviour ReadArm(JsonNode? node, List<ScenarioProblem> problems)
+    {
+        var arm = new ArmBehaviour();
+        if (node is null)
+        {
+            return arm;
+        }
+
+        if (node is not JsonObject obj)
+        {
+            problems.Add(new("$.arm", "must be an object with latency and writesPerFiveMinutes"));
+            return arm;
+        }
+
+        if (obj["latency"] is JsonObject latency)
+        {
+            arm = arm with
+            {
+                ReadLatency = ReadDuration(latency, "read", "$.arm.latency.read", problems) ?? arm.ReadLatency,
+                RouteTableWriteLatency = ReadDuration(latency, "routeTableWrite", "$.arm.latency.routeTableWrite", problems) ?? arm.RouteTableWriteLatency,
+                NetworkInterfaceWriteLatency = ReadDuration(latency, "networkInterfaceWrite", "$.arm.latency.networkInterfaceWrite", problems) ?? arm.NetworkInterfaceWriteLatency,
+                VirtualMachineActionLatency = ReadDuration(latency, "virtualMachineAction", "$.arm.latency.virtualMachineAction", problems) ?? arm.VirtualMachineActionLatency,
+            };
+        }
+
+        if (obj["writesPerFiveMinutes"] is { } writes)
+        {
+            if (writes.GetValueKind() == JsonValueKind.Number && writes.GetValue<double>() is var w && w >= 1 && w == Math.Floor(w))
+            {
+                arm = arm with { WritesPerFiveMinutes = (int)w };
+            }
+            else
+            {
+                problems.Add(new("$.arm.writesPerFiveMinutes", "must be a whole number of 1 or more"));
+            }
+        }
+
+        return arm;
+    }
+
+    private static List<TimelineEvent> ReadTimeline(JsonNode? node, JsonObject topology, List<ScenarioProblem> problems)
+    {
+        var events = new List<TimelineEvent>();
+        if (node is null)
+        {
+            return events;
+        }
+
+        if (node is not JsonArray array)
+        {
+            problems.Add(new("$.timeline", "must be an array of events"));
+            return events;
+        }
+
+        string[] NamesOf(string collection, string? nested = null) =>
+            [.. (topology[collection] as JsonArray ?? []).OfType<JsonObject>()
+                .SelectMany(o => nested is null ? [o] : (o[nested] as JsonArray ?? []).OfType<JsonObject>())
+                .Select(o => o["id"]?.GetValueKind() == JsonValueKind.String ? o["id"]!.GetValue<string>() : "")
+                .Select(id => id[(id.LastIndexOf('/') + 1)..])];
+        var vms = NamesOf("virtualMachines");
+        var tables = NamesOf("routeTables");
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            var path = $"$.timeline[{i}]";
+            if (array[i] is not JsonObject e)
+            {
+                problems.Add(new(path, "must be an object with at and do"));
+                continue;
+            }
+
+            var at = ReadDuration(e, "at", $"{path}.at", problems);
+            if (at is null && e["at"] is null)
+            {
+                problems.Add(new($"{path}.at", "is required: the scenario time of the event, hh:mm:ss"));
+            }
+
+            var action = ReadString(e, "do", $"{path}.do", problems, required: true);
+            if (action is not null && !Actions.Contains(action))
+            {
+                problems.Add(new($"{path}.do", $"'{action}' is not one of {string.Join(", ", Actions)}"));
+                continue;
+            }
+
+            switch (action)
+            {
+                case "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp":
+                    NameOf(e, "vm", path, vms, "virtualMachines", problems);
+                    break;
+                case "editRoute":
+                    NameOf(e, "routeTable", path, tables, "routeTables", problems);
+                    ReadString(e, "route", $"{path}.route", problems, required: true);
+                    var ip = ReadString(e, "nextHopIpAddress", $"{path}.nextHopIpAddress", problems, required: true);
+                    if (ip is not null && !IPAddress.TryParse(ip, out _))
+                    {
+                        problems.Add(new($"{path}.nextHopIpAddress", $"'{ip}' is not an IP address"));
+                    }
+
+                    break;
+                case "switchover":
+                    ReadString(e, "cluster", $"{path}.cluster", problems, required: true);
+                    ReadString(e, "to", $"{path}.to", problems, required: true);
+                    break;
+                case "armFaults":
+                    var status = e["status"];
+                    var ok = status?.GetValueKind() switch
+                    {
+                        JsonValueKind.Number => status.GetValue<int>() is 429 or 500 or 503 or 409,
+                        JsonValueKind.String => status.GetValue<string>() == "timeout",
+                        _ => false,
+                    };
+                    if (!ok)
+                    {
+                        problems.Add(new($"{path}.status", "must be 429, 500, 503, 409 or \"timeout\""));
+                    }
+
+                    var p = e["probability"];
+                    if (p?.GetValueKind() != JsonValueKind.Number || p.GetValue<double>() is < 0 or > 1)
+                    {
+                        problems.Add(new($"{path}.probability", "must be a number from 0 to 1"));
+                    }
+
+                    if (ReadDuration(e, "for", $"{path}.for", problems) is null && e["for"] is null)
+                    {
+                        problems.Add(new($"{path}.for", "is required: how long the faults last, hh:mm:ss"));
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+
+            if (at is not null && action is not null)
+            {
+                events.Add(new TimelineEvent(at.Value, action, e, path));
+            }
+        }
+
+        return [.. events.OrderBy(e => e.At)];
+    }
+
+    private static void NameOf(JsonObject e, string key, string path, string[] known, string collection, List<ScenarioProblem> problems)
+    {
+        var name = ReadString(e, key, $"{path}.{key}", problems, required: true);
+        if (name is not null && !known.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add(new($"{path}.{key}", $"'{name}' is not the name of one of the topology's {collection} ({string.Join(", ", known)})"));
+        }
+    }
+
+    private static IEnumerable<(JsonObject Item, string Path)> Items(JsonObject parent, string key, string parentPath, List<ScenarioProblem> problems)
+    {
+        var node = parent[key];
+        if (node is null)
+        {
+            yield break;
+        }
+
+        if (node is not JsonArray array)
+        {
+            problems.Add(new($"{parentPath}.{key}", "must be an array"));
+            yield break;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is JsonObject item)
+            {
+                yield return (item, $"{parentPath}.{key}[{i}]");
+            }
+            else
+            {
+                problems.Add(new($"{parentPath}.{key}[{i}]", "must be an object"));
+            }
+        }
+    }
+
+    private static string? Id(JsonObject item, string path, string ns, string type, List<ScenarioProblem> problems)
+    {
+        var id = ReadString(item, "id", $"{path}.id", problems, required: true);
+        if (id is null)
+        {
+            return null;
+        }
+
+        var parts = id.Split('/');
+        if (parts.Length != 9 || parts[1] != "subscriptions" || !parts[3].Equals("resourceGroups", StringComparison.OrdinalIgnoreCase)
+            || !parts[6].Equals(ns, StringComparison.OrdinalIgnoreCase) || !parts[7].Equals(type, StringComparison.OrdinalIgnoreCase) || parts[8].Length == 0)
+        {
+            problems.Add(new($"{path}.id", $"'{id}' is not a {type} id: /subscriptions/{{subscription}}/resourceGroups/{{group}}/providers/{ns}/{type}/{{name}}"));
+            return null;
+        }
+
+        return id;
+    }
+
+    internal static string? ReadString(JsonObject obj, string key, string path, List<ScenarioProblem> problems, bool required)
+    {
+        var node = obj[key];
+        if (node is null)
+        {
+            if (required)
+            {
+                problems.Add(new(path, "is required"));
+            }
+
+            return null;
+        }
+
+        if (node.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(node.GetValue<string>()))
+        {
+            problems.Add(new(path, "must be a non-empty string"));
+            return null;
+        }
+
+        return node.GetValue<string>();
+    }
+
+    private static TimeSpan? ReadDuration(JsonObject obj, string key, string path, List<ScenarioProblem> problems)
+    {
+        var node = obj[key];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node.GetValueKind() == JsonValueKind.String
+            && node.GetValue<string>() is var text && text.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.Zero)
+        {
+            return value;
+        }
+
+        problems.Add(new(path, $"'{node.ToJsonString()}' is not a duration; write hh:mm:ss, for example \"00:01:30\""));
+        return null;
+    }
+}
+
+/// <summary>One timeline event.</summary>
+/// <param name="At">Scenario time.</param>
+/// <param name="Do">The action.</param>
+/// <param name="Data">The event as written.</param>
+/// <param name="Path">Its JSON path, for messages.</param>
+public sealed record TimelineEvent(TimeSpan At, string Do, JsonObject Data, string Path)
+{
+    /// <summary>A string field of the event.</summary>
+    public string? this[string key] => Data[key]?.GetValueKind() == JsonValueKind.String ? Data[key]!.GetValue<string>() : null;
+}
+
+/// <summary>ARM latencies (scenario time) and limits.</summary>
+public sealed record ArmBehaviour
+{
+    /// <summary>Latency of every read.</summary>
+    public TimeSpan ReadLatency { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a route table PUT stays Updating.</summary>
+    public TimeSpan RouteTableWriteLatency { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a NIC PUT stays Updating.</summary>
+    public TimeSpan NetworkInterfaceWriteLatency { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a VM power action takes.</summary>
+    public TimeSpan VirtualMachineActionLatency { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When set, the write bucket refills this many writes per five minutes (capacity the smaller of this and 200).</summary>
+    public int? WritesPerFiveMinutes { get; init; }
+}
+
+/// <summary>One problem of a scenario file.</summary>
+/// <param name="Path">JSON path.</param>
+/// <param name="Message">What is wrong.</param>
+public sealed record ScenarioProblem(string Path, string Message);
+
+/// <summary>A scenario file that cannot be read or is invalid.</summary>
+public sealed class ScenarioException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException(string source, IReadOnlyList<ScenarioProblem> problems)
+        : base($"Scenario file {source} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => $" - {p.Path} {p.Message}"))}")
+    {
+        Source = source;
+        Problems = problems;
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException() : this("(unknown)", [])
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException(string message) : this(message, [])
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException(string message, Exception innerException) : base(message, innerException)
+    {
+        Source = "(unknown)";
+        Problems = [];
+    }
+
+    /// <summary>The file.</summary>
+    public new string Source { get; }
+
+    /// <summary>Every problem found.</summary>
+    public IReadOnlyList<ScenarioProblem> Problems { get; }
+}

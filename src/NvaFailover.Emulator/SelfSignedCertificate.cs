@@ -1,0 +1,26 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace NvaFailover.Emulator;
+
+/// <summary>The emulator's own TLS certificate, made in memory at start for 127.0.0.1 and localhost.</summary>
+internal static class SelfSignedCertificate
+{
+    public static X509Certificate2 Create(TimeProvider time)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=NvaFailover ARM emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
+        var now = time.GetUtcNow();
+        using var ephemeral = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(7));
+
+        // Round-trip through PKCS#12 so the private key is usable by the TLS stack on every platform.
+        return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using static NvaFailover.Emulator.Tests.EmulatorHarness;
+
+namespace NvaFailover.Emulator.Tests;
+
+public sealed class ControlAndProbeTests : IAsyncLifetime
+{
+    private EmulatorHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await StartAsync();
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    private static async Task<bool> ConnectsAsync(string endpoint)
+    {
+        var port = int.Parse(endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public void Dump_RightAfterLoad_GivesBackEveryPropertyOfTheScenario()
+    {
+        var scenario = Scenario.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "topology.json"));
+        var given = scenario.Topology;
+
+        var dump = _h.Emulator.Dump();
+
+        foreach (var table in given["routeTables"]!.AsArray())
+        {
+            var dumped = dump["routeTables"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == table!["id"]!.GetValue<string>());
+            AssertContains(table!, dumped!);
+        }
+
+        foreach (var nic in given["virtualMachines"]!.AsArray().SelectMany(v => v!["networkInterfaces"]!.AsArray()))
+        {
+            var dumped = dump["networkInterfaces"]!.AsArray().Single(n => n!["id"]!.GetValue<string>() == nic!["id"]!.GetValue<string>());
+            AssertContains(nic!, dumped!);
+        }
+
+        foreach (var pip in given["publicIPAddresses"]!.AsArray())
+        {
+            AssertContains(pip!, dump["publicIPAddresses"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == pip!["id"]!.GetValue<string>())!);
+        }
+
+        Assert.Equal("westeurope", dump["networkInterfaces"]![0]!["location"]!.GetValue<string>());
+        Assert.Equal("westeurope", dump["publicIPAddresses"]![0]!["location"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ProbeEndpoint_AnswersTcpAndHttpWhileRunning()
+    {
+        var endpoint = _h.Emulator.ProbeEndpoint("fw-a");
+        using var http = new HttpClient();
+
+        var health = await http.GetAsync(new Uri($"http://{endpoint}/health"));
+
+        Assert.True(await ConnectsAsync(endpoint));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.False(await ConnectsAsync(_h.Emulator.ProbeEndpoint("fw-dr")));
+    }
+
+    [Fact]
+    public async Task ProbeEndpoint_StopsWhenProbeSetDownAndComesBackOnTheSamePort()
+    {
+        var endpoint = _h.Emulator.ProbeEndpoint("fw-a");
+
+        _h.Emulator.SetProbe("fw-a", up: false);
+        var down = await ConnectsAsync(endpoint);
+        _h.Emulator.SetProbe("fw-a", up: true);
+        var up = await ConnectsAsync(endpoint);
+
+        Assert.False(down);
+        Assert.True(up);
+        Assert.Equal(endpoint, _h.Emulator.ProbeEndpoint("fw-a"));
+        Assert.Equal("running", _h.Emulator.Dump()["virtualMachines"]![0]!["powerState"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task PowerOff_ProbeEndpointStopsAtOnce_PowerStateStopsAfterTheAction()
+    {
+        var endpoint = _h.Emulator.ProbeEndpoint("fw-a");
+
+        _h.Emulator.PowerAction("fw-a", "powerOff");
+        var during = await ConnectsAsync(endpoint);
+        _h.Clock.Advance(TimeSpan.FromSeconds(30));
+        var view = await _h.GetAsync($"{Id("virtualMachines", "fw-a", ns: "Microsoft.Compute")}/instanceView", "api-version=2024-11-01");
+
+        Assert.False(during);
+        Assert.Contains(view.Body!["statuses"]!.AsArray(), s => s!["code"]!.GetValue<string>() == "PowerState/stopped");
+    }
+
+    [Fact]
+    public async Task PowerPost_ThroughArm_202WithLocationThatPollsToDone()
+    {
+        var post = await _h.SendAsync("POST", $"{Id("virtualMachines", "fw-a", ns: "Microsoft.Compute")}/powerOff?api-version=2024-11-01");
+        var location = new Uri(post.Header("Location")!);
+
+        var early = await _h.SendAsync("GET", location.PathAndQuery);
+        _h.Clock.Advance(TimeSpan.FromSeconds(30));
+        var late = await _h.SendAsync("GET", location.PathAndQuery);
+
+        Assert.Equal(202, post.Status);
+        Assert.Equal(202, early.Status);
+        Assert.Equal(200, late.Status);
+        Assert.Equal(["Microsoft.Compute/virtualMachines/powerOff/action"], _h.Emulator.Requests.First(r => r.Method == "POST").Actions);
+        Assert.Equal("Microsoft.Compute/locations/operations/read", _h.Emulator.Requests.Last().Actions.Single());
+    }
+
+    [Fact]
+    public async Task ControlEndpoints_StateProbesAndOutsideEdit()
+    {
+        using var http = new HttpClient(_h.Emulator.CreateHttpHandler()) { BaseAddress = _h.Emulator.Endpoint };
+
+        var edit = await http.PostAsync(new Uri("_emulator/routeTables/rt-spoke1/routes/default?nextHopIpAddress=10.10.0.9", UriKind.Relative), null);
+        var probe = await http.PostAsync(new Uri("_emulator/vms/fw-b/probe?up=false", UriKind.Relative), null);
+        var state = JsonNode.Parse(await http.GetStringAsync(new Uri("_emulator/state", UriKind.Relative)))!;
+        var probes = JsonNode.Parse(await http.GetStringAsync(new Uri("_emulator/probes", UriKind.Relative)))!;
+        var unknown = await http.PostAsync(new Uri("_emulator/vms/nope/probe", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+        Assert.Equal("10.10.0.9", state["routeTables"]![0]!["routes"]![0]!["nextHopIpAddress"]!.GetValue<string>());
+        Assert.False(probes["fw-b"]!["answering"]!.GetValue<bool>());
+        Assert.True(probes["fw-a"]!["answering"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.DoesNotContain(_h.Emulator.Requests, r => r.PathTemplate.Contains("_emulator", StringComparison.Ordinal));
+    }
+
+    private static void AssertContains(JsonNode expected, JsonNode actual)
+    {
+        if (expected is JsonObject eo)
+        {
+            var ao = Assert.IsType<JsonObject>(actual);
+            foreach (var (key, value) in eo)
+            {
+                Assert.True(ao.ContainsKey(key), $"'{key}' is missing from {ao.ToJsonString()}");
+                if (value is not null)
+                {
+                    AssertContains(value, ao[key]!);
+                }
+            }
+        }
+        else if (expected is JsonArray ea)
+        {
+            var aa = Assert.IsType<JsonArray>(actual);
+            Assert.Equal(ea.Count, aa.Count);
+            for (var i = 0; i < ea.Count; i++)
+            {
+                AssertContains(ea[i]!, aa[i]!);
+            }
+        }
+        else
+        {
+            Assert.Equal(expected.ToJsonString(), actual.ToJsonString());
+        }
+    }
+}

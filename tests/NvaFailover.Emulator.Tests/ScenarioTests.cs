@@ -1,0 +1,74 @@
+namespace NvaFailover.Emulator.Tests;
+
+public sealed class ScenarioTests
+{
+    private const string Vm = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-a";
+
+    private static ScenarioException Invalid(string json) => Assert.Throws<ScenarioException>(() => Scenario.Parse(json, "my-scenario.json"));
+
+    [Fact]
+    public void Parse_Fixture_ReadsTopologyTimelineAndDefaults()
+    {
+        var scenario = Scenario.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "topology.json"));
+
+        Assert.Equal("fixture-edge", scenario.Name);
+        Assert.Equal(TimeSpan.FromMinutes(5), scenario.Duration);
+        Assert.Equal(TimeSpan.FromSeconds(5), scenario.Arm.RouteTableWriteLatency);
+        Assert.Empty(scenario.Timeline);
+    }
+
+    [Fact]
+    public void Parse_SharedExample_IsValid()
+    {
+        var path = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/scenarios/example-edge-pair.json"));
+        Assert.True(File.Exists(path), $"the shared example scenario is expected at {path} (../shared beside the repository)");
+
+        var scenario = Scenario.Load(path);
+
+        Assert.Equal(["powerOff", "start", "switchover"], scenario.Timeline.Select(e => e.Do));
+        Assert.Equal(TimeSpan.FromSeconds(15), scenario.Arm.NetworkInterfaceWriteLatency);
+        Assert.Equal(1000, scenario.Arm.WritesPerFiveMinutes);
+    }
+
+    [Fact]
+    public void Load_MissingFile_NamesTheFile()
+    {
+        var ex = Assert.Throws<ScenarioException>(() => Scenario.Load("/no/such/scenario.json"));
+
+        Assert.Contains("/no/such/scenario.json", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_InvalidJson_NamesFileAndPosition()
+    {
+        var ex = Invalid("{ \"name\": \"x\", \"topology\": { ");
+
+        Assert.Contains("my-scenario.json", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"topology":{}}""", "$.name", "is required")]
+    [InlineData("""{"name":"x"}""", "$.topology", "is required")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"vm-a"}]}}""", "$.topology.virtualMachines[0].id", "is not a virtualMachines id")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","powerState":"sleeping"}]}}""", "$.topology.virtualMachines[0].powerState", "is not one of")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","networkInterfaces":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n","ipConfigurations":[{"name":"c","privateIPAddress":"10.0.0.999"}]}]}]}}""", "$.topology.virtualMachines[0].networkInterfaces[0].ipConfigurations[0].privateIPAddress", "is not an IP address")]
+    [InlineData("""{"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/t","routes":[{"name":"r","addressPrefix":"0.0.0.0/0","nextHopType":"VnetLocal","nextHopIpAddress":"10.0.0.4"}]}]}}""", "$.topology.routeTables[0].routes[0].nextHopIpAddress", "allowed with no other type")]
+    [InlineData("""{"name":"x","topology":{},"duration":"5"}""", "$.duration", "hh:mm:ss")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM"}]},"timeline":[{"at":"00:01:00","do":"explode"}]}""", "$.timeline[0].do", "is not one of")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM"}]},"timeline":[{"at":"00:01:00","do":"powerOff","vm":"vm-z"}]}""", "$.timeline[0].vm", "'vm-z' is not the name")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"do":"switchover","cluster":"c","to":"a"}]}""", "$.timeline[0].at", "is required")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":418,"probability":0.5,"for":"00:01:00"}]}""", "$.timeline[0].status", "429, 500, 503, 409")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":429,"probability":2,"for":"00:01:00"}]}""", "$.timeline[0].probability", "from 0 to 1")]
+    [InlineData("""{"name":"x","topology":{},"duration":"00:01:00","timeline":[{"at":"00:02:00","do":"switchover","cluster":"c","to":"a"}]}""", "$.timeline[0].at", "after the scenario's duration")]
+    [InlineData("""{"name":"x","topology":{},"arm":{"writesPerFiveMinutes":-3}}""", "$.arm.writesPerFiveMinutes", "whole number")]
+    public void Parse_Invalid_NamesFileJsonPathAndProblem(string json, string path, string problem)
+    {
+        var ex = Invalid(json.Replace("\"VM\"", $"\"{Vm}\"", StringComparison.Ordinal));
+
+        var found = Assert.Single(ex.Problems, p => p.Path == path);
+        Assert.Contains(problem, found.Message, StringComparison.Ordinal);
+        Assert.Contains($"my-scenario.json", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+}

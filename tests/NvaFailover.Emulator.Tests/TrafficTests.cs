@@ -1,0 +1,200 @@
+using static NvaFailover.Emulator.Tests.EmulatorHarness;
+
+namespace NvaFailover.Emulator.Tests;
+
+/// <summary>Tag queries and paging, throttling, fault windows, scaled time and the request log.</summary>
+public sealed class TrafficTests
+{
+    [Fact]
+    public async Task TagQuery_NameAndValue_NoTagsInResult_CaseInsensitiveValue_PagedWithNextLink()
+    {
+        await using var h = await StartAsync(new EmulatorOptions { PageSize = 1 });
+        var ids = new List<string>();
+        var reply = await h.SendAsync("GET", $"/subscriptions/{Sub}/resources?$filter={Uri.EscapeDataString("tagName eq 'nva_ha_udr' and tagValue eq 'fw'")}&api-version=2021-04-01");
+        while (true)
+        {
+            Assert.All(reply.Body!["value"]!.AsArray(), item => Assert.Null(item!["tags"]));
+            ids.AddRange(reply.Body["value"]!.AsArray().Select(v => v!["id"]!.GetValue<string>()));
+            if (reply.Body["nextLink"] is not { } next)
+            {
+                break;
+            }
+
+            reply = await h.SendAsync("GET", new Uri(next.GetValue<string>()).PathAndQuery);
+        }
+
+        Assert.Equal([RouteTable()], ids);
+        var other = await h.SendAsync("GET", $"/subscriptions/{Sub2}/resources?$filter={Uri.EscapeDataString("tagName eq 'nva_ha_udr' and tagValue eq 'fw'")}&api-version=2021-04-01");
+        Assert.Single(other.Body!["value"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task TagQuery_Paging_FollowsNextLinkPastOnePage()
+    {
+        await using var h = await StartAsync(new EmulatorOptions { PageSize = 2 });
+        var reply = await h.SendAsync("GET", $"/subscriptions/{Sub}/resources?api-version=2021-04-01");
+        var count = reply.Body!["value"]!.AsArray().Count;
+        var pages = 1;
+        while (reply.Body!["nextLink"] is { } next)
+        {
+            reply = await h.SendAsync("GET", new Uri(next.GetValue<string>()).PathAndQuery);
+            count += reply.Body!["value"]!.AsArray().Count;
+            pages++;
+        }
+
+        Assert.Equal(10, count);
+        Assert.Equal(5, pages);
+    }
+
+    [Fact]
+    public async Task TagQuery_NameOnly_ReturnsTags()
+    {
+        await using var h = await StartAsync();
+
+        var reply = await h.SendAsync("GET", $"/subscriptions/{Sub}/resources?$filter={Uri.EscapeDataString("tagName eq 'nva_ha_udr'")}&api-version=2021-04-01");
+
+        Assert.Equal("fw", reply.Body!["value"]![0]!["tags"]!["nva_ha_udr"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Throttling_ReadBucketEmpty_429WithRetryAfterAndRemainingHeaders_RefillsOverTime()
+    {
+        await using var h = await StartAsync(new EmulatorOptions { Throttling = new ThrottleLimits(ReadCapacity: 3, ReadRefillPerSecond: 1) });
+
+        var replies = new List<EmulatorHarness.Reply>();
+        for (var i = 0; i < 4; i++)
+        {
+            replies.Add(await h.GetAsync(RouteTable()));
+        }
+
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        var afterRefill = await h.GetAsync(RouteTable());
+
+        Assert.Equal(["2", "1", "0"], replies.Take(3).Select(r => r.Header("x-ms-ratelimit-remaining-subscription-reads")));
+        Assert.Equal((429, "SubscriptionRequestsThrottled"), (replies[3].Status, replies[3].ErrorCode));
+        Assert.Equal("1", replies[3].Header("Retry-After"));
+        Assert.Equal("1000", replies[3].Header("x-ms-retry-after-ms"));
+        Assert.Equal(200, afterRefill.Status);
+    }
+
+    [Fact]
+    public async Task Throttling_WritesHaveTheirOwnBucket()
+    {
+        await using var h = await StartAsync(new EmulatorOptions { Throttling = new ThrottleLimits(WriteCapacity: 1, WriteRefillPerSecond: 0.1) });
+        var table = (await h.GetAsync(RouteTable())).Json;
+        var nic = (await h.GetAsync(Id("networkInterfaces", "fw-b-untrust"))).Json;
+
+        var first = await h.PutAsync(RouteTable(), table);
+        var second = await h.PutAsync(Id("networkInterfaces", "fw-b-untrust"), nic);
+
+        Assert.Equal(200, first.Status);
+        Assert.Equal("0", first.Header("x-ms-ratelimit-remaining-subscription-writes"));
+        Assert.Equal(429, second.Status);
+        Assert.Equal("10", second.Header("Retry-After"));
+        Assert.Equal(200, (await h.GetAsync(RouteTable())).Status);
+    }
+
+    [Theory]
+    [InlineData(429, "TooManyRequests")]
+    [InlineData(500, "InternalServerError")]
+    [InlineData(503, "ServiceUnavailable")]
+    [InlineData(409, "AnotherOperationInProgress")]
+    public async Task FaultWindow_AllRequestsFailWhileItLastsThenRecover(int status, string code)
+    {
+        await using var h = await StartAsync();
+        h.Emulator.AddFaults(status, 1.0, TimeSpan.FromMinutes(1));
+
+        var during = await h.GetAsync(RouteTable());
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        var after = await h.GetAsync(RouteTable());
+
+        Assert.Equal((status, code), (during.Status, during.ErrorCode));
+        Assert.Equal(200, after.Status);
+    }
+
+    [Fact]
+    public async Task FaultWindow_Probability_HitsAReproducibleShare()
+    {
+        static async Task<int> FailuresAsync()
+        {
+            await using var h = await StartAsync(new EmulatorOptions { Seed = 7 });
+            h.Emulator.AddFaults(500, 0.3, TimeSpan.FromMinutes(1));
+            var failures = 0;
+            for (var i = 0; i < 100; i++)
+            {
+                failures += (await h.GetAsync(RouteTable())).Status == 500 ? 1 : 0;
+            }
+
+            return failures;
+        }
+
+        var first = await FailuresAsync();
+        var second = await FailuresAsync();
+
+        Assert.InRange(first, 15, 45);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task FaultWindow_Timeout_RequestNeverAnswers()
+    {
+        await using var h = await StartAsync();
+        h.Emulator.AddFaults(0, 1.0, TimeSpan.FromMinutes(1));
+        using var client = new HttpClient(h.Emulator.CreateHttpHandler()) { Timeout = TimeSpan.FromMilliseconds(300) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", "t");
+
+        var ex = await Record.ExceptionAsync(() => client.GetAsync(new Uri(h.Emulator.Endpoint, $"{RouteTable().TrimStart('/')}?{NetworkApi}")));
+
+        Assert.IsType<TaskCanceledException>(ex);
+    }
+
+    [Fact]
+    public async Task RequestLog_RecordsTemplateStatusIfMatchAndRbacActions()
+    {
+        await using var h = await StartAsync();
+        var nic = (await h.GetAsync(Id("networkInterfaces", "fw-a-untrust"))).Json;
+
+        await h.PutAsync(Id("networkInterfaces", "fw-a-untrust"), nic, ifMatch: nic["etag"]!.GetValue<string>());
+
+        var put = h.Emulator.Requests.Single(r => r.Method == "PUT");
+        Assert.Equal("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkInterfaces/{name}", put.PathTemplate);
+        Assert.Equal(("PUT networkInterfaces", 200, true), (put.Operation, put.Status, put.IfMatch));
+        Assert.Equal(
+            ["Microsoft.Network/networkInterfaces/write", "Microsoft.Network/publicIPAddresses/join/action", "Microsoft.Network/virtualNetworks/subnets/join/action",
+             "Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action", "Microsoft.Network/networkSecurityGroups/join/action"],
+            put.Actions);
+        Assert.Equal(["Microsoft.Network/networkInterfaces/read"], h.Emulator.Requests.Single(r => r.Method == "GET").Actions);
+    }
+
+    [Fact]
+    public async Task ScaledTime_RetryAfterAndLatencyScaleWithSpeed()
+    {
+        await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Speed = 50, Arm = new ArmBehaviour { ReadLatency = TimeSpan.Zero } });
+        emulator.Load(Scenario.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "topology.json")).Topology);
+        var h = new HttpClient(emulator.CreateHttpHandler());
+        h.DefaultRequestHeaders.Authorization = new("Bearer", "t");
+        var url = new Uri(emulator.Endpoint, $"{RouteTable().TrimStart('/')}?{NetworkApi}");
+        var body = await h.GetStringAsync(url);
+
+        using var put = await h.PutAsync(url, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        var ms = int.Parse(put.Headers.GetValues("x-ms-retry-after-ms").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(ms, 1, 100);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), emulator.ToRealTime(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void ScaledTimeProvider_RunsSpeedTimesFasterIncludingTimers()
+    {
+        var inner = new FakeTimeProvider();
+        var scaled = new ScaledTimeProvider(inner, 10, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var fired = false;
+        using var timer = scaled.CreateTimer(_ => fired = true, null, TimeSpan.FromSeconds(10), Timeout.InfiniteTimeSpan);
+
+        inner.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(TimeSpan.FromSeconds(10), scaled.Elapsed);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 10, TimeSpan.Zero), scaled.GetUtcNow());
+        Assert.True(fired);
+    }
+}
