@@ -524,6 +524,11 @@ internal sealed class ArmStore(TimeProvider time, ArmBehaviour behaviour)
             var table = Find(tableId, "routeTables");
             var route = ((JsonArray)Props(table.Body)["routes"]!).OfType<JsonObject>().FirstOrDefault(r => string.Equals(Str(r, "name"), routeName, StringComparison.OrdinalIgnoreCase))
                 ?? throw ArmError.NotFound($"{tableId}/routes/{routeName}");
+            if (!string.Equals(Str(Props(route), "nextHopType"), "VirtualAppliance", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Route '{routeName}' of {tableId} has next hop type {Str(Props(route), "nextHopType")}; only a VirtualAppliance route has a next hop IP to edit.");
+            }
+
             Props(route)["nextHopIpAddress"] = nextHopIp;
             route["etag"] = NewETag();
             table.Body["etag"] = NewETag();

@@ -127,6 +127,7 @@ public sealed class ControlAndProbeTests : IAsyncLifetime
         var state = JsonNode.Parse(await http.GetStringAsync(new Uri("_emulator/state", UriKind.Relative)))!;
         var probes = JsonNode.Parse(await http.GetStringAsync(new Uri("_emulator/probes", UriKind.Relative)))!;
         var unknown = await http.PostAsync(new Uri("_emulator/vms/nope/probe", UriKind.Relative), null);
+        var notAppliance = await http.PostAsync(new Uri("_emulator/routeTables/rt-spoke1/routes/local?nextHopIpAddress=10.10.0.9", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
         Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
@@ -134,6 +135,7 @@ public sealed class ControlAndProbeTests : IAsyncLifetime
         Assert.False(probes["fw-b"]!["answering"]!.GetValue<bool>());
         Assert.True(probes["fw-a"]!["answering"]!.GetValue<bool>());
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, notAppliance.StatusCode);
         Assert.DoesNotContain(_h.Emulator.Requests, r => r.PathTemplate.Contains("_emulator", StringComparison.Ordinal));
     }
 

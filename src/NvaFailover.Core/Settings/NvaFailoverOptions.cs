@@ -30,6 +30,24 @@ public sealed class NvaFailoverOptions
     /// <summary>How often a write that lost an ETag race is re-read and re-planned within one cycle.</summary>
     public int ConflictRetries { get; set; } = 3;
 
+    /// <summary>
+    /// A Resource Manager endpoint other than the cloud's (a standalone emulator, for example <c>https://127.0.0.1:5443/</c>).
+    /// Against a loopback endpoint no real token is ever sent: a placeholder token is used.
+    /// </summary>
+    public Uri? ArmEndpoint { get; set; }
+
+    /// <summary>SHA-1 thumbprint of a self-signed certificate to trust for <see cref="ArmEndpoint"/> only.</summary>
+    public string? ArmCertificateThumbprint { get; set; }
+
+    /// <summary>Retries of a request answered 429, 500, 502, 503 or 504, each after the service's Retry-After.</summary>
+    public int ArmRetries { get; set; } = 5;
+
+    /// <summary>Longest a write may take, retries and long-running operation included, before it is reported failed.</summary>
+    public TimeSpan ArmOperationTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Wait between polls of a long-running operation when the service gives no Retry-After.</summary>
+    public TimeSpan ArmPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Legacy service principal (ha-nva-fo <c>SP_USERNAME</c>, <c>SP_PASSWORD</c>, <c>TENANTID</c>); null unless those are set.</summary>
     public ServicePrincipalOptions? LegacyServicePrincipal { get; set; }
 

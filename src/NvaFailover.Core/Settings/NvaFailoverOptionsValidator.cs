@@ -50,6 +50,17 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
         Range(p, $"{Root}:DiscoveryRefresh", options.DiscoveryRefresh, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1));
         Range(p, $"{Root}:MaxParallelWrites", options.MaxParallelWrites, 1, 64);
         Range(p, $"{Root}:ConflictRetries", options.ConflictRetries, 0, 10);
+        Range(p, $"{Root}:ArmRetries", options.ArmRetries, 0, 20);
+        Range(p, $"{Root}:ArmOperationTimeout", options.ArmOperationTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30));
+        Range(p, $"{Root}:ArmPollInterval", options.ArmPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
+        if (options.ArmCertificateThumbprint is { } thumbprint && !ThumbprintPattern().IsMatch(thumbprint))
+        {
+            p.Add(new($"{Root}:ArmCertificateThumbprint", thumbprint, "must be the certificate's SHA-1 thumbprint: 40 hexadecimal characters, as the emulator prints it"));
+        }
+        else if (options.ArmCertificateThumbprint is not null && options.ArmEndpoint is null)
+        {
+            p.Add(new($"{Root}:ArmCertificateThumbprint", options.ArmCertificateThumbprint, "only applies with NvaFailover:ArmEndpoint; set the endpoint too, or remove the thumbprint"));
+        }
 
         if (options.Clusters.Count == 0 && !p.Exists(x => x.Key.StartsWith("FW", StringComparison.Ordinal) || x.Key == "SUBSCRIPTIONID"))
         {
@@ -249,6 +260,9 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    [GeneratedRegex("^[0-9A-Fa-f]{40}$")]
+    private static partial Regex ThumbprintPattern();
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NamePattern();

@@ -27,6 +27,11 @@ public static class SettingsReader
         options.DiscoveryRefresh = r.Duration(section, "DiscoveryRefresh", options.DiscoveryRefresh);
         options.MaxParallelWrites = r.Int(section, "MaxParallelWrites", options.MaxParallelWrites);
         options.ConflictRetries = r.Int(section, "ConflictRetries", options.ConflictRetries);
+        options.ArmEndpoint = r.Uri(section, "ArmEndpoint");
+        options.ArmCertificateThumbprint = ValueReader.String(section, "ArmCertificateThumbprint");
+        options.ArmRetries = r.Int(section, "ArmRetries", options.ArmRetries);
+        options.ArmOperationTimeout = r.Duration(section, "ArmOperationTimeout", options.ArmOperationTimeout);
+        options.ArmPollInterval = r.Duration(section, "ArmPollInterval", options.ArmPollInterval);
 
         var clusters = section.GetSection("Clusters");
         var legacyUsed = LegacySettings.Names.Where(n => configuration[n] is not null).ToList();
@@ -180,6 +185,23 @@ internal sealed class ValueReader(IList<SettingProblem> problems)
         }
 
         problems.Add(new SettingProblem(KeyOf(s, key), value, "must be a duration written hh:mm:ss, for example 00:00:02 for two seconds"));
+        return null;
+    }
+
+    public Uri? Uri(IConfigurationSection s, string key)
+    {
+        var value = s[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (System.Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme == System.Uri.UriSchemeHttps)
+        {
+            return uri;
+        }
+
+        problems.Add(new SettingProblem(KeyOf(s, key), value, "must be an absolute https:// URL, for example https://127.0.0.1:5443/ for a standalone emulator (Azure.Core sends tokens over HTTPS only)"));
         return null;
     }
 

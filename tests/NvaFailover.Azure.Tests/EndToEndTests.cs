@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using NvaFailover.Decisions;
+using NvaFailover.Monitoring;
+using static NvaFailover.Azure.Tests.AdapterHarness;
+
+namespace NvaFailover.Azure.Tests;
+
+/// <summary>The real monitor, through the real adapters, against the emulator over HTTPS.</summary>
+public sealed class EndToEndTests
+{
+    private static string NextHop(JsonObject dump, string table, string route = "default") =>
+        dump["routeTables"]!.AsArray().Single(t => t!["id"]!.GetValue<string>().EndsWith(table, StringComparison.Ordinal))!["routes"]!.AsArray()
+            .Single(r => r!["name"]!.GetValue<string>() == route)!["nextHopIpAddress"]!.GetValue<string>();
+
+    private static JsonObject Nic(JsonObject dump, string name) =>
+        (JsonObject)dump["networkInterfaces"]!.AsArray().Single(n => n!["id"]!.GetValue<string>().EndsWith(name, StringComparison.Ordinal))!;
+
+    /// <summary>Probe, decide, plan, write, converge; and everything the failover did not have to change is unchanged.</summary>
+    internal static async Task<(CycleReport Healthy, CycleReport Failover, CycleReport After, JsonObject Before, JsonObject End)> FailoverAsync(AdapterHarness h)
+    {
+        var healthy = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var before = h.Emulator.Dump();
+        h.Emulator.PowerAction("fw-a", "powerOff");
+        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var after = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        return (healthy, failover, after, before, h.Emulator.Dump());
+    }
+
+    [Fact]
+    public async Task Monitor_PrimaryPoweredOff_FailsOverRoutesAndPublicIpAndChangesNothingElse()
+    {
+        await using var h = await StartAsync();
+
+        var (healthy, failover, after, before, end) = await FailoverAsync(h);
+
+        Assert.Equal((CycleAction.None, "fw-a"), (healthy.Action, healthy.Active));
+        Assert.Equal((CycleAction.Failover, "fw-b", false), (failover.Action, failover.Active, failover.Failed));
+        Assert.Equal((1, 1), (failover.RoutesChanged, failover.PublicIpsMoved));
+        Assert.Equal((CycleAction.None, 0), (after.Action, after.Writes));
+        Assert.Equal("10.10.0.5", NextHop(end, "rt-spoke1"));
+        Assert.Equal("10.10.0.4", NextHop(end, "rt-spoke2"));
+        Assert.Contains(failover.Findings, f => f.ResourceId.EndsWith("rt-spoke2", StringComparison.Ordinal));
+        Assert.EndsWith("pip-fw", Nic(end, "fw-b-untrust")["ipConfigurations"]![0]!["publicIPAddressId"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // Nothing else moved: put the two intended changes back and the whole topology matches.
+        Nic(end, "fw-b-untrust")["ipConfigurations"]![0]!.AsObject().Remove("publicIPAddressId");
+        Nic(before, "fw-a-untrust")["ipConfigurations"]![0]!.AsObject().Remove("publicIPAddressId");
+        end["routeTables"]![0]!["routes"]![0]!["nextHopIpAddress"] = "10.10.0.4";
+        end.Remove("virtualMachines");
+        before.Remove("virtualMachines");
+        Assert.Equal(before.ToJsonString(), end.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Monitor_TableChangedSinceDiscovery_ConflictRereadReplanAlsoMovesTheRouteAddedMeanwhile()
+    {
+        await using var h = await StartAsync();
+        await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        await AddRouteAsOutsiderAsync(h, "branches", "192.168.0.0/16", "10.10.0.4");
+        h.Emulator.PowerAction("fw-a", "powerOff");
+
+        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+
+        Assert.Equal(CycleAction.Failover, failover.Action);
+        Assert.False(failover.Failed);
+        Assert.Equal(2, failover.Outcomes.Single(o => o.ResourceId == RouteTable()).Writes);
+        Assert.Contains(h.Emulator.Requests, r => r.Status == 412);
+        var end = h.Emulator.Dump();
+        Assert.Equal("10.10.0.5", NextHop(end, "rt-spoke1"));
+        Assert.Equal("10.10.0.5", NextHop(end, "rt-spoke1", "branches"));
+    }
+
+    [Fact]
+    public async Task Monitor_TcpProbesOnEmulatorEndpoints_HungApplianceFailsOver()
+    {
+        await using var h = await StartAsync(configure: (emulator, settings) =>
+        {
+            settings["NvaFailover:Clusters:0:Probe:Kind"] = "Tcp";
+            settings["NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint"] = emulator.ProbeEndpoint("fw-a");
+            settings["NvaFailover:Clusters:0:Nvas:1:ProbeEndpoint"] = emulator.ProbeEndpoint("fw-b");
+        });
+
+        var healthy = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        h.Emulator.SetProbe("fw-a", up: false);
+        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+
+        Assert.Equal(CycleAction.None, healthy.Action);
+        Assert.Equal((CycleAction.Failover, "fw-b"), (failover.Action, failover.Active));
+        Assert.DoesNotContain(h.Emulator.Requests, r => r.Operation == "GET instanceView");
+    }
+
+    /// <summary>Someone adds a route in the portal: a PUT of the route sub-resource, outside NvaFailover.</summary>
+    private static async Task AddRouteAsOutsiderAsync(AdapterHarness h, string name, string prefix, string nextHop)
+    {
+        using var http = new HttpClient(h.Emulator.CreateHttpHandler());
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "portal-user");
+        var body = new JsonObject { ["properties"] = new JsonObject { ["addressPrefix"] = prefix, ["nextHopType"] = "VirtualAppliance", ["nextHopIpAddress"] = nextHop } };
+        using var response = await http.PutAsync(new Uri(h.Emulator.Endpoint, $"{RouteTable().TrimStart('/')}/routes/{name}?api-version=2024-07-01"),
+            new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+
+        // Let the portal's write finish (5 s of scenario time at 50x).
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using static NvaFailover.Azure.Tests.AdapterHarness;
+
+namespace NvaFailover.Azure.Tests;
+
+/// <summary>
+/// The minimum role is exactly what the adapters use: the RBAC actions the emulator records during a discovery
+/// across subscriptions, probing and a failover with a public IP move equal infra/role-actions.json.
+/// </summary>
+public sealed class PermissionTests
+{
+    [Fact]
+    public async Task RecordedActions_OfAFullFailover_AreExactlyTheDocumentedRole()
+    {
+        await using var h = await StartAsync();
+        var documented = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "role-actions.json")))!["actions"]!
+            .AsArray().Select(a => a!.GetValue<string>()).ToList();
+
+        var (_, failover, _, _, _) = await EndToEndTests.FailoverAsync(h);
+        var recorded = h.Emulator.Requests.Where(r => r.Status < 400).SelectMany(r => r.Actions).Distinct().Order(StringComparer.Ordinal).ToList();
+
+        Assert.False(failover.Failed);
+        Assert.Equal(documented.Order(StringComparer.Ordinal), recorded);
+        Assert.Equal(documented.Order(StringComparer.Ordinal), documented);
+    }
+
+    [Fact]
+    public async Task EveryWrite_IsConditional()
+    {
+        await using var h = await StartAsync();
+
+        await EndToEndTests.FailoverAsync(h);
+
+        var writes = h.Emulator.Requests.Where(r => r.Method == "PUT").ToList();
+        Assert.Equal(3, writes.Count);
+        Assert.All(writes, w => Assert.True(w.IfMatch, $"{w.Operation} was sent without If-Match"));
+    }
+}
