@@ -91,7 +91,8 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             Str(body, "location") ?? "",
             body["sku"]?["name"]?.GetValue<string>(),
             Str(props, "ipAddress"),
-            props["ipConfiguration"]?["id"]?.GetValue<string>());
+            props["ipConfiguration"]?["id"]?.GetValue<string>(),
+            body);
     }
 
     private static RouteTableSnapshot ToRouteTable(JsonObject body)

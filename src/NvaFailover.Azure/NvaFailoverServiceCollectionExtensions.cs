@@ -42,6 +42,7 @@ public static class NvaFailoverServiceCollectionExtensions
         services.TryAddSingleton<IRouteTableGateway>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<INetworkInterfaceGateway>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<IPublicIpGateway>(sp => sp.GetRequiredService<NetworkGateway>());
+        services.TryAddSingleton<IAccessGateway, AccessGateway>();
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NvaFailover.Execution;
 using NvaFailover.Monitoring;
+using NvaFailover.Preflight;
 using NvaFailover.Probing;
 using NvaFailover.Settings;
 using NvaFailover.Telemetry;
@@ -42,6 +43,10 @@ public static class NvaFailoverCoreServiceCollectionExtensions
         services.TryAddSingleton<TopologyDiscovery>();
         services.TryAddSingleton<TopologyCache>();
         services.TryAddSingleton<PlanExecutor>();
+        services.TryAddSingleton(sp => new PreflightCheck(
+            sp.GetRequiredService<IOptions<NvaFailoverOptions>>(),
+            sp.GetRequiredService<TopologyDiscovery>(),
+            sp.GetRequiredService<NvaFailover.Ports.IAccessGateway>()));
         services.TryAddSingleton(sp => new FailoverMonitor(
             sp.GetRequiredService<IOptions<NvaFailoverOptions>>(),
             sp.GetRequiredService<TopologyCache>(),

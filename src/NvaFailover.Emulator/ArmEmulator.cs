@@ -26,6 +26,12 @@ public sealed record EmulatorOptions
     /// <summary>Seed of the fault injector, for reproducible runs.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// The RBAC actions the caller holds (wildcards allowed, as in a role definition). A request needing any other
+    /// action is refused with 403 AuthorizationFailed (LinkedAuthorizationFailed for a join on a linked resource).
+    /// </summary>
+    public IReadOnlyList<string> GrantedActions { get; init; } = ["*"];
+
     /// <summary>Per-subscription token buckets (scenario time); a scenario's writesPerFiveMinutes overrides the write bucket.</summary>
     public ThrottleLimits Throttling { get; init; } = new();
 }
@@ -82,7 +88,8 @@ public sealed class ArmEmulator : IAsyncDisposable
     {
         options ??= new EmulatorOptions();
         var clock = options.Clock ?? new ScaledTimeProvider(TimeProvider.System, options.Speed, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var speed = options.Clock is null ? options.Speed : 1;
+        // Retry-After and latencies are real time: divide scenario time by the clock's speed (1 for a clock that is not scaled).
+        var speed = clock is ScaledTimeProvider scaled ? scaled.Speed : 1;
         var certificate = SelfSignedCertificate.Create(TimeProvider.System);
         var store = new ArmStore(clock, options.Arm);
         var throttle = new Throttle(clock)
@@ -105,7 +112,7 @@ public sealed class ArmEmulator : IAsyncDisposable
         builder.Services.AddRoutingCore();
         var app = builder.Build();
         var emulator = new ArmEmulator(app, store, throttle, faults, clock, speed, certificate);
-        var handler = new ArmRequestHandler(store, throttle, faults, emulator._requests.Enqueue, emulator.ToRealTime, options.PageSize);
+        var handler = new ArmRequestHandler(store, throttle, faults, emulator._requests.Enqueue, emulator.ToRealTime, options.PageSize, options.GrantedActions);
         app.Run(context => context.Request.Path.StartsWithSegments("/_emulator", StringComparison.OrdinalIgnoreCase)
             ? emulator.ControlAsync(context)
             : handler.HandleAsync(context));

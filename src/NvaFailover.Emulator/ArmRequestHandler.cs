@@ -8,7 +8,7 @@ using System.Text.RegularExpressions;
 namespace NvaFailover.Emulator;
 
 /// <summary>Serves the ARM subset: parses the path, checks auth and api-version, applies faults, throttling and latency, logs.</summary>
-internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttle, FaultInjector faults, Action<RequestRecord> log, Func<TimeSpan, TimeSpan> toRealTime, int pageSize)
+internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttle, FaultInjector faults, Action<RequestRecord> log, Func<TimeSpan, TimeSpan> toRealTime, int pageSize, IReadOnlyList<string> grantedActions)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
@@ -56,6 +56,18 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             throw ArmError.BadRequest("MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
         }
 
+        if (route.Kind == RouteKind.Permissions)
+        {
+            return await OkAsync(context, new JsonObject
+            {
+                ["value"] = new JsonArray(new JsonObject
+                {
+                    ["actions"] = new JsonArray([.. grantedActions.Select(a => (JsonNode)a)]),
+                    ["notActions"] = new JsonArray(),
+                }),
+            });
+        }
+
         if (faults.Hit() is { } fault)
         {
             await FailAsync(context, fault);
@@ -83,6 +95,15 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         }
 
         var baseUri = $"{request.Scheme}://{request.Host}";
+        if (request.Method == "PUT" && route.Kind == RouteKind.Resource)
+        {
+            var sent = await ReadBodyAsync(context);
+            route.AddLinkedActions(sent);
+            Authorize(route);
+            return await PutResourceAsync(context, route, sent, baseUri);
+        }
+
+        Authorize(route);
         return route.Kind switch
         {
             RouteKind.Subscriptions => await OkAsync(context, new JsonObject
@@ -123,12 +144,39 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             return await OkAsync(context, body);
         }
 
-        var sent = await ReadBodyAsync(context);
-        route.AddLinkedActions(sent);
-        var (stored, created, operation) = store.Put(id, route.ResourceType!, sent, IfMatch(context), faults.Hit(operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
+        throw new InvalidOperationException("PUT is served by PutResourceAsync.");
+    }
+
+    private async Task<int> PutResourceAsync(HttpContext context, ArmRoute route, JsonObject sent, string baseUri)
+    {
+        var (stored, created, operation) = store.Put(route.ResourceId!, route.ResourceType!, sent, IfMatch(context), faults.Hit(operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
         AsyncOperationHeaders(context, operation, baseUri);
         return await WriteJsonAsync(context, created ? 201 : 200, stored);
     }
+
+    /// <summary>Refuses a request that needs an action the caller does not hold, the way ARM does.</summary>
+    private void Authorize(ArmRoute route)
+    {
+        var scope = route.ResourceId ?? (route.Subscription is null ? "/" : $"/subscriptions/{route.Subscription}");
+        for (var i = 0; i < route.Actions.Count; i++)
+        {
+            var action = route.Actions[i];
+            if (grantedActions.Any(granted => Grants(granted, action)))
+            {
+                continue;
+            }
+
+            throw i == 0
+                ? new ArmError(HttpStatusCode.Forbidden, "AuthorizationFailed",
+                    $"The client 'nvafailover' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.")
+                : new ArmError(HttpStatusCode.Forbidden, "LinkedAuthorizationFailed",
+                    $"The client has permission to perform action '{route.Actions[0]}' on scope '{scope}', however it does not have permission to perform action(s) '{action}' on the linked scope(s).");
+        }
+    }
+
+    /// <summary>Role-definition wildcard matching: '*' matches any run of characters, case-insensitively.</summary>
+    internal static bool Grants(string granted, string action) =>
+        Regex.IsMatch(action, "^" + Regex.Escape(granted).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     private async Task<int> RouteAsync(HttpContext context, ArmRoute route, string baseUri)
     {
@@ -339,6 +387,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
 internal enum RouteKind
 {
     Unsupported,
+    Permissions,
     Subscriptions,
     Resources,
     RouteTableList,
@@ -369,6 +418,14 @@ internal sealed class ArmRoute
         var s = path.Trim('/').Split('/');
         bool Is(int i, string value) => s.Length > i && s[i].Equals(value, StringComparison.OrdinalIgnoreCase);
         var sub = Is(0, "subscriptions") && s.Length > 1 ? s[1] : null;
+
+        if (method == "GET" && s.Length >= 4 && s[^3].Equals("providers", StringComparison.OrdinalIgnoreCase)
+            && s[^2].Equals("Microsoft.Authorization", StringComparison.OrdinalIgnoreCase) && s[^1].Equals("permissions", StringComparison.OrdinalIgnoreCase))
+        {
+            // Reading one's own permissions needs no action.
+            var scopeTemplate = s.Length >= 6 ? "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}" : "/subscriptions/{subscriptionId}";
+            return new ArmRoute { Kind = RouteKind.Permissions, Template = $"{scopeTemplate}/providers/Microsoft.Authorization/permissions", Operation = "GET permissions", Subscription = sub };
+        }
 
         if (s.Length == 1 && Is(0, "subscriptions") && method == "GET")
         {

@@ -133,9 +133,9 @@ internal sealed class ArmStore(TimeProvider time, ArmBehaviour behaviour)
                 new([.. _resources.Values.Where(r => r.Kind == kind).OrderBy(r => r.Order).Select(r => (JsonNode)map(r))]);
             return new JsonObject
             {
-                ["routeTables"] = Of("routeTables", r => TableToTopology(r.Body)),
-                ["networkInterfaces"] = Of("networkInterfaces", r => NicToTopology(r.Body)),
-                ["publicIPAddresses"] = Of("publicIPAddresses", r => PipToTopology(r.Body)),
+                ["routeTables"] = Of("routeTables", r => TopologyShapes.RouteTable(r.Body)),
+                ["networkInterfaces"] = Of("networkInterfaces", r => TopologyShapes.NetworkInterface(r.Body)),
+                ["publicIPAddresses"] = Of("publicIPAddresses", r => TopologyShapes.PublicIpAddress(r.Body)),
                 ["virtualMachines"] = Of("virtualMachines", r => new JsonObject
                 {
                     ["id"] = r.Id,
@@ -240,84 +240,6 @@ internal sealed class ArmStore(TimeProvider time, ArmBehaviour behaviour)
             ["type"] = "Microsoft.Network/routeTables/routes",
             ["properties"] = props,
         };
-    }
-
-    private static readonly string[] ServerProperties = ["provisioningState", "resourceGuid"];
-
-    private static JsonObject TableToTopology(JsonObject body)
-    {
-        var props = Props(body);
-        var table = new JsonObject { ["id"] = Str(body, "id"), ["location"] = Str(body, "location") };
-        CopyIfPresent(body, table, "tags");
-        CopyIfPresent(props, table, "disableBgpRoutePropagation");
-        table["routes"] = new JsonArray([.. (props["routes"] as JsonArray ?? []).OfType<JsonObject>().Select(r =>
-        {
-            var rp = Props(r);
-            var route = new JsonObject { ["name"] = Str(r, "name") };
-            CopyIfPresent(rp, route, "addressPrefix");
-            CopyIfPresent(rp, route, "nextHopType");
-            CopyIfPresent(rp, route, "nextHopIpAddress");
-            CopyUnknown(rp, route, [.. ServerProperties, "addressPrefix", "nextHopType", "nextHopIpAddress", "hasBgpOverride"]);
-            return (JsonNode)route;
-        })]);
-        CopyUnknown(props, table, [.. ServerProperties, "disableBgpRoutePropagation", "routes", "subnets"]);
-        return table;
-    }
-
-    private static JsonObject NicToTopology(JsonObject body)
-    {
-        var props = Props(body);
-        var nic = new JsonObject { ["id"] = Str(body, "id"), ["location"] = Str(body, "location") };
-        CopyIfPresent(body, nic, "tags");
-        CopyIfPresent(props, nic, "enableIPForwarding");
-        CopyIfPresent(props, nic, "enableAcceleratedNetworking");
-        if (Str(props, "networkSecurityGroup", "id") is { } nsg)
-        {
-            nic["networkSecurityGroupId"] = nsg;
-        }
-
-        CopyIfPresent(props, nic, "dnsSettings");
-        nic["ipConfigurations"] = new JsonArray([.. (props["ipConfigurations"] as JsonArray ?? []).OfType<JsonObject>().Select(c =>
-        {
-            var cp = Props(c);
-            var config = new JsonObject { ["name"] = Str(c, "name") };
-            CopyIfPresent(cp, config, "privateIPAddress");
-            if (Str(cp, "subnet", "id") is { } subnet)
-            {
-                config["subnetId"] = subnet;
-            }
-
-            if (Str(cp, "publicIPAddress", "id") is { } pip)
-            {
-                config["publicIPAddressId"] = pip;
-            }
-
-            CopyIfPresent(cp, config, "primary");
-            if (cp["applicationSecurityGroups"] is JsonArray asgs)
-            {
-                config["applicationSecurityGroupIds"] = new JsonArray([.. asgs.OfType<JsonObject>().Select(a => (JsonNode?)a["id"]?.DeepClone())]);
-            }
-
-            CopyUnknown(cp, config, [.. ServerProperties, "privateIPAddress", "privateIPAllocationMethod", "privateIPAddressVersion", "subnet", "publicIPAddress", "primary", "applicationSecurityGroups"]);
-            return (JsonNode)config;
-        })]);
-        CopyUnknown(props, nic, [.. ServerProperties, "ipConfigurations", "enableIPForwarding", "enableAcceleratedNetworking", "networkSecurityGroup", "dnsSettings", "virtualMachine", "macAddress", "primary"]);
-        return nic;
-    }
-
-    private static JsonObject PipToTopology(JsonObject body)
-    {
-        var props = Props(body);
-        var pip = new JsonObject { ["id"] = Str(body, "id"), ["location"] = Str(body, "location") };
-        CopyIfPresent(props, pip, "ipAddress");
-        if (Str(body, "sku", "name") is { } sku)
-        {
-            pip["sku"] = sku;
-        }
-
-        CopyIfPresent(body, pip, "tags");
-        CopyUnknown(props, pip, [.. ServerProperties, "ipAddress", "publicIPAddressVersion", "publicIPAllocationMethod", "idleTimeoutInMinutes", "ipConfiguration"]);
-        return pip;
     }
 
     // ---------------------------------------------------------------- reads
@@ -839,7 +761,7 @@ internal sealed class ArmStore(TimeProvider time, ArmBehaviour behaviour)
 
     private static IEnumerable<JsonObject> Array(JsonObject o, string key) => (o[key] as JsonArray ?? []).OfType<JsonObject>();
 
-    private static void CopyUnknown(JsonObject from, JsonObject to, string[] known)
+    internal static void CopyUnknown(JsonObject from, JsonObject to, string[] known)
     {
         foreach (var (key, value) in from)
         {
@@ -850,7 +772,7 @@ internal sealed class ArmStore(TimeProvider time, ArmBehaviour behaviour)
         }
     }
 
-    private static void CopyIfPresent(JsonObject from, JsonObject to, string key)
+    internal static void CopyIfPresent(JsonObject from, JsonObject to, string key)
     {
         if (from.TryGetPropertyValue(key, out var value))
         {

@@ -7,8 +7,7 @@ namespace NvaFailover.Emulator;
 public sealed class ScaledTimeProvider : TimeProvider
 {
     private readonly TimeProvider _inner;
-    private readonly DateTimeOffset _start;
-    private readonly long _innerStart;
+    private Origin _origin;
 
     /// <summary>Creates a clock that starts at <paramref name="start"/> and runs <paramref name="speed"/> times faster than <paramref name="inner"/>.</summary>
     public ScaledTimeProvider(TimeProvider inner, double speed, DateTimeOffset start)
@@ -17,21 +16,31 @@ public sealed class ScaledTimeProvider : TimeProvider
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(speed, 0);
         _inner = inner;
         Speed = speed;
-        _start = start;
-        _innerStart = inner.GetTimestamp();
+        _origin = new Origin(start, inner.GetTimestamp());
     }
 
     /// <summary>Scenario seconds per second of the inner clock.</summary>
     public double Speed { get; }
 
     /// <summary>Scenario time elapsed since the start.</summary>
-    public TimeSpan Elapsed => _inner.GetElapsedTime(_innerStart) * Speed;
+    public TimeSpan Elapsed => _inner.GetElapsedTime(Volatile.Read(ref _origin).InnerStart) * Speed;
+
+    /// <summary>Makes <paramref name="start"/> the scenario time of this instant (a simulation starts its clock when it starts running).</summary>
+    public void Rebase(DateTimeOffset start) => Volatile.Write(ref _origin, new Origin(start, _inner.GetTimestamp()));
 
     /// <inheritdoc />
-    public override DateTimeOffset GetUtcNow() => _start + Elapsed;
+    public override DateTimeOffset GetUtcNow()
+    {
+        var origin = Volatile.Read(ref _origin);
+        return origin.Start + (_inner.GetElapsedTime(origin.InnerStart) * Speed);
+    }
 
     /// <inheritdoc />
-    public override long GetTimestamp() => (long)(_innerStart + ((_inner.GetTimestamp() - _innerStart) * Speed));
+    public override long GetTimestamp()
+    {
+        var origin = Volatile.Read(ref _origin);
+        return (long)(origin.InnerStart + ((_inner.GetTimestamp() - origin.InnerStart) * Speed));
+    }
 
     /// <inheritdoc />
     public override long TimestampFrequency => _inner.TimestampFrequency;
@@ -44,4 +53,6 @@ public sealed class ScaledTimeProvider : TimeProvider
         _inner.CreateTimer(callback, state, Scale(dueTime), Scale(period));
 
     private TimeSpan Scale(TimeSpan t) => t == Timeout.InfiniteTimeSpan ? t : t / Speed;
+
+    private sealed record Origin(DateTimeOffset Start, long InnerStart);
 }

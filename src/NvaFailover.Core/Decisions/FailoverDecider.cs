@@ -16,7 +16,7 @@ internal static class FailoverDecider
     {
         var up = health.Where(h => h.Up).Select(h => h.Nva).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var byPriority = topology.Nvas.OrderBy(n => n.Priority).Select(n => n.Name).ToList();
-        var active = CurrentActive(topology, memory, byPriority);
+        var active = CurrentActive(topology, memory);
         var bestHealthy = byPriority.FirstOrDefault(up.Contains);
 
         if (switchoverTo is not null)
@@ -58,43 +58,8 @@ internal static class FailoverDecider
         return new Decision(CycleAction.None, active, active, null, $"{active} is active and healthy");
     }
 
-    /// <summary>
-    /// The NVA most managed routes and public IPs point at. Ties (a partial failover, an outside edit) go to the
-    /// NVA this process last chose, then to priority order.
-    /// </summary>
-    internal static string? CurrentActive(ClusterTopology topology, ClusterMemory memory, IReadOnlyList<string> byPriority)
-    {
-        var votes = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        foreach (var route in topology.RouteTables.SelectMany(t => t.Routes).Where(r => r.IsVirtualAppliance))
-        {
-            if (topology.TryFindSlotByIp(route.NextHopIpAddress, out var nva, out _))
-            {
-                votes[nva.Name] = votes.GetValueOrDefault(nva.Name) + 1;
-            }
-        }
-
-        foreach (var pip in topology.PublicIps)
-        {
-            if (topology.TryFindSlotByIpConfiguration(pip.IpConfigurationId, out var nva, out _))
-            {
-                votes[nva.Name] = votes.GetValueOrDefault(nva.Name) + 1;
-            }
-        }
-
-        if (votes.Count == 0)
-        {
-            return null;
-        }
-
-        var most = votes.Values.Max();
-        var tied = votes.Where(v => v.Value == most).Select(v => v.Key).ToList();
-        if (memory.LastTarget is { } last && tied.Contains(last, StringComparer.OrdinalIgnoreCase))
-        {
-            return last;
-        }
-
-        return byPriority.First(n => tied.Contains(n, StringComparer.OrdinalIgnoreCase));
-    }
+    /// <summary>The NVA the routes point at; ties go to the NVA this process last chose, then to priority.</summary>
+    internal static string? CurrentActive(ClusterTopology topology, ClusterMemory memory) => topology.ActiveNva(memory.LastTarget);
 
     private static Decision DecideSwitchover(ClusterTopology topology, IReadOnlyList<NvaHealth> health, HashSet<string> up, string? active, string to)
     {

@@ -9,6 +9,7 @@ namespace NvaFailover.Monitoring;
 /// <summary>Everything one cycle of one cluster saw, decided and did.</summary>
 /// <param name="Cluster">Cluster name.</param>
 /// <param name="StartedAt">Cycle start.</param>
+/// <param name="DecidedAt">When the decision was taken (after probing); the start when the cycle failed earlier.</param>
 /// <param name="CompletedAt">Cycle end.</param>
 /// <param name="Health">Probe results per NVA.</param>
 /// <param name="ActiveBefore">The NVA the routes pointed at when the cycle started.</param>
@@ -28,6 +29,7 @@ namespace NvaFailover.Monitoring;
 public sealed record CycleReport(
     string Cluster,
     DateTimeOffset StartedAt,
+    DateTimeOffset DecidedAt,
     DateTimeOffset CompletedAt,
     IReadOnlyList<NvaHealth> Health,
     string? ActiveBefore,
@@ -47,6 +49,9 @@ public sealed record CycleReport(
 {
     /// <summary>Writes sent to ARM.</summary>
     public int Writes => Outcomes.Sum(o => o.Writes);
+
+    /// <summary>When the last successful write completed (decision time plus convergence).</summary>
+    public DateTimeOffset? ConvergedAt => Convergence is { } c ? DecidedAt + c : null;
 
     /// <summary>True when a write failed, the cycle failed or a switchover was refused.</summary>
     public bool Failed => Error is not null || Outcomes.Any(o => o.Status != Ports.WriteStatus.Succeeded);

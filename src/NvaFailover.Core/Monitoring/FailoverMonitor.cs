@@ -165,7 +165,7 @@ public sealed class FailoverMonitor
             _topologies.Invalidate(cluster.Name);
             Log.CycleFailed(_logger, ex, cluster.Name, ex.Message);
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
-            return new CycleReport(cluster.Name, startedAt, _time.GetUtcNow(), health, activeBefore, activeBefore, CycleAction.Error, null,
+            return new CycleReport(cluster.Name, startedAt, startedAt, _time.GetUtcNow(), health, activeBefore, activeBefore, CycleAction.Error, null,
                 $"cycle failed: {ex.Message}", null, [], 0, 0, null, null, [], request.ReadOnly || _options.DryRun, ex.Message);
         }
     }
@@ -198,7 +198,7 @@ public sealed class FailoverMonitor
     {
         var readOnly = request.ReadOnly || _options.DryRun;
         CycleReport Report(CycleAction action, string? active, FailoverPlan? plan, ExecutionResult? result, TimeSpan? detection, TimeSpan? convergence, string? error = null) =>
-            new(cluster.Name, startedAt, _time.GetUtcNow(), health, decision.Active, active, action, action is CycleAction.None or CycleAction.Hold or CycleAction.Reconcile ? null : decision.Reason,
+            new(cluster.Name, startedAt, decidedAt, _time.GetUtcNow(), health, decision.Active, active, action, action is CycleAction.None or CycleAction.Hold or CycleAction.Reconcile ? null : decision.Reason,
                 decision.Explanation, plan, result?.Outcomes ?? [], result?.RoutesChanged ?? 0, result?.PublicIpsMoved ?? 0, detection, convergence,
                 [.. topology.Findings, .. plan?.Findings ?? []], readOnly, error);
 
@@ -276,7 +276,7 @@ public sealed class FailoverMonitor
             Log.Reconciled(_logger, cluster.Name, decision.Target, result.RoutesChanged, result.PublicIpsMoved);
         }
 
-        var activeNow = result.Complete ? decision.Target : FailoverDecider.CurrentActive(result.Topology, memory, [.. topology.Nvas.OrderBy(n => n.Priority).Select(n => n.Name)]);
+        var activeNow = result.Complete ? decision.Target : FailoverDecider.CurrentActive(result.Topology, memory);
         return Report(action, activeNow, plan, result, detection, convergence);
     }
 

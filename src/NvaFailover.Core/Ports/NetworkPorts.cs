@@ -81,7 +81,8 @@ public sealed record NetworkInterfaceSnapshot(string Id, string Location, string
 /// <param name="Sku">SKU name (<c>Basic</c>, <c>Standard</c>).</param>
 /// <param name="IpAddress">The address.</param>
 /// <param name="IpConfigurationId">The ipconfig holding it, if any.</param>
-public sealed record PublicIpSnapshot(string Id, string Location, string? Sku, string? IpAddress, string? IpConfigurationId);
+/// <param name="AdapterState">Opaque to the core: the resource as the adapter read it.</param>
+public sealed record PublicIpSnapshot(string Id, string Location, string? Sku, string? IpAddress, string? IpConfigurationId, object? AdapterState = null);
 
 /// <summary>How a write ended.</summary>
 public enum WriteStatus

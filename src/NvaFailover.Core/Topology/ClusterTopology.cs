@@ -70,6 +70,42 @@ public sealed record ClusterTopology(
     public bool TryFindSlotByIpConfiguration(string? ipConfigurationId, out NvaTopology nva, out NvaSlot slot) =>
         TryFind(_slotsByIpConfiguration ??= Index(s => s.IpConfigurationId, ArmId.Comparer), ipConfigurationId, out nva, out slot);
 
+    /// <summary>
+    /// The active NVA: the one most managed routes and public IPs point at (the routes are the source of truth).
+    /// Ties (a partial failover, an outside edit) go to <paramref name="preferred"/> when it is among them, then to
+    /// priority order. Null when nothing points at any NVA of the cluster.
+    /// </summary>
+    public string? ActiveNva(string? preferred = null)
+    {
+        var votes = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var route in RouteTables.SelectMany(t => t.Routes).Where(r => r.IsVirtualAppliance))
+        {
+            if (TryFindSlotByIp(route.NextHopIpAddress, out var nva, out _))
+            {
+                votes[nva.Name] = votes.GetValueOrDefault(nva.Name) + 1;
+            }
+        }
+
+        foreach (var pip in PublicIps)
+        {
+            if (TryFindSlotByIpConfiguration(pip.IpConfigurationId, out var nva, out _))
+            {
+                votes[nva.Name] = votes.GetValueOrDefault(nva.Name) + 1;
+            }
+        }
+
+        if (votes.Count == 0)
+        {
+            return null;
+        }
+
+        var most = votes.Values.Max();
+        var tied = votes.Where(v => v.Value == most).Select(v => v.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return preferred is not null && tied.Contains(preferred)
+            ? preferred
+            : Nvas.OrderBy(n => n.Priority).Select(n => n.Name).First(tied.Contains);
+    }
+
     /// <summary>The NVA with this name.</summary>
     public NvaTopology? FindNva(string name) => Nvas.FirstOrDefault(n => n.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using NvaFailover.Ports;
+
+namespace NvaFailover.Azure;
+
+/// <summary>The RBAC actions NvaFailover needs (infra/role-actions.json, embedded), and the scope each is checked at.</summary>
+public static class RequiredActions
+{
+    private static readonly Lazy<IReadOnlyList<string>> Actions = new(() =>
+    {
+        using var stream = typeof(RequiredActions).Assembly.GetManifestResourceStream("NvaFailover.role-actions.json")
+            ?? throw new InvalidOperationException("The embedded role-actions.json is missing from the NvaFailover.Azure assembly.");
+        return [.. JsonNode.Parse(stream)!["actions"]!.AsArray().Select(a => a!.GetValue<string>())];
+    });
+
+    /// <summary>Every action.</summary>
+    public static IReadOnlyList<string> All => Actions.Value;
+
+    /// <summary>Actions checked at subscription scope (tag queries, subscription list, operation status).</summary>
+    public static IEnumerable<string> AtSubscription => All.Where(IsSubscriptionScoped);
+
+    /// <summary>Actions checked at each resource group that holds NVAs, NICs, route tables or public IPs.</summary>
+    public static IEnumerable<string> AtResourceGroup => All.Where(a => !IsSubscriptionScoped(a));
+
+    private static bool IsSubscriptionScoped(string action) =>
+        action.StartsWith("Microsoft.Resources/subscriptions/", StringComparison.OrdinalIgnoreCase) || action.Contains("/locations/", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Reads the identity's effective permissions at a scope (Microsoft.Authorization permissions API) and compares.</summary>
+internal sealed class AccessGateway(ArmHttpClient arm) : IAccessGateway
+{
+    private const string ApiVersion = "2022-04-01";
+
+    public async Task<IReadOnlyList<string>> FindMissingActionsAsync(string scope, CancellationToken cancellationToken = default)
+    {
+        var permissions = await arm.ListAsync($"{scope.TrimStart('/')}/providers/Microsoft.Authorization/permissions?api-version={ApiVersion}", $"the permissions at {scope}", cancellationToken);
+        var required = scope.Contains("/resourceGroups/", StringComparison.OrdinalIgnoreCase) ? RequiredActions.AtResourceGroup : RequiredActions.AtSubscription;
+        return [.. required.Where(action => !permissions.Any(p => Allows(p, action)))];
+    }
+
+    private static bool Allows(JsonObject permission, string action) =>
+        Patterns(permission, "actions").Any(p => Matches(p, action)) && !Patterns(permission, "notActions").Any(p => Matches(p, action));
+
+    private static IEnumerable<string> Patterns(JsonObject permission, string key) =>
+        (permission[key] as JsonArray ?? []).Select(a => a?.GetValue<string>()).OfType<string>();
+
+    internal static bool Matches(string pattern, string action) =>
+        Regex.IsMatch(action, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+}

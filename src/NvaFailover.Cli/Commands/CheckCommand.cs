@@ -1,0 +1,51 @@
+using System.CommandLine;
+using NvaFailover.Preflight;
+using NvaFailover.Topology;
+
+namespace NvaFailover.Cli.Commands;
+
+/// <summary><c>nvafo check</c>: preflight, one finding per line.</summary>
+internal static class CheckCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var command = new Command("check", """
+            Preflight a deployment, reading only: settings valid; the identity can read every VM, NIC, tagged route table
+            and public IP and holds every permission it will need; each cluster finds its tagged tables; every managed
+            route's next hop belongs to an NVA; slot counts agree; NVA NICs forward IP; each public IP can move to the
+            standby. One finding per line (severity, resource, what to do). Exit 1 on any ERROR, 2 on invalid settings.
+
+            Example:
+              nvafo check --settings appsettings.prod.json
+            """);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var host = CliHost.Build(parse, global, console);
+            if (host is null)
+            {
+                return NvafoCli.BadInput;
+            }
+
+            var connection = host.Get<Azure.AzureConnection>();
+            await console.Out.WriteLineAsync($"INFO  endpoint {connection.Endpoints.Endpoint}: {connection.CredentialDescription}");
+            foreach (var warning in host.Options.Warnings)
+            {
+                await console.Out.WriteLineAsync($"WARN  {warning.Key}: {warning.Message}");
+            }
+
+            var findings = await host.Get<PreflightCheck>().RunAsync(cancellationToken);
+            foreach (var finding in findings)
+            {
+                await console.Out.WriteLineAsync($"{CycleText.Severity(finding.Severity),-5} {finding.ResourceId}: {finding.Message}");
+            }
+
+            var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
+            var warnings = findings.Count(f => f.Severity == FindingSeverity.Warning) + host.Options.Warnings.Count;
+            await console.Out.WriteLineAsync(errors == 0
+                ? $"check passed: {host.Options.Clusters.Count} cluster(s), {warnings} warning(s)."
+                : $"check failed: {errors} error(s), {warnings} warning(s); a failover would not be complete until the errors are fixed.");
+            return errors == 0 ? NvafoCli.Ok : NvafoCli.Failed;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Options;
+using NvaFailover.Planning;
+using NvaFailover.Ports;
+using NvaFailover.Resources;
+using NvaFailover.Settings;
+using NvaFailover.Topology;
+
+namespace NvaFailover.Preflight;
+
+/// <summary>
+/// Everything that would stop a failover from being complete, found before one is needed: unreadable resources,
+/// missing permissions, clusters without tagged tables, routes no NVA owns, mismatched slots, NICs without IP
+/// forwarding, public IPs that cannot follow the standby. Reads only.
+/// </summary>
+public sealed class PreflightCheck
+{
+    private readonly NvaFailoverOptions _options;
+    private readonly TopologyDiscovery _discovery;
+    private readonly IAccessGateway _access;
+
+    internal PreflightCheck(IOptions<NvaFailoverOptions> options, TopologyDiscovery discovery, IAccessGateway access)
+    {
+        _options = options.Value;
+        _discovery = discovery;
+        _access = access;
+    }
+
+    /// <summary>Runs every check; findings are ordered errors first.</summary>
+    public async Task<IReadOnlyList<Finding>> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var findings = new List<Finding>();
+        var scopes = new SortedSet<string>(ArmId.Comparer);
+        foreach (var cluster in _options.Clusters)
+        {
+            var topology = await _discovery.DiscoverAsync(cluster, cancellationToken);
+            findings.AddRange(topology.Findings);
+            findings.AddRange(CheckRoutes(topology));
+            findings.AddRange(CheckTargets(topology, cluster));
+            foreach (var id in cluster.Nvas.Select(n => n.VirtualMachineId)
+                .Concat(topology.Nvas.SelectMany(n => n.NetworkInterfaces).Select(n => n.Id))
+                .Concat(topology.RouteTables.Select(t => t.Id))
+                .Concat(cluster.PublicIpAddressIds))
+            {
+                if (ArmId.SubscriptionId(id) is { } sub && ArmId.ResourceGroup(id) is { } group)
+                {
+                    scopes.Add($"/subscriptions/{sub}");
+                    scopes.Add($"/subscriptions/{sub}/resourceGroups/{group}");
+                }
+            }
+        }
+
+        foreach (var scope in scopes)
+        {
+            findings.AddRange(await CheckAccessAsync(scope, cancellationToken));
+        }
+
+        return [.. findings.Distinct().OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    private static IEnumerable<Finding> CheckRoutes(ClusterTopology topology)
+    {
+        var managed = 0;
+        foreach (var table in topology.RouteTables)
+        {
+            foreach (var route in table.Routes.Where(r => r.IsVirtualAppliance))
+            {
+                if (topology.TryFindSlotByIp(route.NextHopIpAddress, out _, out _))
+                {
+                    managed++;
+                    continue;
+                }
+
+                yield return new Finding(FindingSeverity.Warning, table.Id,
+                    $"route '{route.Name}' ({route.AddressPrefix}) points at {route.NextHopIpAddress}, which is no interface of cluster {topology.Cluster}'s NVAs, so it will never be moved. If it should follow the active NVA, point it at one of {string.Join(", ", topology.Nvas.SelectMany(n => n.Slots).Select(s => s.IpAddress).Distinct())}.");
+            }
+        }
+
+        if (topology.RouteTables.Count > 0 && managed == 0)
+        {
+            yield return new Finding(FindingSeverity.Error, $"cluster {topology.Cluster}",
+                "the tagged route tables have no VirtualAppliance route to an NVA of this cluster, so a failover would change nothing; point their routes at the active NVA's interface IPs.");
+        }
+    }
+
+    /// <summary>What a failover to each other NVA could not do (public IPs that cannot follow, slots it lacks).</summary>
+    private static IEnumerable<Finding> CheckTargets(ClusterTopology topology, ClusterOptions cluster)
+    {
+        var active = topology.ActiveNva();
+        foreach (var nva in topology.Nvas.Where(n => n.Name != active && n.Slots.Count > 0))
+        {
+            foreach (var finding in FailoverPlanner.Plan(topology, nva.Name).Findings)
+            {
+                yield return finding with { Message = $"on a failover to {nva.Name}: {finding.Message}" };
+            }
+        }
+
+        foreach (var pip in topology.PublicIps.Where(p => string.Equals(p.Sku, "Basic", StringComparison.OrdinalIgnoreCase)))
+        {
+            yield return new Finding(FindingSeverity.Warning, pip.Id, "is a Basic SKU public IP; Azure retired Basic public IPs on 2025-09-30. Upgrade it to Standard (its address is kept when it is upgraded while static).");
+        }
+
+        if (cluster.Probe.Kind == ProbeKind.VmPowerState)
+        {
+            yield return new Finding(FindingSeverity.Info, $"cluster {cluster.Name}",
+                "probes only the VMs' power state, which misses a hung appliance; consider Probe:Kind All with a ProbeEndpoint per NVA.");
+        }
+    }
+
+    private async Task<IEnumerable<Finding>> CheckAccessAsync(string scope, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var missing = await _access.FindMissingActionsAsync(scope, cancellationToken);
+            return missing.Count == 0
+                ? []
+                : [new Finding(FindingSeverity.Error, scope,
+                    $"the identity lacks {string.Join(", ", missing)} here; assign NvaFailover's custom role (infra/role-actions.json) at this scope.")];
+        }
+        catch (GatewayException ex)
+        {
+            return [new Finding(FindingSeverity.Warning, scope, $"could not read the identity's permissions here ({ex.Message}); check them by hand against infra/role-actions.json.")];
+        }
+    }
+}
