@@ -7,24 +7,23 @@ namespace NvaFailover.Azure;
 /// <summary>The RBAC actions NvaFailover needs (infra/role-actions.json, embedded), and the scope each is checked at.</summary>
 public static class RequiredActions
 {
-    private static readonly Lazy<IReadOnlyList<string>> Actions = new(() =>
+    private static readonly Lazy<(string[] ResourceGroup, string[] Subscription)> Lists = new(() =>
     {
         using var stream = typeof(RequiredActions).Assembly.GetManifestResourceStream("NvaFailover.role-actions.json")
             ?? throw new InvalidOperationException("The embedded role-actions.json is missing from the NvaFailover.Azure assembly.");
-        return [.. JsonNode.Parse(stream)!["actions"]!.AsArray().Select(a => a!.GetValue<string>())];
+        var json = JsonNode.Parse(stream)!;
+        static string[] Read(JsonNode json, string key) => [.. json[key]!.AsArray().Select(a => a!.GetValue<string>())];
+        return (Read(json, "resourceGroupActions"), Read(json, "subscriptionActions"));
     });
 
     /// <summary>Every action.</summary>
-    public static IReadOnlyList<string> All => Actions.Value;
+    public static IReadOnlyList<string> All => [.. AtResourceGroup, .. AtSubscription];
 
-    /// <summary>Actions checked at subscription scope (tag queries, subscription list, operation status).</summary>
-    public static IEnumerable<string> AtSubscription => All.Where(IsSubscriptionScoped);
+    /// <summary>Actions needed at each subscription holding cluster resources (tag queries, subscription list, operation status).</summary>
+    public static IReadOnlyList<string> AtSubscription => Lists.Value.Subscription;
 
-    /// <summary>Actions checked at each resource group that holds NVAs, NICs, route tables or public IPs.</summary>
-    public static IEnumerable<string> AtResourceGroup => All.Where(a => !IsSubscriptionScoped(a));
-
-    private static bool IsSubscriptionScoped(string action) =>
-        action.StartsWith("Microsoft.Resources/subscriptions/", StringComparison.OrdinalIgnoreCase) || action.Contains("/locations/", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Actions needed at each resource group that holds NVAs, NICs, route tables or public IPs.</summary>
+    public static IReadOnlyList<string> AtResourceGroup => Lists.Value.ResourceGroup;
 }
 
 /// <summary>Reads the identity's effective permissions at a scope (Microsoft.Authorization permissions API) and compares.</summary>

@@ -7,7 +7,6 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using NvaFailover.Ports;
 using NvaFailover.Settings;
-using NvaFailover.Telemetry;
 
 namespace NvaFailover.Azure;
 
@@ -24,7 +23,7 @@ internal sealed class ArmHttpClient
     private readonly NvaFailoverOptions _options;
     private readonly TimeProvider _waitClock;
 
-    public ArmHttpClient(AzureConnection connection, NvaFailoverOptions options, NvaFailoverMetrics metrics, TimeProvider? waitClock = null)
+    public ArmHttpClient(AzureConnection connection, NvaFailoverOptions options, TimeProvider? waitClock = null)
     {
         _endpoint = connection.Endpoints.Endpoint;
         _options = options;
@@ -34,7 +33,7 @@ internal sealed class ArmHttpClient
         _pipeline = HttpPipelineBuilder.Build(
             connection.ClientOptions,
             perCallPolicies: [],
-            perRetryPolicies: [new BearerTokenAuthenticationPolicy(connection.Credential, connection.Endpoints.Scope), new ObservingPolicy(metrics)],
+            perRetryPolicies: [new BearerTokenAuthenticationPolicy(connection.Credential, connection.Endpoints.Scope)],
             new ResponseClassifier());
     }
 
@@ -251,24 +250,6 @@ internal sealed class ArmHttpClient
         WriteResult.Failure<JsonObject>(status, error.Code, $"{error.Message} (resource {id})");
 
     internal sealed record ArmErrorBody(string Code, string Message);
-
-    /// <summary>Counts 429s (every one, retried or not) for the throttling metric.</summary>
-    private sealed class ObservingPolicy(NvaFailoverMetrics metrics) : HttpPipelineSynchronousPolicy
-    {
-        public override void OnReceivedResponse(HttpMessage message)
-        {
-            if (message.Response.Status == 429)
-            {
-                metrics.Throttled($"{message.Request.Method} {ResourceType(message.Request.Uri.Path)}");
-            }
-        }
-
-        private static string ResourceType(string path)
-        {
-            var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            return segments.Length >= 2 ? segments[^2] : path;
-        }
-    }
 
     /// <summary>Nothing but 2xx is success; the statuses we handle ourselves are not errors for the pipeline.</summary>
     private sealed class ResponseClassifier : global::Azure.Core.ResponseClassifier

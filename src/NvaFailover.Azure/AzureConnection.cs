@@ -32,7 +32,7 @@ public sealed record CloudEndpoints(Uri Endpoint, string Audience, Uri Authority
 public sealed class AzureConnection
 {
     /// <summary>Builds the connection from the settings and the process environment.</summary>
-    public AzureConnection(NvaFailoverOptions options, Func<string, string?>? environment = null)
+    public AzureConnection(NvaFailoverOptions options, Func<string, string?>? environment = null, HttpPipelinePolicy? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         environment ??= Environment.GetEnvironmentVariable;
@@ -53,6 +53,11 @@ public sealed class AzureConnection
         ClientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(30);
         ClientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
         ClientOptions.Diagnostics.ApplicationId = "NvaFailover";
+        if (observer is not null)
+        {
+            // Per retry, so every throttled attempt is seen, in the Compute SDK's pipeline and the Network client's alike.
+            ClientOptions.AddPolicy(observer, HttpPipelinePosition.PerRetry);
+        }
     }
 
     /// <summary>Endpoint, audience, authority.</summary>

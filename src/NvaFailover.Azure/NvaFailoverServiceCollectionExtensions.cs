@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using NvaFailover.Azure;
 using NvaFailover.Ports;
 using NvaFailover.Settings;
-using NvaFailover.Telemetry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -27,7 +26,10 @@ public static class NvaFailoverServiceCollectionExtensions
     public static IServiceCollection AddNvaFailoverAzureAdapters(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(sp => new AzureConnection(sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value));
+        services.TryAddSingleton<ObservingPolicy>();
+        services.TryAddSingleton(sp => new AzureConnection(
+            sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value,
+            observer: sp.GetRequiredService<ObservingPolicy>()));
         services.TryAddSingleton(sp =>
         {
             var connection = sp.GetRequiredService<AzureConnection>();
@@ -35,8 +37,7 @@ public static class NvaFailoverServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new ArmHttpClient(
             sp.GetRequiredService<AzureConnection>(),
-            sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value,
-            sp.GetRequiredService<NvaFailoverMetrics>()));
+            sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value));
         services.TryAddSingleton<NetworkGateway>();
         services.TryAddSingleton<IComputeGateway>(sp => new ComputeGateway(sp.GetRequiredService<ArmClient>()));
         services.TryAddSingleton<IRouteTableGateway>(sp => sp.GetRequiredService<NetworkGateway>());

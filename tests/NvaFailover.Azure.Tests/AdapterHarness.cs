@@ -34,7 +34,8 @@ public sealed class AdapterHarness : IAsyncDisposable
 
     public static string RouteTable(string name = "rt-spoke1", string group = "rg-spoke", string sub = Sub) => Id("routeTables", name, group, sub);
 
-    public static async Task<AdapterHarness> StartAsync(Dictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null, Action<ArmEmulator, Dictionary<string, string?>>? configure = null)
+    public static async Task<AdapterHarness> StartAsync(Dictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null,
+        Action<ArmEmulator, Dictionary<string, string?>>? configure = null, ILoggerProvider? logs = null)
     {
         var emulator = await ArmEmulator.StartAsync((emulatorOptions ?? new EmulatorOptions()) with { Speed = 50 });
         emulator.Load(Scenario.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "topology.json")).Topology);
@@ -58,7 +59,14 @@ public sealed class AdapterHarness : IAsyncDisposable
 
         configure?.Invoke(emulator, values);
         var services = new ServiceCollection()
-            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
+            .AddLogging(b =>
+            {
+                b.SetMinimumLevel(LogLevel.Warning);
+                if (logs is not null)
+                {
+                    b.AddProvider(logs);
+                }
+            })
             .AddNvaFailover(new ConfigurationBuilder().AddInMemoryCollection(values).Build())
             .BuildServiceProvider();
         return new AdapterHarness(emulator, services);

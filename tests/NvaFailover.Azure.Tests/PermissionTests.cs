@@ -13,15 +13,28 @@ public sealed class PermissionTests
     public async Task RecordedActions_OfAFullFailover_AreExactlyTheDocumentedRole()
     {
         await using var h = await StartAsync();
-        var documented = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "role-actions.json")))!["actions"]!
-            .AsArray().Select(a => a!.GetValue<string>()).ToList();
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "role-actions.json")))!;
+        var documented = file["resourceGroupActions"]!.AsArray().Concat(file["subscriptionActions"]!.AsArray()).Select(a => a!.GetValue<string>()).ToList();
 
         var (_, failover, _, _, _) = await EndToEndTests.FailoverAsync(h);
         var recorded = h.Emulator.Requests.Where(r => r.Status < 400).SelectMany(r => r.Actions).Distinct().Order(StringComparer.Ordinal).ToList();
 
         Assert.False(failover.Failed);
         Assert.Equal(documented.Order(StringComparer.Ordinal), recorded);
-        Assert.Equal(documented.Order(StringComparer.Ordinal), documented);
+    }
+
+    [Fact]
+    public async Task RecordedActions_OfSubscriptionScopedRequests_AreTheSubscriptionList()
+    {
+        await using var h = await StartAsync();
+
+        await EndToEndTests.FailoverAsync(h);
+
+        // A request on a path with no resource group is checked by ARM at subscription scope.
+        var atSubscription = h.Emulator.Requests.Where(r => r.Status < 400 && !r.PathTemplate.Contains("/resourceGroups/", StringComparison.Ordinal))
+            .SelectMany(r => r.Actions).Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(RequiredActions.AtSubscription.Order(StringComparer.Ordinal), atSubscription);
+        Assert.Empty(RequiredActions.AtSubscription.Intersect(RequiredActions.AtResourceGroup));
     }
 
     [Fact]
