@@ -6,21 +6,10 @@ namespace NvaFailover.Tests.Settings;
 
 public sealed class SampleSettingsTests
 {
-    internal static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NvaFailover.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("NvaFailover.sln not found above " + AppContext.BaseDirectory);
-    }
-
     [Fact]
     public void LocalSettingsSample_IsValidAndNamesEveryClusterSetting()
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "local.settings.sample.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Repository.File("local.settings.sample.json")));
         var values = json.RootElement.GetProperty("Values").EnumerateObject()
             .ToDictionary(p => p.Name.Replace("__", ":", StringComparison.Ordinal), p => (string?)p.Value.GetString());
         var options = new NvaFailoverOptions();

@@ -1,0 +1,48 @@
+// Sample parameters: a Meraki vMX pair in two resource groups, spokes in a second subscription.
+// az deployment group create -g rg-nvafailover -f infra/main.bicep -p infra/main.bicepparam
+using 'main.bicep'
+
+param namePrefix = 'nvafo'
+
+param targetResourceGroups = [
+  { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-vmx' }
+  { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-hub' }
+  { subscriptionId: '00000000-0000-0000-0000-000000000002', resourceGroup: 'rg-spokes' }
+]
+
+param schedule = '*/30 * * * * *'
+param cloud = 'AzureCloud'
+
+// Start with a dry run: every change is logged (DryRunChange), none is made. Run nvafo check, then set false.
+param dryRun = true
+
+param clusters = [
+  {
+    name: 'vmx'
+    nvas: [
+      {
+        virtualMachineId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-vmx/providers/Microsoft.Compute/virtualMachines/vmx-a'
+        probeEndpoint: '10.1.0.4:443'
+      }
+      {
+        virtualMachineId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-vmx/providers/Microsoft.Compute/virtualMachines/vmx-b'
+        probeEndpoint: '10.1.0.5:443'
+      }
+    ]
+    tagValue: 'vmx'
+    subscriptionIds: ['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002']
+    publicIpAddressIds: ['/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-vmx/providers/Microsoft.Network/publicIPAddresses/pip-vmx']
+    probe: {
+      kind: 'All'
+      attempts: 3
+      delay: '00:00:02'
+      timeout: '00:00:02'
+      interval: '00:00:05'
+    }
+    failback: 'OnActiveFailure'
+  }
+]
+
+param alertEmails = ['noc@contoso.com']
+param alertWebhookUrl = ''
+param tags = { workload: 'nvafailover' }

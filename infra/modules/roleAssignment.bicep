@@ -1,0 +1,13 @@
+// Assigns a role to NvaFailover's identity on this resource group.
+
+param roleDefinitionId string
+param principalId string
+
+resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, principalId, roleDefinitionId)
+  properties: {
+    roleDefinitionId: roleDefinitionId
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
