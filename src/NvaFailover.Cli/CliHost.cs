@@ -50,6 +50,18 @@ internal sealed class CliHost : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>The configured cluster named <paramref name="name"/>, or null after saying which clusters there are.</summary>
+    public ClusterOptions? FindCluster(string name, CliConsole console)
+    {
+        var cluster = Options.Clusters.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        if (cluster is null)
+        {
+            console.Error.WriteLine($"--cluster '{name}' is not a configured cluster; the clusters are {string.Join(", ", Options.Clusters.Select(c => c.Name))}.");
+        }
+
+        return cluster;
+    }
+
     /// <summary>
     /// appsettings.json, environment variables, --settings, then --endpoint: composed with AddNvaFailover and validated.
     /// Null (after printing what is wrong and what to do) when the settings cannot be read or are invalid.

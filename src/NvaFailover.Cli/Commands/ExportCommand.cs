@@ -38,11 +38,8 @@ internal static class ExportCommand
                 return NvafoCli.BadInput;
             }
 
-            var name = parse.GetRequiredValue(cluster);
-            var options = host.Options.Clusters.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
-            if (options is null)
+            if (host.FindCluster(parse.GetRequiredValue(cluster), console) is not { } options)
             {
-                await console.Error.WriteLineAsync($"--cluster '{name}' is not a configured cluster; the clusters are {string.Join(", ", host.Options.Clusters.Select(c => c.Name))}.");
                 return NvafoCli.BadInput;
             }
 

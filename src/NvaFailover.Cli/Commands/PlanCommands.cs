@@ -122,11 +122,9 @@ internal static class SwitchoverCommand
                 return NvafoCli.BadInput;
             }
 
-            var name = parse.GetRequiredValue(cluster);
             var target = parse.GetRequiredValue(to);
-            if (!host.Options.Clusters.Any(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            if (host.FindCluster(parse.GetRequiredValue(cluster), console) is not { Name: var name })
             {
-                await console.Error.WriteLineAsync($"--cluster '{name}' is not a configured cluster; the clusters are {string.Join(", ", host.Options.Clusters.Select(c => c.Name))}.");
                 return NvafoCli.BadInput;
             }
 

@@ -19,6 +19,16 @@ public sealed class FailoverDeciderTests
         return (world.Options().Clusters[0], await world.TopologyAsync());
     }
 
+    /// <summary>The edge pair after a failover: every managed route on edge-b (the public IP stays where the test puts it).</summary>
+    private static World FailedOverToB()
+    {
+        var world = EdgePair();
+        world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
+        world.Azure.EditRoute(Rt("rt-db"), "default", "172.20.1.5");
+        world.Azure.EditRoute(Rt("rt-db"), "onprem", "172.20.0.5");
+        return world;
+    }
+
     private static World ThreeNvas()
     {
         var world = new World();
@@ -80,10 +90,7 @@ public sealed class FailoverDeciderTests
     [Fact]
     public async Task Decide_RoutesAlreadyOnStandby_StandbyIsActive()
     {
-        var world = EdgePair();
-        world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "onprem", "172.20.0.5");
+        var world = FailedOverToB();
         world.AddPublicIp("pip-edge", "eastus2", IpConfig("edge-b-outside"));
         var (cluster, topology) = await CreateSut(world);
 
@@ -96,10 +103,7 @@ public sealed class FailoverDeciderTests
     [Fact]
     public async Task Decide_PrimaryBackUnderOnActiveFailure_NeverFlapsBack()
     {
-        var world = EdgePair();
-        world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "onprem", "172.20.0.5");
+        var world = FailedOverToB();
         var (cluster, topology) = await CreateSut(world);
         var memory = new ClusterMemory();
         memory.Observe([Up("edge-a"), Up("edge-b")], T0);
@@ -113,10 +117,7 @@ public sealed class FailoverDeciderTests
     [Fact]
     public async Task Decide_Preemptive_ReturnsOnlyAfterContinuousHealthForPreemptAfter()
     {
-        var world = EdgePair();
-        world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "onprem", "172.20.0.5");
+        var world = FailedOverToB();
         var (cluster, topology) = await CreateSut(world, FailbackPolicy.Preemptive);
         var memory = new ClusterMemory();
         memory.Observe([Up("edge-a"), Up("edge-b")], T0);
@@ -132,10 +133,7 @@ public sealed class FailoverDeciderTests
     [Fact]
     public async Task Decide_PreemptiveWithFlappingPrimary_WaitsForAnUnbrokenPreemptAfter()
     {
-        var world = EdgePair();
-        world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "default", "172.20.1.5");
-        world.Azure.EditRoute(Rt("rt-db"), "onprem", "172.20.0.5");
+        var world = FailedOverToB();
         var (cluster, topology) = await CreateSut(world, FailbackPolicy.Preemptive);
         var memory = new ClusterMemory();
         var decisions = new List<CycleAction>();
