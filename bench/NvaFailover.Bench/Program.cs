@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using NvaFailover.Bench;
 using NvaFailover.Emulator;
 
 // Benchmarks run by hand (never in CI or as timed tests): dotnet run -c Release --project bench/NvaFailover.Bench -- emulator
@@ -10,6 +11,10 @@ return which switch
     "emulator" => await EmulatorThroughputAsync(
         requests: Arg("--requests", 20_000),
         concurrency: Arg("--concurrency", 16)),
+    "failover" => await FailoverBenchmark.RunAsync(
+        tables: Arg("--tables", 100),
+        parallel: Arg("--parallel", 8),
+        speed: Arg("--speed", 20)),
     _ => Usage(),
 };
 
@@ -21,7 +26,7 @@ int Arg(string name, int fallback)
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: emulator [--requests N] [--concurrency C]");
+    Console.Error.WriteLine("Usage: emulator [--requests N] [--concurrency C] | failover [--tables N] [--parallel P] [--speed S]");
     return 2;
 }
 
