@@ -104,7 +104,8 @@ public sealed class FailoverMonitor
     /// <summary>The current topology of a cluster (for the CLI's check and export).</summary>
     public async Task<ClusterTopology> DiscoverAsync(string clusterName, CancellationToken cancellationToken = default)
     {
-        var cluster = _options.Clusters.First(c => c.Name.Equals(clusterName, StringComparison.OrdinalIgnoreCase));
+        var cluster = _options.Clusters.FirstOrDefault(c => c.Name.Equals(clusterName, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"No cluster named '{clusterName}'; the clusters are {string.Join(", ", _options.Clusters.Select(c => c.Name))}.", nameof(clusterName));
         return await _topologies.GetAsync(cluster, refresh: true, cancellationToken);
     }
 

@@ -20,7 +20,8 @@ public sealed class SampleSettingsTests
         Assert.Empty(options.Warnings);
         foreach (var key in new[] { "Schedule", "Cloud", "ManagedIdentityClientId", "DryRun", "Clusters:0:Name", "Clusters:0:Nvas:0:VirtualMachineId", "Clusters:0:Nvas:0:ProbeEndpoint",
             "Clusters:0:Probe:Kind", "Clusters:0:Probe:Attempts", "Clusters:0:Probe:Delay", "Clusters:0:Probe:Timeout", "Clusters:0:Probe:Interval", "Clusters:0:RouteTables:TagName",
-            "Clusters:0:RouteTables:TagValue", "Clusters:0:RouteTables:SubscriptionIds:0", "Clusters:0:PublicIpAddressIds:0", "Clusters:0:Failback", "Clusters:0:PreemptAfter", "Clusters:0:WhenAllDown" })
+            "Clusters:0:RouteTables:TagValue", "Clusters:0:RouteTables:SubscriptionIds:0", "Clusters:0:PublicIpAddressIds:0", "Clusters:0:Failback", "Clusters:0:PreemptAfter", "Clusters:0:WhenAllDown",
+            "DiscoveryRefresh", "MaxParallelWrites", "ConflictRetries", "ArmEndpoint", "ArmCertificateThumbprint", "ArmRetries", "ArmOperationTimeout", "ArmPollInterval" })
         {
             Assert.True(values.ContainsKey($"NvaFailover:{key}"), $"local.settings.sample.json lacks NvaFailover__{key.Replace(":", "__", StringComparison.Ordinal)}");
         }
