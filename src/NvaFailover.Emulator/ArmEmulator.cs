@@ -161,6 +161,9 @@ public sealed class ArmEmulator : IAsyncDisposable
         _faults.Add(new FaultWindow(now, now + duration, status, probability, failOperations));
     }
 
+    /// <summary>Ends every fault window now.</summary>
+    public void ClearFaults() => _faults.Clear();
+
     /// <summary>The TCP probe endpoint (<c>127.0.0.1:port</c>) of a VM; its HTTP health URL is <c>http://127.0.0.1:port/health</c>.</summary>
     public string ProbeEndpoint(string vmName) =>
         _probes.TryGetValue(vmName, out var probe) ? $"127.0.0.1:{probe.Port}" : throw new ArgumentException($"No VM named '{vmName}' is loaded.", nameof(vmName));

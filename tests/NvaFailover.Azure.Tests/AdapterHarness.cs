@@ -72,6 +72,16 @@ public sealed class AdapterHarness : IAsyncDisposable
         return new AdapterHarness(emulator, services);
     }
 
+    /// <summary>Waits (real time, bounded) until the emulator has answered a request the way <paramref name="seen"/> says.</summary>
+    public async Task WaitForRequestAsync(Func<RequestRecord, bool> seen, int count = 1)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (Emulator.Requests.Count(seen) < count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), timeout.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();

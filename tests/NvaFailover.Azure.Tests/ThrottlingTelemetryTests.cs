@@ -10,14 +10,16 @@ public sealed class ThrottlingTelemetryTests
     public async Task Throttled_NetworkAndComputeRequests_AreLoggedAsArmThrottled()
     {
         var logs = new Capture();
-        await using var h = await StartAsync(logs: logs);
-        h.Emulator.AddFaults(429, 1.0, TimeSpan.FromSeconds(8));
+        await using var h = await StartAsync(new() { ["NvaFailover:ArmRetries"] = "1" }, logs: logs);
+        h.Emulator.AddFaults(429, 1.0, TimeSpan.FromHours(1));
 
-        await h.Compute.GetPowerStateAsync(Vm("fw-a"));
-        await h.RouteTables.GetAsync(RouteTable());
+        // Still throttled after the one retry: both reads fail, and every 429 was seen on the way.
+        await Assert.ThrowsAsync<Ports.GatewayException>(() => h.Compute.GetPowerStateAsync(Vm("fw-a")));
+        await Assert.ThrowsAsync<Ports.GatewayException>(() => h.RouteTables.GetAsync(RouteTable()));
 
         var events = logs.Entries.Where(e => e.Id.Name == "ArmThrottled").ToList();
-        Assert.Contains(events, e => e.Message.Contains("GET instanceView", StringComparison.Ordinal));
+        Assert.Equal(2, events.Count(e => e.Message.Contains("GET instanceView", StringComparison.Ordinal)));
+        Assert.Equal(2, events.Count(e => e.Message.Contains("GET routeTables", StringComparison.Ordinal)));
         Assert.All(events, e => Assert.Equal((1100, LogLevel.Warning), (e.Id.Id, e.Level)));
         Assert.Contains(events, e => e.Message.Contains("TooManyRequests", StringComparison.Ordinal));
     }

@@ -269,9 +269,19 @@ public sealed class CommandTests
     public async Task Run_UntilCancelled_ProbesOnScheduleAndStopsCleanly()
     {
         await using var h = await StartAsync();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var stop = new CancellationTokenSource();
 
-        var result = await RunAsync(["run", "--settings", h.SettingsPath], cancellationToken: stop.Token);
+        var run = RunAsync(["run", "--settings", h.SettingsPath], cancellationToken: stop.Token);
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (!h.Emulator.Requests.Any(r => r.Operation == "GET instanceView"))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token);
+            }
+        }
+
+        await stop.CancelAsync();
+        var result = await run;
 
         Assert.True(result.Code == 0, result.ToString());
         Assert.Contains("nvafo run: 1 cluster(s)", result.Out, StringComparison.Ordinal);
