@@ -103,7 +103,8 @@ module roles 'modules/roles.bicep' = {
     suffix: suffix
     resourceGroupActions: roleActions.resourceGroupActions
     subscriptionActions: roleActions.subscriptionActions
-    assignableScopes: map(targetSubscriptions, s => '/subscriptions/${s}')
+    // The subscription the roles are defined in, and every subscription they are assigned in.
+    assignableScopes: map(union(targetSubscriptions, [subscription().subscriptionId]), s => '/subscriptions/${s}')
   }
 }
 
