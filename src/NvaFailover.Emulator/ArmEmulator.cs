@@ -168,9 +168,6 @@ public sealed class ArmEmulator : IAsyncDisposable
     public string ProbeEndpoint(string vmName) =>
         _probes.TryGetValue(vmName, out var probe) ? $"127.0.0.1:{probe.Port}" : throw new ArgumentException($"No VM named '{vmName}' is loaded.", nameof(vmName));
 
-    /// <summary>The subscriptions the topology spans.</summary>
-    public IReadOnlyList<string> Subscriptions => _store.Subscriptions();
-
     /// <summary>An HTTP handler that trusts this emulator's certificate, and only it.</summary>
     public HttpMessageHandler CreateHttpHandler()
     {

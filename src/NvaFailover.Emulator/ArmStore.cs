@@ -253,14 +253,6 @@ internal sealed class ArmStore(TimeProvider time, ArmBehaviour behaviour)
         }
     }
 
-    public bool Exists(string id)
-    {
-        lock (_lock)
-        {
-            return _resources.ContainsKey(id);
-        }
-    }
-
     public IReadOnlyList<JsonObject> List(string subscription, string? kind, Func<JsonObject, bool>? filter = null)
     {
         lock (_lock)

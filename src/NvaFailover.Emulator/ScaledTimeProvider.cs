@@ -45,9 +45,6 @@ public sealed class ScaledTimeProvider : TimeProvider
     /// <inheritdoc />
     public override long TimestampFrequency => _inner.TimestampFrequency;
 
-    /// <summary>How long <paramref name="scenarioTime"/> takes on the inner clock.</summary>
-    public TimeSpan ToInner(TimeSpan scenarioTime) => scenarioTime / Speed;
-
     /// <inheritdoc />
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         _inner.CreateTimer(callback, state, Scale(dueTime), Scale(period));

@@ -33,9 +33,6 @@ internal sealed class Throttle(TimeProvider time)
         }
     }
 
-    public int Remaining(string subscription, bool write) =>
-        _buckets.TryGetValue((subscription, write), out var b) ? (int)b.Tokens : (int)(write ? WriteCapacity : ReadCapacity);
-
     private sealed class Bucket(double tokens, DateTimeOffset at)
     {
         public double Tokens { get; set; } = tokens;

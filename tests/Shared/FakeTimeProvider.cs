@@ -26,17 +26,6 @@ public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
-    public int PendingTimers
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _timers.Count(t => t.Due is not null);
-            }
-        }
-    }
-
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new FakeTimer(this, callback, state);

@@ -117,21 +117,6 @@ public sealed class CronSchedule
         throw new InvalidOperationException($"Schedule '{Expression}' has no occurrence within five years.");
     }
 
-    /// <summary>The shortest gap between two consecutive occurrences seen over the next <paramref name="sample"/> runs.</summary>
-    public TimeSpan ShortestPeriod(DateTimeOffset from, int sample = 64)
-    {
-        var previous = GetNextOccurrence(from);
-        var shortest = TimeSpan.MaxValue;
-        for (var i = 0; i < sample; i++)
-        {
-            var next = GetNextOccurrence(previous);
-            shortest = next - previous < shortest ? next - previous : shortest;
-            previous = next;
-        }
-
-        return shortest;
-    }
-
     private static bool TryParseField(string text, int min, int max, string[]? names, out bool[] allowed, out string error)
     {
         allowed = new bool[max + 1];
