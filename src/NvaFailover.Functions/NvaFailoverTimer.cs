@@ -9,8 +9,15 @@ namespace NvaFailover.Functions;
 /// </summary>
 public sealed class NvaFailoverTimer(FailoverMonitor monitor)
 {
-    /// <summary>Runs one invocation on the NvaFailover:Schedule app setting (NvaFailover__Schedule).</summary>
+    /// <summary>
+    /// The app setting the timer's schedule is read from. A flat name, because the platform resolves a binding
+    /// expression against app setting names, and on Linux an app setting name cannot hold the ':' of a nested key;
+    /// NvaFailover reads the same setting as its Schedule.
+    /// </summary>
+    public const string ScheduleSetting = "NvaFailoverSchedule";
+
+    /// <summary>Runs one invocation on the schedule in the <see cref="ScheduleSetting"/> app setting.</summary>
     [Function("NvaFailoverTimer")]
-    public Task RunAsync([TimerTrigger("%NvaFailover:Schedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task RunAsync([TimerTrigger("%" + ScheduleSetting + "%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
         monitor.RunInvocationAsync(cancellationToken);
 }

@@ -10,6 +10,13 @@ namespace NvaFailover.Settings;
 /// </summary>
 public static class SettingsReader
 {
+    /// <summary>
+    /// The flat app setting the Functions app's timer fires on. A binding expression is resolved against app setting
+    /// names, which on Linux cannot hold the ':' of a nested key, so the timer cannot read <c>NvaFailover:Schedule</c>;
+    /// NvaFailover reads this one as its Schedule too, so the timer and the monitor agree.
+    /// </summary>
+    public const string FlatScheduleSetting = "NvaFailoverSchedule";
+
     private const string Section = NvaFailoverOptions.SectionName;
 
     /// <summary>Fills <paramref name="options"/> from <paramref name="configuration"/> (the configuration root).</summary>
@@ -20,7 +27,7 @@ public static class SettingsReader
 
         var section = configuration.GetSection(Section);
         var r = new ValueReader(options.ReadProblems);
-        options.Schedule = ValueReader.String(section, "Schedule") ?? options.Schedule;
+        options.Schedule = ReadSchedule(configuration, section, options.ReadProblems) ?? options.Schedule;
         options.Cloud = r.Enum(section, "Cloud", options.Cloud);
         options.ManagedIdentityClientId = ValueReader.String(section, "ManagedIdentityClientId");
         options.DryRun = r.Bool(section, "DryRun", options.DryRun);
@@ -54,6 +61,19 @@ public static class SettingsReader
         }
 
         LegacySettings.ReadAlwaysHonoured(configuration, options);
+    }
+
+    private static string? ReadSchedule(IConfiguration configuration, IConfigurationSection section, IList<SettingProblem> problems)
+    {
+        var nested = ValueReader.String(section, "Schedule");
+        var flat = ValueReader.String(configuration, FlatScheduleSetting);
+        if (nested is not null && flat is not null && !string.Equals(nested, flat, StringComparison.Ordinal))
+        {
+            problems.Add(new SettingProblem(FlatScheduleSetting, flat,
+                $"differs from {Section}:Schedule = '{nested}'; the Functions timer fires on {FlatScheduleSetting}, so give both the same schedule or remove {Section}__Schedule"));
+        }
+
+        return flat ?? nested;
     }
 
     private static ClusterOptions ReadCluster(IConfigurationSection s, ValueReader r)

@@ -35,6 +35,35 @@ public sealed class SettingsReaderTests
     }
 
     [Fact]
+    public void Read_FlatFunctionsScheduleSetting_IsTheSchedule()
+    {
+        var options = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *" });
+
+        Assert.Equal("*/15 * * * * *", options.Schedule);
+        Assert.Empty(options.ReadProblems);
+    }
+
+    [Fact]
+    public void Read_FlatAndNestedScheduleAgree_NoProblem()
+    {
+        var options = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *", ["NvaFailover:Schedule"] = "*/15 * * * * *" });
+
+        Assert.Equal("*/15 * * * * *", options.Schedule);
+        Assert.Empty(options.ReadProblems);
+    }
+
+    [Fact]
+    public void Read_FlatAndNestedScheduleDiffer_ProblemNamesBothAndWhichOneTheTimerUses()
+    {
+        var options = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *", ["NvaFailover:Schedule"] = "*/30 * * * * *" });
+
+        var problem = Assert.Single(options.ReadProblems);
+        Assert.Equal(("NvaFailoverSchedule", "*/15 * * * * *"), (problem.Key, problem.Value));
+        Assert.Contains("NvaFailover:Schedule = '*/30 * * * * *'", problem.Expected, StringComparison.Ordinal);
+        Assert.Contains("the Functions timer fires on NvaFailoverSchedule", problem.Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_FullSection_BindsEveryContractKey()
     {
         var options = Read(new()
