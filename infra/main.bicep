@@ -1,9 +1,9 @@
 // NvaFailover: the whole solution in one resource-group deployment.
 //   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam
 // Creates a Linux Flex Consumption Function App (.NET 10 isolated) running as a user-assigned managed identity,
-// its storage (identity-based, no account keys), Log Analytics + Application Insights, two least-privilege custom
-// roles (from role-actions.json) assigned where the NVAs, route tables and public IPs live, the alert rules with
-// their action group, and the operations workbook.
+// integrated into a subnet that reaches the NVAs, its storage (identity-based, no account keys), Log Analytics +
+// Application Insights, three least-privilege custom roles (from role-actions.json) assigned where the NVAs, route
+// tables, public IPs and the app's subnet live, the alert rules with their action group, and the operations workbook.
 
 targetScope = 'resourceGroup'
 
@@ -18,11 +18,14 @@ param location string = resourceGroup().location
 @maxLength(11)
 param namePrefix string = 'nvafo'
 
-@description('The resource groups that hold the NVA VMs and NICs, the tagged route tables and the public IPs. The operator role is assigned on each; the discovery role on each of their subscriptions.')
+@description('The resource groups that hold the NVA VMs and NICs, the tagged route tables, the public IPs, and any load balancer or application gateway the NVAs\' NICs are in. The operator role is assigned on each; the discovery role on each of their subscriptions.')
 @minLength(1)
 param targetResourceGroups targetResourceGroup[]
 
-@description('NCRONTAB schedule of the timer (NvaFailover__Schedule).')
+@description('Full id of the subnet the Function App\'s outbound traffic leaves from (VNet integration; NvaFailover__HostSubnetId). Required when a cluster probes over the network (Tcp, Http, All): the probes go to the NVAs\' private IPs. Flex Consumption needs it delegated to Microsoft.App/environments. It must reach every ProbeEndpoint, and reach Azure Resource Manager without passing through an NVA of a cluster (README, "The app\'s own network").')
+param integrationSubnetId string = ''
+
+@description('NCRONTAB schedule of the timer (NvaFailoverSchedule and NvaFailover__Schedule).')
 param schedule string = '*/30 * * * * *'
 
 @description('The Azure cloud (NvaFailover__Cloud).')
@@ -46,42 +49,68 @@ param alertWebhookUrl string = ''
 @description('Tags for every resource.')
 param tags object = {}
 
-
 var roleActions = loadJsonContent('role-actions.json')
 var suffix = uniqueString(resourceGroup().id, namePrefix)
+
+// Deployments at subscription scope share one namespace per subscription, and a name is tied to the region it was
+// first used in: names carry this instance's and this region's hash so that several instances never collide.
+var deploymentSuffix = uniqueString(resourceGroup().id, namePrefix, location)
 var targetSubscriptions = union(map(targetResourceGroups, g => g.subscriptionId), [])
+var identityName = 'id-${namePrefix}-${suffix}'
+
+// Known before deployment (unlike the identity's principal id), so it can name role assignments.
+var identityKey = resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', identityName)
+var roleNames = {
+  operator: guid(subscription().id, namePrefix, suffix, 'operator')
+  discovery: guid(subscription().id, namePrefix, suffix, 'discovery')
+  hostNetwork: guid(subscription().id, namePrefix, suffix, 'hostNetwork')
+}
+
+// A network probe from an app without VNet integration can never reach an NVA's private IP: every NVA would be down
+// and the app would hold forever. Refuse that deployment before anything is created.
+var networkProbeClusters = filter(clusters, c => (c.?probe.?kind ?? 'VmPowerState') != 'VmPowerState')
+var hostSubnetId = empty(networkProbeClusters) || !empty(integrationSubnetId)
+  ? integrationSubnetId
+  : fail('integrationSubnetId is required: cluster(s) ${join(map(networkProbeClusters, c => c.name), ', ')} probe over the network (Tcp, Http or All), and only an app integrated into a subnet that reaches the NVAs can probe their private IPs. Set integrationSubnetId to a subnet delegated to Microsoft.App/environments, or use probe kind VmPowerState.')
+var hostSubnetParts = split(hostSubnetId, '/')
+var hostSubnetSubscription = empty(hostSubnetId) ? subscription().subscriptionId : hostSubnetParts[2]
+var hostSubnetResourceGroup = empty(hostSubnetId) ? resourceGroup().name : hostSubnetParts[4]
 
 module identity 'modules/identity.bicep' = {
-  name: 'nvafo-identity'
+  name: 'nvafo-identity-${deploymentSuffix}'
   params: {
-    name: 'id-${namePrefix}-${suffix}'
+    name: identityName
     location: location
     tags: tags
   }
 }
 
 module monitoring 'modules/monitoring.bicep' = {
-  name: 'nvafo-monitoring'
+  name: 'nvafo-monitoring-${deploymentSuffix}'
   params: {
     workspaceName: 'log-${namePrefix}-${suffix}'
     applicationInsightsName: 'appi-${namePrefix}-${suffix}'
     location: location
     tags: tags
     publisherPrincipalId: identity.outputs.principalId
+    publisherKey: identityKey
   }
 }
 
 var baseSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  // The timer reads the flat name (a binding expression cannot read a nested setting on Linux); NvaFailover reads both.
+  NvaFailoverSchedule: schedule
   NvaFailover__Schedule: schedule
   NvaFailover__Cloud: cloud
   NvaFailover__ManagedIdentityClientId: identity.outputs.clientId
   NvaFailover__DryRun: string(dryRun)
+  NvaFailover__HostSubnetId: hostSubnetId
 }
 
 module functionApp 'modules/functionapp.bicep' = {
-  name: 'nvafo-functionapp'
+  name: 'nvafo-functionapp-${deploymentSuffix}'
   params: {
     appName: 'func-${namePrefix}-${suffix}'
     planName: 'plan-${namePrefix}-${suffix}'
@@ -91,43 +120,61 @@ module functionApp 'modules/functionapp.bicep' = {
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     identityPrincipalId: identity.outputs.principalId
+    identityKey: identityKey
+    integrationSubnetId: hostSubnetId
     appSettings: reduce(range(0, length(clusters)), baseSettings, (settings, i) => union(settings, clusterAppSettings(clusters[i], i)))
   }
 }
 
 module roles 'modules/roles.bicep' = {
-  name: 'nvafo-roles'
+  name: 'nvafo-roles-${deploymentSuffix}'
   scope: subscription()
   params: {
     namePrefix: namePrefix
     suffix: suffix
     resourceGroupActions: roleActions.resourceGroupActions
     subscriptionActions: roleActions.subscriptionActions
+    hostSubnetActions: roleActions.hostSubnetActions
     // The subscription the roles are defined in, and every subscription they are assigned in.
-    assignableScopes: map(union(targetSubscriptions, [subscription().subscriptionId]), s => '/subscriptions/${s}')
+    assignableScopes: map(union(targetSubscriptions, [subscription().subscriptionId], [hostSubnetSubscription]), s => '/subscriptions/${s}')
   }
 }
 
 module operatorAssignments 'modules/roleAssignment.bicep' = [for target in targetResourceGroups: {
-  name: 'nvafo-operator-${uniqueString(target.subscriptionId, target.resourceGroup)}'
+  name: 'nvafo-operator-${uniqueString(deploymentSuffix, target.subscriptionId, target.resourceGroup)}'
   scope: resourceGroup(target.subscriptionId, target.resourceGroup)
   params: {
-    roleDefinitionId: roles.outputs.operatorRoleId
+    roleDefinitionName: roleNames.operator
     principalId: identity.outputs.principalId
+    principalKey: identityKey
   }
+  dependsOn: [roles]
 }]
 
 module discoveryAssignments 'modules/subscriptionRoleAssignment.bicep' = [for subscriptionId in targetSubscriptions: {
-  name: 'nvafo-discovery-${uniqueString(subscriptionId)}'
+  name: 'nvafo-discovery-${uniqueString(deploymentSuffix, subscriptionId)}'
   scope: subscription(subscriptionId)
   params: {
-    roleDefinitionId: roles.outputs.discoveryRoleId
+    roleDefinitionName: roleNames.discovery
     principalId: identity.outputs.principalId
+    principalKey: identityKey
   }
+  dependsOn: [roles]
 }]
 
+module hostNetworkAssignment 'modules/roleAssignment.bicep' = if (!empty(hostSubnetId)) {
+  name: 'nvafo-hostnetwork-${deploymentSuffix}'
+  scope: resourceGroup(hostSubnetSubscription, hostSubnetResourceGroup)
+  params: {
+    roleDefinitionName: roleNames.hostNetwork
+    principalId: identity.outputs.principalId
+    principalKey: identityKey
+  }
+  dependsOn: [roles]
+}
+
 module alerts 'modules/alerts.bicep' = {
-  name: 'nvafo-alerts'
+  name: 'nvafo-alerts-${deploymentSuffix}'
   params: {
     namePrefix: namePrefix
     location: location
@@ -139,7 +186,7 @@ module alerts 'modules/alerts.bicep' = {
 }
 
 module workbook 'modules/workbook.bicep' = {
-  name: 'nvafo-workbook'
+  name: 'nvafo-workbook-${deploymentSuffix}'
   params: {
     name: guid(resourceGroup().id, namePrefix, 'workbook')
     location: location
@@ -148,7 +195,7 @@ module workbook 'modules/workbook.bicep' = {
   }
 }
 
-@description('Publish the code with: func azure functionapp publish <this name> (from src/NvaFailover.Functions).')
+@description('Publish the code with: func azure functionapp publish <this name> --dotnet-isolated (from src/NvaFailover.Functions).')
 output functionAppName string = functionApp.outputs.name
 
 @description('Client id of the managed identity NvaFailover runs as.')

@@ -13,6 +13,10 @@ param targetResourceGroups = [
 param schedule = '*/30 * * * * *'
 param cloud = 'AzureCloud'
 
+// The app's outbound traffic leaves from this subnet (delegated to Microsoft.App/environments): it reaches the NVAs'
+// probe endpoints, and its route table sends Azure Resource Manager's traffic straight out, not through an NVA.
+param integrationSubnetId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-nvafailover'
+
 // Start with a dry run: every change is logged (DryRunChange), none is made. Run nvafo check, then set false.
 param dryRun = true
 

@@ -121,7 +121,9 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = [for r
         }, empty(rule.measure) ? {} : { metricMeasureColumn: rule.measure })
       ]
     }
-    autoMitigate: false
+    // Stateful: an alert fires once when its condition appears and resolves itself when it clears, instead of
+    // paging every evaluation (every 5 minutes) while, say, every NVA stays down.
+    autoMitigate: true
     actions: {
       actionGroups: [actionGroup.id]
     }

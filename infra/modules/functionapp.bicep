@@ -10,8 +10,14 @@ param identityId string
 param identityClientId string
 param identityPrincipalId string
 
+@description('The identity\'s resource id as the template computes it (known before deployment), for role assignment names.')
+param identityKey string
+
 @description('App settings (the NvaFailover__... settings and Application Insights).')
 param appSettings object
+
+@description('Subnet for the app\'s outbound traffic (VNet integration), delegated to Microsoft.App/environments; empty for none.')
+param integrationSubnetId string
 
 var deploymentContainer = 'deploymentpackage'
 var storageRoles = {
@@ -45,7 +51,7 @@ resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@20
 }
 
 resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in items(storageRoles): {
-  name: guid(storage.id, identityPrincipalId, role.value)
+  name: guid(storage.id, identityKey, role.value)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.value)
@@ -80,6 +86,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Probes go to the NVAs' private IPs: the app's outbound traffic must leave from a subnet that reaches them.
+    virtualNetworkSubnetId: empty(integrationSubnetId) ? null : integrationSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
     }
@@ -95,8 +103,14 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       scaleAndConcurrency: {
-        // A timer function runs one instance at a time; the smallest ceiling the plan allows keeps cost predictable.
-        maximumInstanceCount: 40
+        // One singleton timer: one instance kept warm for it, so a tick never waits for a cold start, and no more.
+        alwaysReady: [
+          {
+            name: 'function:NvaFailoverTimer'
+            instanceCount: 1
+          }
+        ]
+        maximumInstanceCount: 1
         instanceMemoryMB: 2048
       }
       runtime: {
@@ -112,7 +126,10 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'appsettings'
   properties: union(appSettings, {
-    AzureWebJobsStorage__accountName: storage.name
+    // Service URIs from the account itself, so they are right in every cloud (an account name alone implies the public one).
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
   })

@@ -6,6 +6,9 @@ param location string
 param tags object
 param publisherPrincipalId string
 
+@description('The publisher identity\'s resource id, known before deployment: it names the role assignment.')
+param publisherKey string
+
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
@@ -32,7 +35,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(applicationInsights.id, publisherPrincipalId, monitoringMetricsPublisher)
+  name: guid(applicationInsights.id, publisherKey, monitoringMetricsPublisher)
   scope: applicationInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)

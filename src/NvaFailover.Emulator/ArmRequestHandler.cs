@@ -515,11 +515,27 @@ internal sealed class ArmRoute
             _actions.Add("Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action");
         }
 
+        // An ipconfig in a load balancer's or application gateway's pool re-joins it on every NIC update.
+        foreach (var (property, action) in LinkedPools)
+        {
+            if (configs.Any(c => c[property] is JsonArray { Count: > 0 }))
+            {
+                _actions.Add(action);
+            }
+        }
+
         if (ArmStore.Str(props, "networkSecurityGroup", "id") is not null)
         {
             _actions.Add("Microsoft.Network/networkSecurityGroups/join/action");
         }
     }
+
+    private static readonly (string Property, string Action)[] LinkedPools =
+    [
+        ("loadBalancerBackendAddressPools", "Microsoft.Network/loadBalancers/backendAddressPools/join/action"),
+        ("loadBalancerInboundNatRules", "Microsoft.Network/loadBalancers/inboundNatRules/join/action"),
+        ("applicationGatewayBackendAddressPools", "Microsoft.Network/applicationGateways/backendAddressPools/join/action"),
+    ];
 
     private ArmRoute With(IEnumerable<string> actions)
     {

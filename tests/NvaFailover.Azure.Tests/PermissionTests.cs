@@ -5,7 +5,9 @@ namespace NvaFailover.Azure.Tests;
 
 /// <summary>
 /// The minimum role is exactly what the adapters use: the RBAC actions the emulator records during a discovery
-/// across subscriptions, probing and a failover with a public IP move equal infra/role-actions.json.
+/// across subscriptions, probing and a failover with a public IP move, of a load-balanced NVA pair (both NICs in an
+/// internal load balancer's pool, one with an inbound NAT rule, one in an application gateway's pool), equal
+/// infra/role-actions.json.
 /// </summary>
 public sealed class PermissionTests
 {
@@ -15,6 +17,7 @@ public sealed class PermissionTests
         await using var h = await StartAsync();
         var file = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "role-actions.json")))!;
         var documented = file["resourceGroupActions"]!.AsArray().Concat(file["subscriptionActions"]!.AsArray()).Select(a => a!.GetValue<string>()).ToList();
+        Assert.Contains("Microsoft.Network/loadBalancers/backendAddressPools/join/action", documented);
 
         var (_, failover, _, _, _) = await EndToEndTests.FailoverAsync(h);
         var recorded = h.Emulator.Requests.Where(r => r.Status < 400).SelectMany(r => r.Actions).Distinct().Order(StringComparer.Ordinal).ToList();

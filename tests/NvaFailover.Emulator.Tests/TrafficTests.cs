@@ -161,9 +161,25 @@ public sealed class TrafficTests
         Assert.Equal(("PUT networkInterfaces", 200, true), (put.Operation, put.Status, put.IfMatch));
         Assert.Equal(
             ["Microsoft.Network/networkInterfaces/write", "Microsoft.Network/publicIPAddresses/join/action", "Microsoft.Network/virtualNetworks/subnets/join/action",
-             "Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action", "Microsoft.Network/networkSecurityGroups/join/action"],
+             "Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action", "Microsoft.Network/loadBalancers/backendAddressPools/join/action",
+             "Microsoft.Network/loadBalancers/inboundNatRules/join/action", "Microsoft.Network/networkSecurityGroups/join/action"],
             put.Actions);
         Assert.Equal(["Microsoft.Network/networkInterfaces/read"], h.Emulator.Requests.Single(r => r.Method == "GET").Actions);
+    }
+
+    [Fact]
+    public async Task NicWrite_InALoadBalancerPool_WithoutThePoolsJoinRight_403LinkedAuthorizationFailed()
+    {
+        await using var h = await StartAsync(new EmulatorOptions
+        {
+            GrantedActions = ["Microsoft.Network/networkInterfaces/*", "Microsoft.Network/virtualNetworks/subnets/join/action", "Microsoft.Network/applicationGateways/backendAddressPools/join/action"],
+        });
+        var nic = (await h.GetAsync(Id("networkInterfaces", "fw-b-untrust"))).Json;
+
+        var reply = await h.PutAsync(Id("networkInterfaces", "fw-b-untrust"), nic, ifMatch: nic["etag"]!.GetValue<string>());
+
+        Assert.Equal((403, "LinkedAuthorizationFailed"), (reply.Status, reply.ErrorCode));
+        Assert.Contains("'Microsoft.Network/loadBalancers/backendAddressPools/join/action'", reply.Body!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,6 +34,54 @@ internal static partial class Infra
                 StringComparer.Ordinal);
     }
 
+    /// <summary>The event names a query names: quoted names of events the code logs, or of any capitalised word.</summary>
+    public static IEnumerable<string> EventNamesIn(string query) =>
+        QuotedName().Matches(query).Select(m => m.Groups[1].Value).Where(q => char.IsUpper(q[0]) && !q.Contains(' ', StringComparison.Ordinal)).Distinct();
+
+    /// <summary>The setting keys of ../shared/contracts/settings.md, normalized (see <see cref="NormalizeSettingName"/>).</summary>
+    public static HashSet<string> ContractKeys()
+    {
+        var text = File.ReadAllText(Repository.Shared("contracts", "settings.md"));
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var inCluster = false;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal))
+            {
+                inCluster = line.Contains("cluster", StringComparison.OrdinalIgnoreCase);
+                if (line.Contains("Legacy", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+
+            var row = Regex.Match(line, @"^\| `([A-Za-z:]+)` \|");
+            if (row.Success)
+            {
+                keys.Add(NormalizeSettingName((inCluster ? "Clusters:N:" : "") + row.Groups[1].Value));
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>Index placeholders (N, K, J, I, ${i}, 0) become '#', a trailing index goes, and the NvaFailover prefix goes.</summary>
+    public static string NormalizeSettingName(string key)
+    {
+        var parts = key.Replace("NvaFailover__", "", StringComparison.Ordinal).Replace("__", ":", StringComparison.Ordinal).Trim('\'').Split(':')
+            .Select(p => p is "N" or "K" or "J" or "I" || p.StartsWith("${", StringComparison.Ordinal) || p.All(char.IsDigit) ? "#" : p)
+            .ToList();
+        while (parts.Count > 0 && parts[^1] == "#")
+        {
+            parts.RemoveAt(parts.Count - 1);
+        }
+
+        return string.Join(':', parts);
+    }
+
     [GeneratedRegex(@"\{(\w+)\}")]
     private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"""([A-Za-z][A-Za-z ]*)""")]
+    private static partial Regex QuotedName();
 }

@@ -6,11 +6,11 @@ namespace NvaFailover.Infra.Tests;
 public sealed partial class InfraTests
 {
     [Fact]
-    public void RoleActions_TwoSortedListsWithoutWildcardsOverlapOrDuplicates()
+    public void RoleActions_SortedListsWithoutWildcardsOrDuplicates_WritesOnlyPerResourceGroup()
     {
         var roles = JsonNode.Parse(Infra.Read("role-actions.json"))!;
 
-        foreach (var key in new[] { "resourceGroupActions", "subscriptionActions" })
+        foreach (var key in new[] { "resourceGroupActions", "subscriptionActions", "hostSubnetActions" })
         {
             var actions = roles[key]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
             Assert.NotEmpty(actions);
@@ -21,7 +21,10 @@ public sealed partial class InfraTests
 
         Assert.Empty(roles["resourceGroupActions"]!.AsArray().Select(a => a!.GetValue<string>())
             .Intersect(roles["subscriptionActions"]!.AsArray().Select(a => a!.GetValue<string>())));
-        Assert.DoesNotContain(roles["subscriptionActions"]!.AsArray(), a => a!.GetValue<string>().EndsWith("/write", StringComparison.Ordinal) || a.GetValue<string>().EndsWith("/action", StringComparison.Ordinal));
+        foreach (var readOnly in new[] { "subscriptionActions", "hostSubnetActions" })
+        {
+            Assert.All(roles[readOnly]!.AsArray(), a => Assert.EndsWith("/read", a!.GetValue<string>(), StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -34,8 +37,8 @@ public sealed partial class InfraTests
         Assert.Contains("loadJsonContent('role-actions.json')", main, StringComparison.Ordinal);
         Assert.Contains("resourceGroupActions: roleActions.resourceGroupActions", main, StringComparison.Ordinal);
         Assert.Contains("subscriptionActions: roleActions.subscriptionActions", main, StringComparison.Ordinal);
-        Assert.Contains("actions: resourceGroupActions", roles, StringComparison.Ordinal);
-        Assert.Contains("actions: subscriptionActions", roles, StringComparison.Ordinal);
+        Assert.Contains("hostSubnetActions: roleActions.hostSubnetActions", main, StringComparison.Ordinal);
+        Assert.Contains("actions: role.value.actions", roles, StringComparison.Ordinal);
 
         // Contributor, Owner, Network Contributor, User Access Administrator.
         foreach (var broad in new[] { "b24988ac-6180-42a0-ab88-20f7382dd24c", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "4d97b98b-1d4f-4787-a291-c67834d212e7", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9" })
@@ -44,49 +47,6 @@ public sealed partial class InfraTests
         }
 
         Assert.DoesNotContain("Contributor'", all, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Roles_OperatorOnResourceGroups_DiscoveryOnSubscriptions()
-    {
-        var main = Infra.Read("main.bicep");
-
-        Assert.Matches(@"module operatorAssignments 'modules/roleAssignment\.bicep' = \[for target in targetResourceGroups:[^\]]*scope: resourceGroup\(target\.subscriptionId, target\.resourceGroup\)[^\]]*roleDefinitionId: roles\.outputs\.operatorRoleId", main);
-        Assert.Matches(@"module discoveryAssignments 'modules/subscriptionRoleAssignment\.bicep' = \[for subscriptionId in targetSubscriptions:[^\]]*scope: subscription\(subscriptionId\)[^\]]*roleDefinitionId: roles\.outputs\.discoveryRoleId", main);
-    }
-
-    [Fact]
-    public void AppSettings_NamesAreTheSettingsContracts_AndEveryContractSettingIsGenerated()
-    {
-        var contract = ContractKeys();
-        var bicep = Infra.Read("main.bicep") + Infra.Read("settings.bicep");
-
-        // nvaAppSettings(n, 'NvaFailover__Clusters__${i}__Nvas__${k}') builds '${prefix}__VirtualMachineId' and the like.
-        var nvaPrefix = NvaPrefix().Match(bicep).Groups["prefix"].Value;
-        Assert.NotEmpty(nvaPrefix);
-        var generated = SettingName().Matches(bicep).Select(m => m.Value).Where(v => v != nvaPrefix)
-            .Concat(PrefixedName().Matches(bicep).Select(m => $"{nvaPrefix}__{m.Groups[1].Value}"))
-            .Select(Normalize)
-            .ToHashSet(StringComparer.Ordinal);
-
-        Assert.NotEmpty(generated);
-        Assert.Empty(generated.Except(contract));
-        Assert.Empty(contract.Except(generated));
-    }
-
-    [Fact]
-    public void Storage_IsReachedWithTheIdentity_NoAccountKeyInAppSettings()
-    {
-        var app = Infra.Read("modules", "functionapp.bicep");
-
-        Assert.Contains("allowSharedKeyAccess: false", app, StringComparison.Ordinal);
-        Assert.Contains("AzureWebJobsStorage__credential: 'managedidentity'", app, StringComparison.Ordinal);
-        Assert.Contains("AzureWebJobsStorage__clientId: identityClientId", app, StringComparison.Ordinal);
-        Assert.DoesNotContain("listKeys", string.Concat(Infra.BicepFiles.Select(File.ReadAllText)), StringComparison.Ordinal);
-        Assert.DoesNotContain("AccountKey=", string.Concat(Infra.BicepFiles.Select(File.ReadAllText)), StringComparison.Ordinal);
-        Assert.Contains("name: 'FC1'", app, StringComparison.Ordinal);
-        Assert.Contains("name: 'dotnet-isolated'", app, StringComparison.Ordinal);
-        Assert.Contains("version: '10.0'", app, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -189,56 +149,6 @@ public sealed partial class InfraTests
             Assert.Contains(queries, q => q!["name"]!.GetValue<string>() == Path.GetFileNameWithoutExtension(file));
         }
     }
-
-    /// <summary>The setting keys of ../shared/contracts/settings.md, normalized.</summary>
-    private static HashSet<string> ContractKeys()
-    {
-        var text = File.ReadAllText(Repository.Shared("contracts", "settings.md"));
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        var inCluster = false;
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("## ", StringComparison.Ordinal))
-            {
-                inCluster = line.Contains("cluster", StringComparison.OrdinalIgnoreCase);
-                if (line.Contains("Legacy", StringComparison.Ordinal))
-                {
-                    break;
-                }
-            }
-
-            var row = Regex.Match(line, @"^\| `([A-Za-z:]+)` \|");
-            if (row.Success)
-            {
-                keys.Add(Normalize((inCluster ? "Clusters:N:" : "") + row.Groups[1].Value));
-            }
-        }
-
-        return keys;
-    }
-
-    /// <summary>Index placeholders (N, K, J, ${i}, 0) become '#', a trailing index goes, and the NvaFailover prefix goes.</summary>
-    private static string Normalize(string key)
-    {
-        var parts = key.Replace("NvaFailover__", "", StringComparison.Ordinal).Replace("__", ":", StringComparison.Ordinal).Trim('\'').Split(':')
-            .Select(p => p is "N" or "K" or "J" or "I" || p.StartsWith("${", StringComparison.Ordinal) || p.All(char.IsDigit) ? "#" : p)
-            .ToList();
-        while (parts.Count > 0 && parts[^1] == "#")
-        {
-            parts.RemoveAt(parts.Count - 1);
-        }
-
-        return string.Join(':', parts);
-    }
-
-    [GeneratedRegex(@"NvaFailover__(?:[A-Za-z]+|\$\{\w+\})(?:__(?:[A-Za-z]+|\$\{\w+\}))*")]
-    private static partial Regex SettingName();
-
-    [GeneratedRegex(@"nvaAppSettings\([^']*'(?<prefix>NvaFailover__[^']+)'\)")]
-    private static partial Regex NvaPrefix();
-
-    [GeneratedRegex(@"'\$\{prefix\}__(\w+)'")]
-    private static partial Regex PrefixedName();
 
     [GeneratedRegex(@"^param (?<name>\w+) (?<rest>.*)$", RegexOptions.Multiline)]
     private static partial Regex ParamDeclaration();

@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace NvaFailover.Infra.Tests;
+
+/// <summary>What a deployment of the sample parameters would create, as the Bicep CLI evaluates it offline.</summary>
+public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixture<CompiledInfra>
+{
+    private static readonly JsonNode RoleActions = JsonNode.Parse(Infra.Read("role-actions.json"))!;
+
+    private static string[] Actions(string list) => [.. RoleActions[list]!.AsArray().Select(a => a!.GetValue<string>())];
+
+    private JsonObject Parameter(string name) => (JsonObject)infra.SampleParameters[name]!;
+
+    [Fact]
+    public void RoleDefinitions_HaveExactlyTheActionsOfRoleActionsJson()
+    {
+        var roles = infra.OfType("Microsoft.Authorization/roleDefinitions")
+            .ToDictionary(r => r["properties"]!["roleName"]!.GetValue<string>().Split(" (")[0], r => r["properties"]!["permissions"]![0]!["actions"]!.AsArray().Select(a => a!.GetValue<string>()).ToList());
+
+        Assert.Equal(["NvaFailover discovery", "NvaFailover host network reader", "NvaFailover operator"], roles.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Actions("resourceGroupActions"), roles["NvaFailover operator"]);
+        Assert.Equal(Actions("subscriptionActions"), roles["NvaFailover discovery"]);
+        Assert.Equal(Actions("hostSubnetActions"), roles["NvaFailover host network reader"]);
+    }
+
+    [Fact]
+    public void RoleAssignments_OperatorOnEachTargetGroup_DiscoveryOnEachSubscription_HostReaderOnTheSubnetsGroup_EachNamingTheRoleInItsOwnSubscription()
+    {
+        var definitions = infra.OfType("Microsoft.Authorization/roleDefinitions")
+            .ToDictionary(r => r["name"]!.GetValue<string>(), r => r["properties"]!["roleName"]!.GetValue<string>().Split(" (")[0]);
+        var assignments = infra.OfType("Microsoft.Authorization/roleAssignments")
+            .Select(a => (Scope: Scope(a["id"]!.GetValue<string>()), RoleId: a["properties"]!["roleDefinitionId"]!.GetValue<string>()))
+            .Where(a => definitions.ContainsKey(a.RoleId.Split('/')[^1]))
+            .Select(a => (a.Scope, Role: definitions[a.RoleId.Split('/')[^1]], a.RoleId))
+            .ToList();
+
+        var targets = Parameter("targetResourceGroups")["value"]!.AsArray()
+            .Select(t => $"/subscriptions/{t!["subscriptionId"]}/resourceGroups/{t["resourceGroup"]}").ToList();
+        var subnet = Parameter("integrationSubnetId")["value"]!.GetValue<string>();
+        Assert.Equal(targets.Order(StringComparer.Ordinal), assignments.Where(a => a.Role == "NvaFailover operator").Select(a => a.Scope).Order(StringComparer.Ordinal));
+        Assert.Equal(targets.Select(t => string.Join('/', t.Split('/').Take(3))).Distinct().Order(StringComparer.Ordinal),
+            assignments.Where(a => a.Role == "NvaFailover discovery").Select(a => a.Scope).Order(StringComparer.Ordinal));
+        Assert.Equal(string.Join('/', subnet.Split('/').Take(5)), Assert.Single(assignments, a => a.Role == "NvaFailover host network reader").Scope);
+
+        // A custom role is named, in an assignment, with the id of the assignment's own subscription.
+        Assert.All(assignments, a => Assert.StartsWith(string.Join('/', a.Scope.Split('/').Take(3)) + "/providers/Microsoft.Authorization/roleDefinitions/", a.RoleId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AppSettings_AreTheSettingsContract_PlusTheHostsOwn()
+    {
+        var settings = Settings();
+        var nvaFailover = settings.Keys.Where(k => k.StartsWith("NvaFailover__", StringComparison.Ordinal)).Select(Infra.NormalizeSettingName).ToHashSet(StringComparer.Ordinal);
+        var contract = Infra.ContractKeys();
+
+        // Every generated name is the contract's; every contract key is generated (a section, such as Clusters, by its
+        // settings), but NextHopIps, which the sample leaves out.
+        Assert.Empty(nvaFailover.Except(contract));
+        Assert.Equal(["Clusters:#:Nvas:#:NextHopIps"], contract.Where(c => !nvaFailover.Any(g => g == c || g.StartsWith(c + ":", StringComparison.Ordinal))));
+        Assert.Equal(
+            ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "APPLICATIONINSIGHTS_CONNECTION_STRING", "AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__clientId",
+                "AzureWebJobsStorage__credential", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "NvaFailoverSchedule"],
+            settings.Keys.Where(k => !k.StartsWith("NvaFailover__", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(settings["NvaFailover__Schedule"], settings["NvaFailoverSchedule"]);
+        Assert.Equal(Parameter("integrationSubnetId")["value"]!.GetValue<string>(), settings["NvaFailover__HostSubnetId"]);
+    }
+
+    [Fact]
+    public void FunctionApp_IsIntegratedIntoTheSubnet_KeepsOneInstanceReadyForTheTimer_AndNeverMore()
+    {
+        var app = Assert.Single(infra.OfType("Microsoft.Web/sites"))["properties"]!;
+        var scale = app["functionAppConfig"]!["scaleAndConcurrency"]!;
+
+        Assert.Equal(Parameter("integrationSubnetId")["value"]!.GetValue<string>(), app["virtualNetworkSubnetId"]!.GetValue<string>());
+        Assert.Equal(1, scale["maximumInstanceCount"]!.GetValue<int>());
+        var ready = Assert.Single(scale["alwaysReady"]!.AsArray())!;
+        Assert.Equal(("function:NvaFailoverTimer", 1), (ready["name"]!.GetValue<string>(), ready["instanceCount"]!.GetValue<int>()));
+        Assert.Contains("[Function(\"NvaFailoverTimer\")]", File.ReadAllText(Repository.File("src", "NvaFailover.Functions", "NvaFailoverTimer.cs")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Storage_IsReachedByItsOwnServiceUris_WithTheIdentity_NeverByAccountNameOrKey()
+    {
+        var settings = Settings();
+
+        foreach (var service in new[] { "blob", "queue", "table" })
+        {
+            Assert.Contains($".primaryEndpoints.{service}", settings[$"AzureWebJobsStorage__{service}ServiceUri"], StringComparison.Ordinal);
+        }
+
+        Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
+        Assert.DoesNotContain(settings.Keys, k => k.Contains("accountName", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(settings.Values, v => v.Contains("AccountKey=", StringComparison.Ordinal));
+        Assert.False(Assert.Single(infra.OfType("Microsoft.Storage/storageAccounts"))["properties"]!["allowSharedKeyAccess"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Alerts_QueryOnlyEventsTheCodeLogs_AndResolveThemselves()
+    {
+        var rules = infra.OfType("Microsoft.Insights/scheduledQueryRules").ToList();
+
+        Assert.Equal(5, rules.Count);
+        foreach (var rule in rules)
+        {
+            var properties = rule["properties"]!;
+            Assert.True(properties["autoMitigate"]!.GetValue<bool>(), $"{rule["name"]} pages on every evaluation while its condition lasts");
+            var query = properties["criteria"]!["allOf"]![0]!["query"]!.GetValue<string>();
+            var events = Infra.EventNamesIn(query).ToList();
+            Assert.NotEmpty(events);
+            Assert.All(events, e => Assert.True(Infra.Events.ContainsKey(e), $"{rule["name"]} queries event '{e}', which the code never logs"));
+        }
+    }
+
+    [Fact]
+    public void Template_NestedDeploymentNames_CarryTheInstanceAndRegion()
+    {
+        Assert.Equal("[uniqueString(resourceGroup().id, parameters('namePrefix'), parameters('location'))]", infra.Template["variables"]!["deploymentSuffix"]!.GetValue<string>());
+        var deployments = infra.Template["resources"]!.AsObject().Select(r => r.Value!).Where(r => r["type"]!.GetValue<string>() == "Microsoft.Resources/deployments").ToList();
+
+        Assert.NotEmpty(deployments);
+        Assert.All(deployments, d => Assert.Contains("variables('deploymentSuffix')", d["name"]!.GetValue<string>(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NetworkProbesWithoutAnIntegrationSubnet_AreRefusedBeforeAnythingIsCreated_WithTheReason()
+    {
+        var copy = Bicep.CopyInfra();
+        var sample = await File.ReadAllTextAsync(Path.Combine(copy, "main.bicepparam"));
+        await File.WriteAllTextAsync(Path.Combine(copy, "main.bicepparam"), IntegrationSubnet().Replace(sample, "param integrationSubnetId = ''"));
+
+        var (code, output, _) = await Bicep.SnapshotAsync(copy);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("integrationSubnetId is required: cluster(s) vmx probe over the network (Tcp, Http or All)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PowerStateProbesOnly_NeedNoIntegrationSubnet()
+    {
+        var copy = Bicep.CopyInfra();
+        var sample = await File.ReadAllTextAsync(Path.Combine(copy, "main.bicepparam"));
+        sample = IntegrationSubnet().Replace(sample, "param integrationSubnetId = ''").Replace("kind: 'All'", "kind: 'VmPowerState'", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(copy, "main.bicepparam"), sample);
+
+        var (code, output, resources) = await Bicep.SnapshotAsync(copy);
+
+        Assert.True(code == 0, output);
+        var app = resources.OfType<JsonObject>().Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
+        Assert.Null(app["properties"]!["virtualNetworkSubnetId"]);
+        var hostReader = resources.OfType<JsonObject>().Single(r => r["properties"]?["roleName"]?.GetValue<string>().StartsWith("NvaFailover host network", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(resources.OfType<JsonObject>(), a => a["properties"]?["roleDefinitionId"]?.GetValue<string>().EndsWith(hostReader["name"]!.GetValue<string>(), StringComparison.Ordinal) == true);
+    }
+
+    private Dictionary<string, string> Settings() =>
+        Assert.Single(infra.OfType("Microsoft.Web/sites/config"))["properties"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
+
+    private static string Scope(string assignmentId) => assignmentId[..assignmentId.IndexOf("/providers/Microsoft.Authorization/roleAssignments/", StringComparison.Ordinal)];
+
+    [GeneratedRegex(@"param integrationSubnetId = '[^']*'")]
+    private static partial Regex IntegrationSubnet();
+}
