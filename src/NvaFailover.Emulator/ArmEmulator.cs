@@ -8,41 +8,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace NvaFailover.Emulator;
 
-/// <summary>How the emulator behaves.</summary>
-public sealed record EmulatorOptions
-{
-    /// <summary>Scenario seconds per real second (ignored when <see cref="Clock"/> is given).</summary>
-    public double Speed { get; init; } = 1;
-
-    /// <summary>The scenario clock; by default real time scaled by <see cref="Speed"/>. Tests pass a fake clock.</summary>
-    public TimeProvider? Clock { get; init; }
-
-    /// <summary>Latencies and write limit.</summary>
-    public ArmBehaviour Arm { get; init; } = new();
-
-    /// <summary>Page size of list answers (<c>nextLink</c> beyond it).</summary>
-    public int PageSize { get; init; } = 100;
-
-    /// <summary>Seed of the fault injector, for reproducible runs.</summary>
-    public int Seed { get; init; } = 1;
-
-    /// <summary>
-    /// The RBAC actions the caller holds (wildcards allowed, as in a role definition). A request needing any other
-    /// action is refused with 403 AuthorizationFailed (LinkedAuthorizationFailed for a join on a linked resource).
-    /// </summary>
-    public IReadOnlyList<string> GrantedActions { get; init; } = ["*"];
-
-    /// <summary>Per-subscription token buckets (scenario time); a scenario's writesPerFiveMinutes overrides the write bucket.</summary>
-    public ThrottleLimits Throttling { get; init; } = new();
-}
-
-/// <summary>ARM's per-subscription token buckets.</summary>
-/// <param name="ReadCapacity">Read bucket size.</param>
-/// <param name="ReadRefillPerSecond">Read tokens added per second.</param>
-/// <param name="WriteCapacity">Write bucket size.</param>
-/// <param name="WriteRefillPerSecond">Write tokens added per second.</param>
-public sealed record ThrottleLimits(double ReadCapacity = 250, double ReadRefillPerSecond = 25, double WriteCapacity = 200, double WriteRefillPerSecond = 10);
-
 /// <summary>
 /// A local Azure Resource Manager: HTTPS on 127.0.0.1 with a certificate made at start, serving the ARM subset
 /// NvaFailover uses, plus a probe endpoint per NVA. Start with <see cref="StartAsync"/>; control it in-process through
@@ -83,6 +48,9 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <summary>Every ARM request served so far.</summary>
     public IReadOnlyCollection<RequestRecord> Requests => _requests;
 
+    /// <summary>Each VM's probe endpoint, by VM name.</summary>
+    internal IReadOnlyDictionary<string, ProbeListener> Probes => _probes;
+
     /// <summary>Starts the emulator on an ephemeral loopback port.</summary>
     public static async Task<ArmEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -113,8 +81,9 @@ public sealed class ArmEmulator : IAsyncDisposable
         var app = builder.Build();
         var emulator = new ArmEmulator(app, store, throttle, faults, clock, speed, certificate);
         var handler = new ArmRequestHandler(store, throttle, faults, emulator._requests.Enqueue, emulator.ToRealTime, options.PageSize, options.GrantedActions);
+        var control = new EmulatorControl(emulator);
         app.Run(context => context.Request.Path.StartsWithSegments("/_emulator", StringComparison.OrdinalIgnoreCase)
-            ? emulator.ControlAsync(context)
+            ? control.HandleAsync(context)
             : handler.HandleAsync(context));
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -207,6 +176,8 @@ public sealed class ArmEmulator : IAsyncDisposable
         }
     }
 
+    internal (string Power, bool ProbeUp) VirtualMachineState(string vmId) => _store.VirtualMachineState(vmId);
+
     private void SyncProbe(string vmId)
     {
         if (_probes.TryGetValue(Name(vmId), out var probe))
@@ -216,93 +187,8 @@ public sealed class ArmEmulator : IAsyncDisposable
         }
     }
 
-    private string Resolve(string kind, string name) =>
+    internal string Resolve(string kind, string name) =>
         _store.FindIdByName(kind, name) ?? throw new ArgumentException($"No {kind} named '{name}' in the emulated topology.", nameof(name));
 
     private static string Name(string id) => id[(id.LastIndexOf('/') + 1)..];
-
-    private async Task ControlAsync(HttpContext context)
-    {
-        var segments = context.Request.Path.Value!.Trim('/').Split('/');
-        var method = context.Request.Method;
-        try
-        {
-            switch (segments.Skip(1).ToArray())
-            {
-                case ["state"] when method == "GET":
-                    await Write(context, 200, Dump());
-                    break;
-                case ["topology"] when method == "POST":
-                    var body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? throw new ArgumentException("The body must be a scenario or topology object.");
-                    if (body["topology"] is not null)
-                    {
-                        Load(Scenario.Parse(body.ToJsonString(), "request body"));
-                    }
-                    else
-                    {
-                        Load(body);
-                    }
-
-                    await Write(context, 200, new JsonObject { ["loaded"] = true });
-                    break;
-                case ["requests"] when method == "GET":
-                    await Write(context, 200, new JsonObject
-                    {
-                        ["value"] = new JsonArray([.. _requests.Select(r => (JsonNode)new JsonObject
-                        {
-                            ["at"] = r.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                            ["method"] = r.Method,
-                            ["path"] = r.PathTemplate,
-                            ["operation"] = r.Operation,
-                            ["status"] = r.Status,
-                            ["ifMatch"] = r.IfMatch,
-                            ["actions"] = new JsonArray([.. r.Actions.Select(a => (JsonNode)a)]),
-                        })]),
-                    });
-                    break;
-                case ["probes"] when method == "GET":
-                    var probes = new JsonObject();
-                    foreach (var (vm, probe) in _probes)
-                    {
-                        probes[vm] = new JsonObject { ["tcp"] = $"127.0.0.1:{probe.Port}", ["http"] = $"http://127.0.0.1:{probe.Port}/health", ["answering"] = probe.IsListening };
-                    }
-
-                    await Write(context, 200, probes);
-                    break;
-                case ["vms", var vm, "probe"] when method == "POST":
-                    SetProbe(vm, !string.Equals(context.Request.Query["up"], "false", StringComparison.OrdinalIgnoreCase));
-                    await Write(context, 200, new JsonObject { ["vm"] = vm, ["probeUp"] = _store.VirtualMachineState(Resolve("virtualMachines", vm)).ProbeUp });
-                    break;
-                case ["vms", var vm, var action] when method == "POST" && action is "powerOff" or "start" or "deallocate":
-                    PowerAction(vm, action);
-                    await Write(context, 202, new JsonObject { ["vm"] = vm, ["action"] = action });
-                    break;
-                case ["routeTables", var table, "routes", var route] when method == "POST":
-                    EditRoute(table, route, context.Request.Query["nextHopIpAddress"].ToString());
-                    await Write(context, 200, new JsonObject { ["routeTable"] = table, ["route"] = route });
-                    break;
-                case ["faults"] when method == "POST":
-                    var status = int.TryParse(context.Request.Query["status"], out var s) ? s : 0;
-                    var probability = double.TryParse(context.Request.Query["probability"], System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 1;
-                    var duration = TimeSpan.TryParse(context.Request.Query["for"], System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : TimeSpan.FromMinutes(1);
-                    AddFaults(status, probability, duration);
-                    await Write(context, 200, new JsonObject { ["status"] = status, ["probability"] = probability, ["for"] = duration.ToString("c", System.Globalization.CultureInfo.InvariantCulture) });
-                    break;
-                default:
-                    await Write(context, 404, new JsonObject { ["error"] = $"Unknown control call {method} {context.Request.Path}. Calls: GET state, POST topology, GET requests, GET probes, POST vms/{{vm}}/probe?up=, POST vms/{{vm}}/powerOff|start|deallocate, POST routeTables/{{table}}/routes/{{route}}?nextHopIpAddress=, POST faults?status=&probability=&for=" });
-                    break;
-            }
-        }
-        catch (Exception ex) when (ex is ArgumentException or ArmError or ScenarioException or System.Text.Json.JsonException)
-        {
-            await Write(context, 400, new JsonObject { ["error"] = ex.Message });
-        }
-    }
-
-    private static async Task Write(HttpContext context, int status, JsonObject body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.WriteAsync(body.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-    }
 }

@@ -5,45 +5,9 @@ using System.Text.Json.Nodes;
 
 namespace NvaFailover.Emulator;
 
-/// <summary>
-/// A scenario file (see the simulation contract): a topology the emulator serves, the NvaFailover settings to run
-/// against it, ARM latencies and limits, a timeline of events and a duration. The topology is kept as JSON so that
-/// every property, known or not, survives to the report.
-/// </summary>
-public sealed class Scenario
+/// <summary>Reads a scenario file and checks it, reporting every problem with its JSON path.</summary>
+internal static class ScenarioReader
 {
-    /// <summary>Timeline actions.</summary>
-    public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal)
-        { "powerOff", "start", "deallocate", "probeDown", "probeUp", "armFaults", "editRoute", "switchover" };
-
-    private Scenario(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration)
-    {
-        Name = name;
-        Topology = topology;
-        Settings = settings;
-        Arm = arm;
-        Timeline = timeline;
-        Duration = duration;
-    }
-
-    /// <summary>Scenario name.</summary>
-    public string Name { get; }
-
-    /// <summary>The topology: <c>virtualMachines</c>, <c>publicIPAddresses</c>, <c>routeTables</c>.</summary>
-    public JsonObject Topology { get; }
-
-    /// <summary>The NvaFailover settings section, if given.</summary>
-    public JsonObject? Settings { get; }
-
-    /// <summary>Latencies and limits.</summary>
-    public ArmBehaviour Arm { get; }
-
-    /// <summary>Events in time order.</summary>
-    public IReadOnlyList<TimelineEvent> Timeline { get; }
-
-    /// <summary>How long the scenario runs.</summary>
-    public TimeSpan Duration { get; }
-
     /// <summary>Reads and checks a scenario file.</summary>
     /// <exception cref="ScenarioException">The file cannot be read or is invalid; the message names the file, the JSON path and the problem.</exception>
     public static Scenario Load(string path)
@@ -90,7 +54,7 @@ public sealed class Scenario
         }
         else
         {
-            CheckTopology(topology, problems);
+            TopologyValidation.Check(topology, problems);
         }
 
         var settings = obj["settings"];
@@ -113,94 +77,8 @@ public sealed class Scenario
             throw new ScenarioException(source, problems);
         }
 
-        return new Scenario(name, topology, settings as JsonObject, arm, timeline, duration);
+        return Scenario.Create(name, topology, settings as JsonObject, arm, timeline, duration);
     }
-
-    private static void CheckTopology(JsonObject topology, List<ScenarioProblem> problems)
-    {
-        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        void Unique(string id, string path)
-        {
-            var name = id[(id.LastIndexOf('/') + 1)..];
-            var key = $"{id.Split('/').ElementAtOrDefault(7)}/{name}";
-            if (!names.TryAdd(key, path))
-            {
-                problems.Add(new(path, $"the name '{name}' is already used at {names[key]}; the timeline names resources by name, so names must be unique per type"));
-            }
-        }
-
-        foreach (var (vm, vmPath) in Items(topology, "virtualMachines", "$.topology", problems))
-        {
-            if (Id(vm, vmPath, "Microsoft.Compute", "virtualMachines", problems) is { } vmId)
-            {
-                Unique(vmId, vmPath);
-            }
-
-            var power = ReadString(vm, "powerState", $"{vmPath}.powerState", problems, required: false);
-            if (power is not null && !PowerStates.Contains(power))
-            {
-                problems.Add(new($"{vmPath}.powerState", $"'{power}' is not one of {string.Join(", ", PowerStates)}"));
-            }
-
-            if (vm["probeUp"] is { } probeUp && probeUp.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
-            {
-                problems.Add(new($"{vmPath}.probeUp", "must be true or false"));
-            }
-
-            foreach (var (nic, nicPath) in Items(vm, "networkInterfaces", vmPath, problems))
-            {
-                if (Id(nic, nicPath, "Microsoft.Network", "networkInterfaces", problems) is { } nicId)
-                {
-                    Unique(nicId, nicPath);
-                }
-
-                foreach (var (ipc, ipcPath) in Items(nic, "ipConfigurations", nicPath, problems))
-                {
-                    ReadString(ipc, "name", $"{ipcPath}.name", problems, required: true);
-                    var ip = ReadString(ipc, "privateIPAddress", $"{ipcPath}.privateIPAddress", problems, required: true);
-                    if (ip is not null && !IPAddress.TryParse(ip, out _))
-                    {
-                        problems.Add(new($"{ipcPath}.privateIPAddress", $"'{ip}' is not an IP address"));
-                    }
-                }
-            }
-        }
-
-        foreach (var (pip, pipPath) in Items(topology, "publicIPAddresses", "$.topology", problems))
-        {
-            if (Id(pip, pipPath, "Microsoft.Network", "publicIPAddresses", problems) is { } pipId)
-            {
-                Unique(pipId, pipPath);
-            }
-        }
-
-        foreach (var (table, tablePath) in Items(topology, "routeTables", "$.topology", problems))
-        {
-            if (Id(table, tablePath, "Microsoft.Network", "routeTables", problems) is { } tableId)
-            {
-                Unique(tableId, tablePath);
-            }
-
-            foreach (var (route, routePath) in Items(table, "routes", tablePath, problems))
-            {
-                ReadString(route, "name", $"{routePath}.name", problems, required: true);
-                ReadString(route, "addressPrefix", $"{routePath}.addressPrefix", problems, required: true);
-                var type = ReadString(route, "nextHopType", $"{routePath}.nextHopType", problems, required: true);
-                var ip = ReadString(route, "nextHopIpAddress", $"{routePath}.nextHopIpAddress", problems, required: false);
-                if (type is not null && !NextHopTypes.Contains(type))
-                {
-                    problems.Add(new($"{routePath}.nextHopType", $"'{type}' is not one of {string.Join(", ", NextHopTypes)}"));
-                }
-                else if (string.Equals(type, "VirtualAppliance", StringComparison.OrdinalIgnoreCase) != (ip is not null))
-                {
-                    problems.Add(new($"{routePath}.nextHopIpAddress", "is required with nextHopType VirtualAppliance and allowed with no other type"));
-                }
-            }
-        }
-    }
-
-    internal static readonly string[] PowerStates = ["running", "starting", "stopping", "stopped", "deallocating", "deallocated"];
-    internal static readonly string[] NextHopTypes = ["VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None"];
 
     private static ArmBehaviour ReadArm(JsonNode? node, List<ScenarioProblem> problems)
     {
@@ -280,9 +158,9 @@ public sealed class Scenario
             }
 
             var action = ReadString(e, "do", $"{path}.do", problems, required: true);
-            if (action is not null && !Actions.Contains(action))
+            if (action is not null && !Scenario.Actions.Contains(action))
             {
-                problems.Add(new($"{path}.do", $"'{action}' is not one of {string.Join(", ", Actions)}"));
+                problems.Add(new($"{path}.do", $"'{action}' is not one of {string.Join(", ", Scenario.Actions)}"));
                 continue;
             }
 
@@ -352,7 +230,7 @@ public sealed class Scenario
         }
     }
 
-    private static IEnumerable<(JsonObject Item, string Path)> Items(JsonObject parent, string key, string parentPath, List<ScenarioProblem> problems)
+    internal static IEnumerable<(JsonObject Item, string Path)> Items(JsonObject parent, string key, string parentPath, List<ScenarioProblem> problems)
     {
         var node = parent[key];
         if (node is null)
@@ -379,7 +257,7 @@ public sealed class Scenario
         }
     }
 
-    private static string? Id(JsonObject item, string path, string ns, string type, List<ScenarioProblem> problems)
+    internal static string? Id(JsonObject item, string path, string ns, string type, List<ScenarioProblem> problems)
     {
         var id = ReadString(item, "id", $"{path}.id", problems, required: true);
         if (id is null)
@@ -438,74 +316,4 @@ public sealed class Scenario
         problems.Add(new(path, $"'{node.ToJsonString()}' is not a duration; write hh:mm:ss, for example \"00:01:30\""));
         return null;
     }
-}
-
-/// <summary>One timeline event.</summary>
-/// <param name="At">Scenario time.</param>
-/// <param name="Do">The action.</param>
-/// <param name="Data">The event as written.</param>
-/// <param name="Path">Its JSON path, for messages.</param>
-public sealed record TimelineEvent(TimeSpan At, string Do, JsonObject Data, string Path)
-{
-    /// <summary>A string field of the event.</summary>
-    public string? this[string key] => Data[key]?.GetValueKind() == JsonValueKind.String ? Data[key]!.GetValue<string>() : null;
-}
-
-/// <summary>ARM latencies (scenario time) and limits.</summary>
-public sealed record ArmBehaviour
-{
-    /// <summary>Latency of every read.</summary>
-    public TimeSpan ReadLatency { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>How long a route table PUT stays Updating.</summary>
-    public TimeSpan RouteTableWriteLatency { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long a NIC PUT stays Updating.</summary>
-    public TimeSpan NetworkInterfaceWriteLatency { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>How long a VM power action takes.</summary>
-    public TimeSpan VirtualMachineActionLatency { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>When set, the write bucket refills this many writes per five minutes (capacity the smaller of this and 200).</summary>
-    public int? WritesPerFiveMinutes { get; init; }
-}
-
-/// <summary>One problem of a scenario file.</summary>
-/// <param name="Path">JSON path.</param>
-/// <param name="Message">What is wrong.</param>
-public sealed record ScenarioProblem(string Path, string Message);
-
-/// <summary>A scenario file that cannot be read or is invalid.</summary>
-public sealed class ScenarioException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public ScenarioException(string source, IReadOnlyList<ScenarioProblem> problems)
-        : base($"Scenario file {source} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => $" - {p.Path} {p.Message}"))}")
-    {
-        Source = source;
-        Problems = problems;
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public ScenarioException() : this("(unknown)", [])
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public ScenarioException(string message) : this(message, [])
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public ScenarioException(string message, Exception innerException) : base(message, innerException)
-    {
-        Source = "(unknown)";
-        Problems = [];
-    }
-
-    /// <summary>The file.</summary>
-    public new string Source { get; }
-
-    /// <summary>Every problem found.</summary>
-    public IReadOnlyList<ScenarioProblem> Problems { get; }
 }

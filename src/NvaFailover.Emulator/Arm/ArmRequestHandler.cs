@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using static NvaFailover.Emulator.ArmJson;
 
 namespace NvaFailover.Emulator;
 
@@ -210,7 +211,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         }
 
         var all = store.List(route.Subscription!, null, body =>
-            (resourceType is null || string.Equals(ArmStore.Str(body, "type"), resourceType, StringComparison.OrdinalIgnoreCase))
+            (resourceType is null || string.Equals(Str(body, "type"), resourceType, StringComparison.OrdinalIgnoreCase))
             && (tagName is null || (body["tags"] as JsonObject ?? []).Any(t => t.Key.Equals(tagName, StringComparison.OrdinalIgnoreCase)
                 && (tagValue is null || string.Equals(t.Value?.GetValue<string>(), tagValue, StringComparison.OrdinalIgnoreCase)))));
         var top = int.TryParse(context.Request.Query["$top"], NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t > 0 ? Math.Min(t, pageSize) : pageSize;
@@ -219,10 +220,10 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         {
             var item = new JsonObject
             {
-                ["id"] = ArmStore.Str(b, "id"),
-                ["name"] = ArmStore.Str(b, "name"),
-                ["type"] = ArmStore.Str(b, "type"),
-                ["location"] = ArmStore.Str(b, "location"),
+                ["id"] = Str(b, "id"),
+                ["name"] = Str(b, "name"),
+                ["type"] = Str(b, "type"),
+                ["location"] = Str(b, "location"),
             };
 
             // As in Azure: when filtering by tag name and value, tags are not returned.
@@ -291,21 +292,19 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         };
     }
 
-    private int Accepted(HttpContext context, ArmStore.Operation operation, string baseUri)
+    private int Accepted(HttpContext context, Operation operation, string baseUri)
     {
-        var sub = operation.ResourceId.Split('/')[2];
-        var url = $"{baseUri}/subscriptions/{sub}/providers/{operation.Provider}/locations/{operation.Location}/operations/{operation.Id}";
-        context.Response.Headers.Location = $"{url}?monitor=true&api-version=2024-11-01";
-        context.Response.Headers["Azure-AsyncOperation"] = $"{url}?api-version=2024-11-01";
+        var url = operation.StatusUrl(baseUri);
+        context.Response.Headers.Location = url.Replace("?", "?monitor=true&", StringComparison.Ordinal);
+        context.Response.Headers["Azure-AsyncOperation"] = url;
         SetRetryAfter(context, Clamp(operation.CompletesAt - store.Time.GetUtcNow()));
         context.Response.StatusCode = 202;
         return 202;
     }
 
-    private void AsyncOperationHeaders(HttpContext context, ArmStore.Operation operation, string baseUri)
+    private void AsyncOperationHeaders(HttpContext context, Operation operation, string baseUri)
     {
-        var sub = operation.ResourceId.Split('/')[2];
-        context.Response.Headers["Azure-AsyncOperation"] = $"{baseUri}/subscriptions/{sub}/providers/{operation.Provider}/locations/{operation.Location}/operations/{operation.Id}?api-version=2024-07-01";
+        context.Response.Headers["Azure-AsyncOperation"] = operation.StatusUrl(baseUri);
         SetRetryAfter(context, Clamp(operation.CompletesAt - store.Time.GetUtcNow()));
     }
 
@@ -382,167 +381,4 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
 
     [GeneratedRegex(@"^\s*(?:tagName\s+eq\s+'(?<name>(?:[^']|'')*)'(?:\s+and\s+tagValue\s+eq\s+'(?<value>(?:[^']|'')*)')?|resourceType\s+eq\s+'(?<type>(?:[^']|'')*)')\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex FilterPattern();
-}
-
-internal enum RouteKind
-{
-    Unsupported,
-    Permissions,
-    Subscriptions,
-    Resources,
-    RouteTableList,
-    OperationStatus,
-    Resource,
-    Route,
-    InstanceView,
-    VirtualMachineAction,
-}
-
-/// <summary>What an ARM path names, its template for the request log, and the RBAC actions Azure would check.</summary>
-internal sealed class ArmRoute
-{
-    private readonly List<string> _actions = [];
-
-    public RouteKind Kind { get; private init; }
-    public string Template { get; private init; } = "";
-    public string Operation { get; private init; } = "";
-    public string? Subscription { get; private init; }
-    public string? ResourceId { get; private init; }
-    public string? ResourceType { get; private init; }
-    public string? ChildName { get; private init; }
-    public string? Action { get; private init; }
-    public IReadOnlyList<string> Actions => _actions;
-
-    public static ArmRoute Parse(string method, string path)
-    {
-        var s = path.Trim('/').Split('/');
-        bool Is(int i, string value) => s.Length > i && s[i].Equals(value, StringComparison.OrdinalIgnoreCase);
-        var sub = Is(0, "subscriptions") && s.Length > 1 ? s[1] : null;
-
-        if (method == "GET" && s.Length >= 4 && s[^3].Equals("providers", StringComparison.OrdinalIgnoreCase)
-            && s[^2].Equals("Microsoft.Authorization", StringComparison.OrdinalIgnoreCase) && s[^1].Equals("permissions", StringComparison.OrdinalIgnoreCase))
-        {
-            // Reading one's own permissions needs no action.
-            var scopeTemplate = s.Length >= 6 ? "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}" : "/subscriptions/{subscriptionId}";
-            return new ArmRoute { Kind = RouteKind.Permissions, Template = $"{scopeTemplate}/providers/Microsoft.Authorization/permissions", Operation = "GET permissions", Subscription = sub };
-        }
-
-        if (s.Length == 1 && Is(0, "subscriptions") && method == "GET")
-        {
-            return Make(RouteKind.Subscriptions, "/subscriptions", "GET subscriptions", null, "Microsoft.Resources/subscriptions/read");
-        }
-
-        if (s.Length == 3 && Is(2, "resources") && method == "GET")
-        {
-            return Make(RouteKind.Resources, "/subscriptions/{subscriptionId}/resources", "GET resources", sub, "Microsoft.Resources/subscriptions/resources/read");
-        }
-
-        if (s.Length == 5 && Is(2, "providers") && Is(3, "Microsoft.Network") && Is(4, "routeTables") && method == "GET")
-        {
-            return Make(RouteKind.RouteTableList, "/subscriptions/{subscriptionId}/providers/Microsoft.Network/routeTables", "GET routeTables", sub, "Microsoft.Network/routeTables/read");
-        }
-
-        if (s.Length == 8 && Is(2, "providers") && Is(4, "locations") && (Is(6, "operations") || Is(6, "operationResults")) && method == "GET")
-        {
-            var ns = s[3].Equals("Microsoft.Compute", StringComparison.OrdinalIgnoreCase) ? "Microsoft.Compute" : "Microsoft.Network";
-            return Make(RouteKind.OperationStatus, $"/subscriptions/{{subscriptionId}}/providers/{ns}/locations/{{location}}/{s[6]}/{{operationId}}", $"GET {s[6]}", sub,
-                $"{ns}/locations/{(Is(6, "operations") ? "operations" : "operationResults")}/read", childName: s[7]);
-        }
-
-        if (s.Length >= 8 && Is(2, "resourceGroups") && Is(4, "providers"))
-        {
-            var ns = s[5];
-            var type = s[6];
-            var id = "/" + string.Join('/', s.Take(8));
-            var baseTemplate = $"/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroupName}}/providers/{ns}/{type}/{{name}}";
-            var network = ns.Equals("Microsoft.Network", StringComparison.OrdinalIgnoreCase);
-            var compute = ns.Equals("Microsoft.Compute", StringComparison.OrdinalIgnoreCase);
-            var kind = network && type.Equals("routeTables", StringComparison.OrdinalIgnoreCase) ? "routeTables"
-                : network && type.Equals("networkInterfaces", StringComparison.OrdinalIgnoreCase) ? "networkInterfaces"
-                : network && type.Equals("publicIPAddresses", StringComparison.OrdinalIgnoreCase) ? "publicIPAddresses"
-                : compute && type.Equals("virtualMachines", StringComparison.OrdinalIgnoreCase) ? "virtualMachines"
-                : null;
-            var provider = network ? "Microsoft.Network" : "Microsoft.Compute";
-            if (kind is not null && s.Length == 8 && (method == "GET" || (method == "PUT" && kind is "routeTables" or "networkInterfaces")))
-            {
-                return Make(RouteKind.Resource, baseTemplate, $"{method} {kind}", sub, $"{provider}/{kind}/{(method == "GET" ? "read" : "write")}", id, kind);
-            }
-
-            if (kind == "routeTables" && s.Length == 10 && Is(8, "routes") && method is "GET" or "PUT")
-            {
-                return Make(RouteKind.Route, $"{baseTemplate}/routes/{{routeName}}", $"{method} routes", sub,
-                    $"Microsoft.Network/routeTables/routes/{(method == "GET" ? "read" : "write")}", id, kind, childName: s[9]);
-            }
-
-            if (kind == "virtualMachines" && s.Length == 9 && Is(8, "instanceView") && method == "GET")
-            {
-                return Make(RouteKind.InstanceView, $"{baseTemplate}/instanceView", "GET instanceView", sub, "Microsoft.Compute/virtualMachines/instanceView/read", id, kind);
-            }
-
-            if (kind == "virtualMachines" && s.Length == 9 && method == "POST" && (Is(8, "powerOff") || Is(8, "start") || Is(8, "deallocate")))
-            {
-                var action = s[8].Equals("powerOff", StringComparison.OrdinalIgnoreCase) ? "powerOff" : s[8].ToLowerInvariant();
-                var route = Make(RouteKind.VirtualMachineAction, $"{baseTemplate}/{action}", "POST virtualMachines", sub, $"Microsoft.Compute/virtualMachines/{action}/action", id, kind);
-                return new ArmRoute { Kind = route.Kind, Template = route.Template, Operation = route.Operation, Subscription = sub, ResourceId = id, ResourceType = kind, Action = action }.With(route.Actions);
-            }
-        }
-
-        return new ArmRoute { Kind = RouteKind.Unsupported, Template = path, Operation = $"{method} unsupported", Subscription = sub };
-    }
-
-    /// <summary>A NIC write also needs join rights on whatever the NIC references.</summary>
-    public void AddLinkedActions(JsonObject body)
-    {
-        if (ResourceType != "networkInterfaces")
-        {
-            return;
-        }
-
-        var props = ArmStore.Props(body);
-        var configs = (props["ipConfigurations"] as JsonArray ?? []).OfType<JsonObject>().Select(ArmStore.Props).ToList();
-        if (configs.Any(c => ArmStore.Str(c, "publicIPAddress", "id") is not null))
-        {
-            _actions.Add("Microsoft.Network/publicIPAddresses/join/action");
-        }
-
-        if (configs.Any(c => ArmStore.Str(c, "subnet", "id") is not null))
-        {
-            _actions.Add("Microsoft.Network/virtualNetworks/subnets/join/action");
-        }
-
-        if (configs.Any(c => c["applicationSecurityGroups"] is JsonArray { Count: > 0 }))
-        {
-            _actions.Add("Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action");
-        }
-
-        // An ipconfig in a load balancer's or application gateway's pool re-joins it on every NIC update.
-        foreach (var (property, action) in LinkedPools)
-        {
-            if (configs.Any(c => c[property] is JsonArray { Count: > 0 }))
-            {
-                _actions.Add(action);
-            }
-        }
-
-        if (ArmStore.Str(props, "networkSecurityGroup", "id") is not null)
-        {
-            _actions.Add("Microsoft.Network/networkSecurityGroups/join/action");
-        }
-    }
-
-    private static readonly (string Property, string Action)[] LinkedPools =
-    [
-        ("loadBalancerBackendAddressPools", "Microsoft.Network/loadBalancers/backendAddressPools/join/action"),
-        ("loadBalancerInboundNatRules", "Microsoft.Network/loadBalancers/inboundNatRules/join/action"),
-        ("applicationGatewayBackendAddressPools", "Microsoft.Network/applicationGateways/backendAddressPools/join/action"),
-    ];
-
-    private ArmRoute With(IEnumerable<string> actions)
-    {
-        _actions.AddRange(actions);
-        return this;
-    }
-
-    private static ArmRoute Make(RouteKind kind, string template, string operation, string? sub, string action, string? id = null, string? type = null, string? childName = null) =>
-        new ArmRoute { Kind = kind, Template = template, Operation = operation, Subscription = sub, ResourceId = id, ResourceType = type, ChildName = childName }.With([action]);
 }

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+
+namespace NvaFailover.Emulator;
+
+/// <summary>
+/// One emulated resource. <see cref="Body"/> is what Azure answers (the desired state, Updating while an operation
+/// runs); <see cref="Committed"/> is what Azure has applied, so that, as in Azure, a public IP is free only once the
+/// detaching NIC update has finished.
+/// </summary>
+internal sealed class ArmResource(string id, string kind, JsonObject body)
+{
+    public string Id { get; } = id;
+
+    /// <summary><c>routeTables</c>, <c>networkInterfaces</c>, <c>publicIPAddresses</c> or <c>virtualMachines</c>.</summary>
+    public string Kind { get; } = kind;
+
+    public JsonObject Body { get; set; } = body;
+
+    /// <summary>Empty for a resource whose first write has not finished.</summary>
+    public JsonObject Committed { get; set; } = (JsonObject)body.DeepClone();
+
+    public string? PendingOperation { get; set; }
+
+    /// <summary>A VM's power state (<c>running</c>, <c>stopped</c>...).</summary>
+    public string Power { get; set; } = "running";
+
+    /// <summary>Whether a VM's probe endpoint answers (false: a hung appliance).</summary>
+    public bool ProbeUp { get; set; } = true;
+
+    /// <summary>Insertion order, so lists and dumps keep the topology's order.</summary>
+    public long Order { get; init; }
+
+    public string Subscription => Id.Split('/')[2];
+}

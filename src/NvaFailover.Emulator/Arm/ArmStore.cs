@@ -1,0 +1,355 @@
+using System.Text.Json.Nodes;
+using static NvaFailover.Emulator.ArmJson;
+
+namespace NvaFailover.Emulator;
+
+/// <summary>
+/// The emulator's Azure: resources as ARM JSON. A write is stored as sent (so a client that leaves a property out
+/// loses it, as in Azure), marked Updating, and settles when its long-running operation's time has passed; Azure's
+/// checks are <see cref="NetworkRules"/>. Every member takes the one lock: requests arrive concurrently.
+/// </summary>
+internal sealed class ArmStore
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<string, ArmResource> _resources = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _subscriptions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly LongRunningOperations _operations;
+    private readonly TimeProvider _time;
+    private long _sequence;
+
+    public ArmStore(TimeProvider time, ArmBehaviour behaviour)
+    {
+        _time = time;
+        _operations = new LongRunningOperations(time);
+        Behaviour = behaviour;
+    }
+
+    public event Action<string>? VirtualMachineChanged;
+
+    public ArmBehaviour Behaviour { get; set; }
+
+    public TimeProvider Time => _time;
+
+    public void Load(JsonObject topology)
+    {
+        lock (_lock)
+        {
+            _resources.Clear();
+            _operations.Clear();
+            _subscriptions.Clear();
+            foreach (var shaped in TopologyShapes.ToArm(topology))
+            {
+                var resource = Add(shaped.Id, shaped.Kind, shaped.Body);
+                resource.Power = shaped.Power;
+                resource.ProbeUp = shaped.ProbeUp;
+            }
+        }
+    }
+
+    /// <summary>The topology in the scenario's shape, every property kept.</summary>
+    public JsonObject Dump()
+    {
+        lock (_lock)
+        {
+            Settle();
+            JsonArray Of(string kind, Func<ArmResource, JsonObject> map) =>
+                new([.. _resources.Values.Where(r => r.Kind == kind).OrderBy(r => r.Order).Select(r => (JsonNode)map(r))]);
+            return new JsonObject
+            {
+                ["routeTables"] = Of("routeTables", r => TopologyShapes.RouteTable(r.Body)),
+                ["networkInterfaces"] = Of("networkInterfaces", r => TopologyShapes.NetworkInterface(r.Body)),
+                ["publicIPAddresses"] = Of("publicIPAddresses", r => TopologyShapes.PublicIpAddress(r.Body)),
+                ["virtualMachines"] = Of("virtualMachines", r => new JsonObject
+                {
+                    ["id"] = r.Id,
+                    ["location"] = Str(r.Body, "location"),
+                    ["powerState"] = r.Power,
+                    ["probeUp"] = r.ProbeUp,
+                }),
+            };
+        }
+    }
+
+    public JsonObject Get(string id, string kind)
+    {
+        lock (_lock)
+        {
+            Settle();
+            return (JsonObject)Find(id, kind).Body.DeepClone();
+        }
+    }
+
+    public IReadOnlyList<JsonObject> List(string subscription, string? kind, Func<JsonObject, bool>? filter = null)
+    {
+        lock (_lock)
+        {
+            Settle();
+            return [.. _resources.Values
+                .Where(r => r.Id.StartsWith($"/subscriptions/{subscription}/", StringComparison.OrdinalIgnoreCase))
+                .Where(r => kind is null || r.Kind == kind)
+                .OrderBy(r => r.Order)
+                .Select(r => r.Body)
+                .Where(b => filter is null || filter(b))
+                .Select(b => (JsonObject)b.DeepClone())];
+        }
+    }
+
+    public IReadOnlyList<string> Subscriptions()
+    {
+        lock (_lock)
+        {
+            return [.. _subscriptions.Order(StringComparer.OrdinalIgnoreCase)];
+        }
+    }
+
+    public (string Power, bool ProbeUp) VirtualMachineState(string id)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var vm = Find(id, "virtualMachines");
+            return (vm.Power, vm.ProbeUp);
+        }
+    }
+
+    public IReadOnlyList<string> VirtualMachineIds()
+    {
+        lock (_lock)
+        {
+            return [.. _resources.Values.Where(r => r.Kind == "virtualMachines").OrderBy(r => r.Order).Select(r => r.Id)];
+        }
+    }
+
+    public string? FindIdByName(string kind, string name)
+    {
+        lock (_lock)
+        {
+            return _resources.Values.FirstOrDefault(r => r.Kind == kind && r.Id.EndsWith($"/{name}", StringComparison.OrdinalIgnoreCase))?.Id;
+        }
+    }
+
+    /// <summary>Status of a long-running operation: InProgress, Succeeded or Failed (with error).</summary>
+    public (string Status, ArmError? Error, TimeSpan Remaining) OperationStatus(string operationId)
+    {
+        lock (_lock)
+        {
+            Settle();
+            return _operations.Status(operationId);
+        }
+    }
+
+    /// <summary>Checks and stores a PUT of a whole resource; returns the body, whether it was created, and the operation.</summary>
+    public (JsonObject Body, bool Created, Operation Operation) Put(string id, string kind, JsonObject sent, string? ifMatch, ArmError? failWith)
+    {
+        lock (_lock)
+        {
+            Settle();
+            _resources.TryGetValue(id, out var existing);
+            if (existing is null && kind != "routeTables")
+            {
+                // Creating NICs, VMs and public IPs is out of scope: a failover only ever updates them.
+                throw ArmError.NotFound(id);
+            }
+
+            NetworkRules.CheckWritable(existing, id, ifMatch, _operations, _time.GetUtcNow());
+            var body = NetworkRules.Normalise(id, kind, sent, existing);
+            NetworkRules.Validate(id, kind, body, _resources);
+            if (existing is null)
+            {
+                existing = Add(id, kind, body);
+                existing.Committed = [];
+            }
+
+            return (Store(existing, body), existing.Committed.Count == 0, StartOperation(existing, failWith));
+        }
+    }
+
+    /// <summary>A PUT of one route: the table is updated with the route replaced or added.</summary>
+    public (JsonObject Route, bool Created, Operation Operation) PutRoute(string tableId, string routeName, JsonObject sent, string? ifMatch, ArmError? failWith)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var table = Find(tableId, "routeTables");
+            var existing = FindRoute(table.Body, routeName);
+            if (ifMatch is not null && ifMatch != "*" && (existing is null || Str(existing, "etag") != ifMatch))
+            {
+                throw NetworkRules.EtagMismatch(ifMatch, existing is null ? "(none)" : Str(existing, "etag")!, $"{tableId}/routes/{routeName}");
+            }
+
+            NetworkRules.CheckWritable(table, tableId, null, _operations, _time.GetUtcNow());
+            var route = (JsonObject)sent.DeepClone();
+            route["name"] = routeName;
+            var newTable = (JsonObject)table.Body.DeepClone();
+            var newRoutes = (JsonArray)Props(newTable)["routes"]!;
+            var index = newRoutes.OfType<JsonObject>().ToList().FindIndex(r => string.Equals(Str(r, "name"), routeName, StringComparison.OrdinalIgnoreCase));
+            if (index >= 0)
+            {
+                newRoutes[index] = route;
+            }
+            else
+            {
+                newRoutes.Add(route);
+            }
+
+            var body = NetworkRules.Normalise(tableId, "routeTables", newTable, table);
+            NetworkRules.Validate(tableId, "routeTables", body, _resources);
+            var op = StartOperation(table, failWith);
+            Store(table, body);
+            return ((JsonObject)FindRoute(table.Body, routeName)!.DeepClone(), existing is null, op);
+        }
+    }
+
+    public JsonObject GetRoute(string tableId, string routeName)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var route = FindRoute(Find(tableId, "routeTables").Body, routeName) ?? throw ArmError.NotFound($"{tableId}/routes/{routeName}");
+            return (JsonObject)route.DeepClone();
+        }
+    }
+
+    /// <summary>A VM power action (powerOff, start, deallocate): the VM passes through the transitional state first.</summary>
+    public Operation PowerAction(string vmId, string action)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var vm = Find(vmId, "virtualMachines");
+            var (transitional, final) = action switch
+            {
+                "powerOff" => ("stopping", "stopped"),
+                "start" => ("starting", "running"),
+                "deallocate" => ("deallocating", "deallocated"),
+                _ => throw new ArmError(System.Net.HttpStatusCode.BadRequest, "InvalidRequestUri", $"Unknown action '{action}'."),
+            };
+            vm.Power = transitional;
+            var op = _operations.Start(vm, "Microsoft.Compute", Str(vm.Body, "location")!, Behaviour.VirtualMachineActionLatency, null, () => vm.Power = final);
+            VirtualMachineChanged?.Invoke(vmId);
+            return op;
+        }
+    }
+
+    public void SetProbe(string vmId, bool up)
+    {
+        lock (_lock)
+        {
+            Find(vmId, "virtualMachines").ProbeUp = up;
+        }
+
+        VirtualMachineChanged?.Invoke(vmId);
+    }
+
+    /// <summary>An outside edit (a person in the portal): immediate, with a new ETag.</summary>
+    public void EditRoute(string tableId, string routeName, string nextHopIp)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var table = Find(tableId, "routeTables");
+            var route = FindRoute(table.Body, routeName) ?? throw ArmError.NotFound($"{tableId}/routes/{routeName}");
+            if (!string.Equals(Str(Props(route), "nextHopType"), "VirtualAppliance", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Route '{routeName}' of {tableId} has next hop type {Str(Props(route), "nextHopType")}; only a VirtualAppliance route has a next hop IP to edit.");
+            }
+
+            Props(route)["nextHopIpAddress"] = nextHopIp;
+            route["etag"] = NewETag();
+            table.Body["etag"] = NewETag();
+            table.Committed = (JsonObject)table.Body.DeepClone();
+        }
+    }
+
+    /// <summary>Completes every operation whose time has passed.</summary>
+    private void Settle()
+    {
+        foreach (var op in _operations.Due(o => _resources.TryGetValue(o.ResourceId, out var r) && r.PendingOperation == o.Id))
+        {
+            var resource = _resources[op.ResourceId];
+            resource.PendingOperation = null;
+            if (resource.Kind == "virtualMachines")
+            {
+                op.OnSucceeded?.Invoke();
+                VirtualMachineChanged?.Invoke(resource.Id);
+            }
+            else if (op.Failure is null)
+            {
+                SetProvisioningState(resource.Body, "Succeeded");
+                if (resource.Kind == "networkInterfaces")
+                {
+                    ApplyPublicIpAttachments(resource.Committed, resource.Body);
+                }
+
+                resource.Committed = (JsonObject)resource.Body.DeepClone();
+            }
+            else
+            {
+                var reverted = resource.Committed.Count == 0 ? (JsonObject)resource.Body.DeepClone() : (JsonObject)resource.Committed.DeepClone();
+                reverted["etag"] = NewETag();
+                SetProvisioningState(reverted, "Failed");
+                resource.Body = reverted;
+            }
+        }
+    }
+
+    /// <summary>A NIC update that finished moves its public IPs: detached ones are free, attached ones name their ipconfig.</summary>
+    private void ApplyPublicIpAttachments(JsonObject before, JsonObject after)
+    {
+        static Dictionary<string, string> Attached(JsonObject nic) =>
+            IpConfigs(nic).Where(c => Str(Props(c), "publicIPAddress", "id") is not null)
+                .ToDictionary(c => Str(Props(c), "publicIPAddress", "id")!, c => Str(c, "id")!, StringComparer.OrdinalIgnoreCase);
+
+        var was = before.Count == 0 ? [] : Attached(before);
+        var now = Attached(after);
+        foreach (var (pip, config) in was.Where(w => !now.ContainsKey(w.Key)))
+        {
+            if (_resources.TryGetValue(pip, out var p) && string.Equals(Str(Props(p.Body), "ipConfiguration", "id"), config, StringComparison.OrdinalIgnoreCase))
+            {
+                Props(p.Body).Remove("ipConfiguration");
+                p.Committed = (JsonObject)p.Body.DeepClone();
+            }
+        }
+
+        foreach (var (pip, config) in now)
+        {
+            if (_resources.TryGetValue(pip, out var p))
+            {
+                Props(p.Body)["ipConfiguration"] = new JsonObject { ["id"] = config };
+                p.Committed = (JsonObject)p.Body.DeepClone();
+            }
+        }
+    }
+
+    private Operation StartOperation(ArmResource resource, ArmError? failWith)
+    {
+        var latency = resource.Kind == "networkInterfaces" ? Behaviour.NetworkInterfaceWriteLatency : Behaviour.RouteTableWriteLatency;
+        var op = _operations.Start(resource, "Microsoft.Network", Str(resource.Body, "location") ?? "westeurope", latency, failWith);
+        if (latency <= TimeSpan.Zero)
+        {
+            Settle();
+        }
+
+        return op;
+    }
+
+    private static JsonObject Store(ArmResource resource, JsonObject body)
+    {
+        resource.Body = body;
+        return (JsonObject)body.DeepClone();
+    }
+
+    private static JsonObject? FindRoute(JsonObject table, string routeName) =>
+        Array(Props(table), "routes").FirstOrDefault(r => string.Equals(Str(r, "name"), routeName, StringComparison.OrdinalIgnoreCase));
+
+    private ArmResource Find(string id, string kind) =>
+        _resources.TryGetValue(id, out var r) && r.Kind == kind ? r : throw ArmError.NotFound(id);
+
+    private ArmResource Add(string id, string kind, JsonObject body)
+    {
+        _subscriptions.Add(id.Split('/')[2]);
+        var resource = new ArmResource(id, kind, body) { Order = Interlocked.Increment(ref _sequence) };
+        _resources[id] = resource;
+        return resource;
+    }
+}

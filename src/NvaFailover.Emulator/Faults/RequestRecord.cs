@@ -1,0 +1,12 @@
+namespace NvaFailover.Emulator;
+
+/// <summary>One ARM request as the emulator saw it.</summary>
+/// <param name="At">Scenario time.</param>
+/// <param name="Method">HTTP method.</param>
+/// <param name="PathTemplate">The path with ids replaced by placeholders.</param>
+/// <param name="Operation"><c>METHOD resourceType</c>, for example <c>PUT routeTables</c>.</param>
+/// <param name="Status">HTTP status answered.</param>
+/// <param name="IfMatch">Whether an If-Match header was sent.</param>
+/// <param name="Actions">The RBAC actions Azure would check for it.</param>
+/// <param name="Subscription">The subscription, if any.</param>
+public sealed record RequestRecord(DateTimeOffset At, string Method, string PathTemplate, string Operation, int Status, bool IfMatch, IReadOnlyList<string> Actions, string? Subscription);

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace NvaFailover.Emulator;
+
+/// <summary>
+/// A scenario file (see the simulation contract): a topology the emulator serves, the NvaFailover settings to run
+/// against it, ARM latencies and limits, a timeline of events and a duration. The topology is kept as JSON so that
+/// every property, known or not, survives to the report.
+/// </summary>
+public sealed class Scenario
+{
+    /// <summary>Power states a scenario can give a VM.</summary>
+    internal static readonly string[] PowerStates = ["running", "starting", "stopping", "stopped", "deallocating", "deallocated"];
+
+    /// <summary>Route next hop types.</summary>
+    internal static readonly string[] NextHopTypes = ["VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None"];
+
+    /// <summary>Timeline actions.</summary>
+    public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal)
+        { "powerOff", "start", "deallocate", "probeDown", "probeUp", "armFaults", "editRoute", "switchover" };
+
+    private Scenario(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration)
+    {
+        Name = name;
+        Topology = topology;
+        Settings = settings;
+        Arm = arm;
+        Timeline = timeline;
+        Duration = duration;
+    }
+
+    /// <summary>Scenario name.</summary>
+    public string Name { get; }
+
+    /// <summary>The topology: <c>virtualMachines</c>, <c>publicIPAddresses</c>, <c>routeTables</c>.</summary>
+    public JsonObject Topology { get; }
+
+    /// <summary>The NvaFailover settings section, if given.</summary>
+    public JsonObject? Settings { get; }
+
+    /// <summary>Latencies and limits.</summary>
+    public ArmBehaviour Arm { get; }
+
+    /// <summary>Events in time order.</summary>
+    public IReadOnlyList<TimelineEvent> Timeline { get; }
+
+    /// <summary>How long the scenario runs.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>Reads and checks a scenario file.</summary>
+    /// <exception cref="ScenarioException">The file cannot be read or is invalid; the message names the file, the JSON path and the problem.</exception>
+    public static Scenario Load(string path) => ScenarioReader.Load(path);
+
+    /// <summary>Parses and checks scenario JSON; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="ScenarioException">The JSON is invalid.</exception>
+    public static Scenario Parse(string json, string source) => ScenarioReader.Parse(json, source);
+
+    internal static Scenario Create(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration) =>
+        new(name, topology, settings, arm, timeline, duration);
+}
+
+/// <summary>One timeline event.</summary>
+/// <param name="At">Scenario time.</param>
+/// <param name="Do">The action.</param>
+/// <param name="Data">The event as written.</param>
+/// <param name="Path">Its JSON path, for messages.</param>
+public sealed record TimelineEvent(TimeSpan At, string Do, JsonObject Data, string Path)
+{
+    /// <summary>A string field of the event.</summary>
+    public string? this[string key] => Data[key]?.GetValueKind() == JsonValueKind.String ? Data[key]!.GetValue<string>() : null;
+}
+
+/// <summary>ARM latencies (scenario time) and limits.</summary>
+public sealed record ArmBehaviour
+{
+    /// <summary>Latency of every read.</summary>
+    public TimeSpan ReadLatency { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a route table PUT stays Updating.</summary>
+    public TimeSpan RouteTableWriteLatency { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a NIC PUT stays Updating.</summary>
+    public TimeSpan NetworkInterfaceWriteLatency { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a VM power action takes.</summary>
+    public TimeSpan VirtualMachineActionLatency { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When set, the write bucket refills this many writes per five minutes (capacity the smaller of this and 200).</summary>
+    public int? WritesPerFiveMinutes { get; init; }
+}
+
+/// <summary>One problem of a scenario file.</summary>
+/// <param name="Path">JSON path.</param>
+/// <param name="Message">What is wrong.</param>
+public sealed record ScenarioProblem(string Path, string Message);
+
+/// <summary>A scenario file that cannot be read or is invalid.</summary>
+public sealed class ScenarioException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException(string source, IReadOnlyList<ScenarioProblem> problems)
+        : base($"Scenario file {source} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => $" - {p.Path} {p.Message}"))}")
+    {
+        Source = source;
+        Problems = problems;
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException() : this("(unknown)", [])
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException(string message) : this(message, [])
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ScenarioException(string message, Exception innerException) : base(message, innerException)
+    {
+        Source = "(unknown)";
+        Problems = [];
+    }
+
+    /// <summary>The file.</summary>
+    public new string Source { get; }
+
+    /// <summary>Every problem found.</summary>
+    public IReadOnlyList<ScenarioProblem> Problems { get; }
+}
