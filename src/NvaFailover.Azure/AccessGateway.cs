@@ -7,17 +7,28 @@ namespace NvaFailover.Azure;
 /// <summary>The RBAC actions NvaFailover needs (infra/role-actions.json, embedded), and the scope each is checked at.</summary>
 public static class RequiredActions
 {
-    private static readonly Lazy<(string[] ResourceGroup, string[] Subscription)> Lists = new(() =>
+    private static readonly Lazy<(string[] ResourceGroup, string[] Subscription, string[] HostNetwork)> Lists = new(() =>
     {
         using var stream = typeof(RequiredActions).Assembly.GetManifestResourceStream("NvaFailover.role-actions.json")
             ?? throw new InvalidOperationException("The embedded role-actions.json is missing from the NvaFailover.Azure assembly.");
         var json = JsonNode.Parse(stream)!;
         static string[] Read(JsonNode json, string key) => [.. json[key]!.AsArray().Select(a => a!.GetValue<string>())];
-        return (Read(json, "resourceGroupActions"), Read(json, "subscriptionActions"));
+        return (Read(json, "resourceGroupActions"), Read(json, "subscriptionActions"), Read(json, "hostSubnetActions"));
     });
 
     /// <summary>Every action.</summary>
-    public static IReadOnlyList<string> All => [.. AtResourceGroup, .. AtSubscription];
+    public static IReadOnlyList<string> All => [.. AtResourceGroup.Union(AtSubscription).Union(AtHostNetwork)];
+
+    /// <summary>Actions needed at the resource group of the host's own subnet (read it and its route table).</summary>
+    public static IReadOnlyList<string> AtHostNetwork => Lists.Value.HostNetwork;
+
+    /// <summary>The actions a scope of this kind needs.</summary>
+    public static IReadOnlyList<string> For(AccessScope kind) => kind switch
+    {
+        AccessScope.Subscription => AtSubscription,
+        AccessScope.HostNetwork => AtHostNetwork,
+        _ => AtResourceGroup,
+    };
 
     /// <summary>Actions needed at each subscription holding cluster resources (tag queries, subscription list, operation status).</summary>
     public static IReadOnlyList<string> AtSubscription => Lists.Value.Subscription;
@@ -31,11 +42,10 @@ internal sealed class AccessGateway(ArmHttpClient arm) : IAccessGateway
 {
     private const string ApiVersion = "2022-04-01";
 
-    public async Task<IReadOnlyList<string>> FindMissingActionsAsync(string scope, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> FindMissingActionsAsync(string scope, AccessScope kind, CancellationToken cancellationToken = default)
     {
         var permissions = await arm.ListAsync($"{scope.TrimStart('/')}/providers/Microsoft.Authorization/permissions?api-version={ApiVersion}", $"the permissions at {scope}", cancellationToken);
-        var required = scope.Contains("/resourceGroups/", StringComparison.OrdinalIgnoreCase) ? RequiredActions.AtResourceGroup : RequiredActions.AtSubscription;
-        return [.. required.Where(action => !permissions.Any(p => Allows(p, action)))];
+        return [.. RequiredActions.For(kind).Where(action => !permissions.Any(p => Allows(p, action)))];
     }
 
     private static bool Allows(JsonObject permission, string action) =>

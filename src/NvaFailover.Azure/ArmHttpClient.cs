@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -6,30 +5,31 @@ using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using NvaFailover.Ports;
-using NvaFailover.Settings;
 
 namespace NvaFailover.Azure;
 
 /// <summary>
-/// A small ARM client on Azure.Core's pipeline (bearer token, the ARM client options' retry policy for 429 and 5xx):
-/// GET and conditional PUT of JSON resources, long-running operations driven through Azure-AsyncOperation, and
-/// retries of "another operation in progress" within <see cref="NvaFailoverOptions.ArmOperationTimeout"/>.
-/// The one place that knows ARM's HTTP conventions, so that a later switch to Azure.ResourceManager.Network is one class.
+/// A small ARM client on Azure.Core's pipeline (bearer token): GET and conditional PUT of JSON resources, long-running
+/// operations driven through Azure-AsyncOperation, and "another operation in progress" waited out within
+/// ArmOperationTimeout. Every request goes through <see cref="ArmResilience"/> (budget, timeout, retries). The one place
+/// that knows ARM's HTTP conventions, so that a later switch to Azure.ResourceManager.Network is one class.
 /// </summary>
 internal sealed class ArmHttpClient
 {
     private readonly HttpPipeline _pipeline;
     private readonly Uri _endpoint;
-    private readonly NvaFailoverOptions _options;
-    private readonly TimeProvider _waitClock;
+    private readonly ArmResilience _resilience;
+    private readonly ArmClientSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly AzureConnection _connection;
 
-    public ArmHttpClient(AzureConnection connection, NvaFailoverOptions options, TimeProvider? waitClock = null)
+    public ArmHttpClient(AzureConnection connection, ArmResilience resilience, ArmClientSettings settings, TimeProvider time)
     {
+        _connection = connection;
         _endpoint = connection.Endpoints.Endpoint;
-        _options = options;
-
-        // Retry-After is an instruction in real time whatever clock the rest of the app runs on.
-        _waitClock = waitClock ?? TimeProvider.System;
+        _resilience = resilience;
+        _settings = settings;
+        _time = time;
         _pipeline = HttpPipelineBuilder.Build(
             connection.ClientOptions,
             perCallPolicies: [],
@@ -38,11 +38,11 @@ internal sealed class ArmHttpClient
     }
 
     /// <summary>GET a resource; null when it does not exist.</summary>
+    /// <exception cref="GatewayException">The read failed (after retries).</exception>
     public async Task<JsonObject?> GetAsync(string id, string apiVersion, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Get, Url(id, apiVersion));
-        await _pipeline.SendAsync(message, cancellationToken);
-        var response = message.Response;
+        using var answer = await SendAsync(RequestMethod.Get, Url(id, apiVersion), id, urgent: false, cancellationToken);
+        var response = answer.Response;
         if (response.Status == 404)
         {
             return null;
@@ -53,16 +53,16 @@ internal sealed class ArmHttpClient
     }
 
     /// <summary>GET a list, following nextLink.</summary>
+    /// <exception cref="GatewayException">The read failed (after retries).</exception>
     public async Task<List<JsonObject>> ListAsync(string pathAndQuery, string what, CancellationToken cancellationToken)
     {
         var items = new List<JsonObject>();
         Uri? next = new(_endpoint, pathAndQuery.TrimStart('/'));
         while (next is not null)
         {
-            using var message = CreateMessage(RequestMethod.Get, next);
-            await _pipeline.SendAsync(message, cancellationToken);
-            EnsureSuccess(message.Response, what);
-            var page = Parse(message.Response, what);
+            using var answer = await SendAsync(RequestMethod.Get, next, next.AbsolutePath, urgent: false, cancellationToken);
+            EnsureSuccess(answer.Response, what);
+            var page = Parse(answer.Response, what);
             items.AddRange((page["value"] as JsonArray ?? []).OfType<JsonObject>());
             next = page["nextLink"]?.GetValue<string>() is { Length: > 0 } link ? new Uri(link) : null;
         }
@@ -71,12 +71,13 @@ internal sealed class ArmHttpClient
     }
 
     /// <summary>
-    /// PUT <paramref name="body"/> with If-Match, wait for the long-running operation, then GET the result.
-    /// 412 is a conflict; "another operation in progress" and throttling are retried within the operation timeout.
+    /// PUT <paramref name="body"/> with If-Match and wait for the long-running operation. 412 is a conflict; "another
+    /// operation in progress" is waited out within ArmOperationTimeout. The written resource is the PUT's answer (what was
+    /// sent, with the server's fields and the new ETag), marked Succeeded once the operation has: no read after it.
     /// </summary>
-    public async Task<WriteResult<JsonObject>> PutAsync(string id, string apiVersion, JsonObject body, string etag, CancellationToken cancellationToken)
+    public async Task<WriteResult<JsonObject>> PutAsync(string id, string apiVersion, JsonObject body, string etag, bool urgent, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(_options.ArmOperationTimeout, _waitClock);
+        using var timeout = new CancellationTokenSource(_settings.OperationTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var token = linked.Token;
         var payload = Encoding.UTF8.GetBytes(body.ToJsonString());
@@ -84,12 +85,15 @@ internal sealed class ArmHttpClient
         {
             while (true)
             {
-                using var message = CreateMessage(RequestMethod.Put, Url(id, apiVersion));
-                message.Request.Headers.Add(HttpHeader.Names.IfMatch, etag);
-                message.Request.Headers.Add(HttpHeader.Names.ContentType, "application/json");
-                message.Request.Content = RequestContent.Create(payload);
-                await _pipeline.SendAsync(message, token);
-                var response = message.Response;
+                using var answer = await _resilience.SendAsync(_pipeline, id, write: true, urgent, () =>
+                {
+                    var message = CreateMessage(RequestMethod.Put, Url(id, apiVersion));
+                    message.Request.Headers.Add(HttpHeader.Names.IfMatch, etag);
+                    message.Request.Headers.Add(HttpHeader.Names.ContentType, "application/json");
+                    message.Request.Content = RequestContent.Create(payload);
+                    return message;
+                }, token);
+                var response = answer.Response;
                 var error = ArmErrorOf(response);
                 switch (response.Status)
                 {
@@ -99,8 +103,8 @@ internal sealed class ArmHttpClient
                         return Fail(WriteStatus.Conflict, error, id);
                     case 404:
                         return Fail(WriteStatus.NotFound, error, id);
-                    case 409 or 429 when error.Code is "AnotherOperationInProgress" or "RetryableErrorDueToAnotherOperation":
-                        await WaitAsync(response, token);
+                    case 409 when error.Code is "AnotherOperationInProgress":
+                        await WaitAsync(ArmResilience.RetryAfter(response), token);
                         continue;
                     case 429:
                         return Fail(WriteStatus.Throttled, error, id);
@@ -108,15 +112,16 @@ internal sealed class ArmHttpClient
                         return Fail(WriteStatus.Failed, error, id);
                 }
 
+                var written = Parse(response, id);
                 if (response.Headers.TryGetValue("Azure-AsyncOperation", out var operationUrl) && !string.IsNullOrEmpty(operationUrl))
                 {
-                    var outcome = await WaitForOperationAsync(new Uri(operationUrl), response, id, token);
+                    var outcome = await WaitForOperationAsync(new Uri(operationUrl), ArmResilience.RetryAfter(response), id, token);
                     if (outcome is { } failure)
                     {
                         if (failure.Code is "AnotherOperationInProgress" or "RetryableErrorDueToAnotherOperation")
                         {
                             // The write was refused because something else was changing the resource: try again.
-                            await WaitAsync(response, token);
+                            await WaitAsync(ArmResilience.RetryAfter(response), token);
                             continue;
                         }
 
@@ -124,69 +129,95 @@ internal sealed class ArmHttpClient
                     }
                 }
 
-                var final = await GetAsync(id, apiVersion, token);
-                return final is null
-                    ? Fail(WriteStatus.NotFound, new ArmErrorBody("ResourceNotFound", "the resource disappeared right after it was written"), id)
-                    : WriteResult.Success(final);
+                if (written["properties"] is JsonObject properties)
+                {
+                    properties["provisioningState"] = "Succeeded";
+                }
+
+                return WriteResult.Success(written);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return Fail(WriteStatus.Failed, new ArmErrorBody("OperationTimedOut", $"the write did not complete within ArmOperationTimeout {_options.ArmOperationTimeout:c}"), id);
+            return Fail(WriteStatus.Failed, new ArmErrorBody("OperationTimedOut", $"the write did not complete within ArmOperationTimeout {_settings.OperationTimeout:c}"), id);
         }
-        catch (RequestFailedException ex)
+        catch (ArmAttemptTimeoutException ex)
         {
-            return Fail(ex.Status == 429 ? WriteStatus.Throttled : WriteStatus.Failed, new ArmErrorBody(ex.ErrorCode ?? $"HTTP{ex.Status}", ex.Message), id);
+            return Fail(WriteStatus.Failed, new ArmErrorBody("RequestTimedOut", ex.Message), id);
+        }
+        catch (GatewayException ex)
+        {
+            return Fail(ex.Failure == GatewayFailure.Throttled ? WriteStatus.Throttled : WriteStatus.Failed, new ArmErrorBody(ex.ErrorCode ?? "RequestFailed", ex.Message), id);
         }
     }
 
-    /// <summary>Polls an Azure-AsyncOperation URL until Succeeded (null), Failed or Canceled (the error).</summary>
-    private async Task<ArmErrorBody?> WaitForOperationAsync(Uri operationUrl, Response accepted, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls an Azure-AsyncOperation URL, as often as its Retry-After says, until Succeeded (null), Failed or Canceled
+    /// (the error). A poll that fails is polled again: the write may well have taken effect.
+    /// </summary>
+    private async Task<ArmErrorBody?> WaitForOperationAsync(Uri operationUrl, TimeSpan? retryAfter, string id, CancellationToken cancellationToken)
     {
-        var previous = accepted;
         while (true)
         {
-            await WaitAsync(previous, cancellationToken);
-            using var message = CreateMessage(RequestMethod.Get, operationUrl);
-            await _pipeline.SendAsync(message, cancellationToken);
-            var response = message.Response;
-            if (response.Status != 200)
+            await WaitAsync(retryAfter, cancellationToken);
+            var answer = await SendAsync(RequestMethod.Get, operationUrl, id, urgent: false, cancellationToken, throwOnFailure: false);
+            using (answer)
             {
-                EnsureSuccess(response, operationUrl.GetLeftPart(UriPartial.Path));
-            }
+                var response = answer.Response;
+                if (response.Status != 200)
+                {
+                    if (response.Status is 404 or 401 or 403)
+                    {
+                        var error = ArmErrorOf(response);
+                        return new ArmErrorBody(error.Code, $"the status of the operation could not be read: {error.Message}");
+                    }
 
-            var status = Parse(response, id)["status"]?.GetValue<string>() ?? "";
-            switch (status)
-            {
-                case "Succeeded":
-                    return null;
-                case "Failed" or "Canceled":
-                    var body = Parse(response, id);
-                    return new ArmErrorBody(
-                        body["error"]?["code"]?.GetValue<string>() ?? status,
-                        body["error"]?["message"]?.GetValue<string>() ?? $"the long-running operation ended {status}");
-                default:
-                    previous = response;
-                    break;
+                    retryAfter = ArmResilience.RetryAfter(response);
+                    continue;
+                }
+
+                var body = Parse(response, id);
+                var status = body["status"]?.GetValue<string>() ?? "";
+                switch (status)
+                {
+                    case "Succeeded":
+                        return null;
+                    case "Failed" or "Canceled":
+                        return new ArmErrorBody(
+                            body["error"]?["code"]?.GetValue<string>() ?? status,
+                            body["error"]?["message"]?.GetValue<string>() ?? $"the long-running operation ended {status}");
+                    default:
+                        retryAfter = ArmResilience.RetryAfter(response);
+                        break;
+                }
             }
         }
     }
 
-    /// <summary>Waits as the service asked (x-ms-retry-after-ms, retry-after-ms, Retry-After), or ArmPollInterval.</summary>
-    private Task WaitAsync(Response response, CancellationToken cancellationToken)
-    {
-        var wait = _options.ArmPollInterval;
-        if ((response.Headers.TryGetValue("x-ms-retry-after-ms", out var ms) || response.Headers.TryGetValue("retry-after-ms", out ms))
-            && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
-        {
-            wait = TimeSpan.FromMilliseconds(milliseconds);
-        }
-        else if (response.Headers.TryGetValue("Retry-After", out var seconds) && int.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var s))
-        {
-            wait = TimeSpan.FromSeconds(s);
-        }
+    /// <summary>Waits as the service asked (x-ms-retry-after-ms, retry-after-ms, Retry-After), or ArmPollInterval, on the app's clock.</summary>
+    private Task WaitAsync(TimeSpan? retryAfter, CancellationToken cancellationToken) =>
+        Task.Delay(retryAfter ?? _settings.PollInterval, _time, cancellationToken);
 
-        return Task.Delay(wait > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : wait, _waitClock, cancellationToken);
+    private async Task<HttpMessage> SendAsync(RequestMethod method, Uri uri, string resourceId, bool urgent, CancellationToken cancellationToken, bool throwOnFailure = true)
+    {
+        try
+        {
+            return await _resilience.SendAsync(_pipeline, resourceId, write: method != RequestMethod.Get, urgent, () => CreateMessage(method, uri), cancellationToken);
+        }
+        catch (ArmAttemptTimeoutException ex) when (throwOnFailure)
+        {
+            throw new GatewayException(GatewayFailure.Failed, resourceId, "RequestTimedOut", ex.Message, ex);
+        }
+        catch (RequestFailedException ex) when (throwOnFailure)
+        {
+            throw new GatewayException(GatewayFailure.Failed, resourceId, ex.ErrorCode, _connection.DescribeFailure(ex), ex);
+        }
+        catch (Exception ex) when (!throwOnFailure && ex is ArmAttemptTimeoutException or RequestFailedException)
+        {
+            // A poll that could not be made is made again after the poll interval.
+            await Task.Delay(_settings.PollInterval, _time, cancellationToken);
+            return await SendAsync(method, uri, resourceId, urgent, cancellationToken, throwOnFailure);
+        }
     }
 
     private HttpMessage CreateMessage(RequestMethod method, Uri uri)
@@ -240,7 +271,7 @@ internal sealed class ArmHttpClient
                 detail?["code"]?.GetValue<string>() is { } detailCode && response.Status == 412 ? detailCode : error?["code"]?.GetValue<string>() ?? $"HTTP{response.Status}",
                 error?["message"]?.GetValue<string>() ?? response.ReasonPhrase);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             return new ArmErrorBody($"HTTP{response.Status}", response.ReasonPhrase);
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
@@ -32,13 +33,17 @@ public sealed record CloudEndpoints(Uri Endpoint, string Audience, Uri Authority
 public sealed class AzureConnection
 {
     /// <summary>Builds the connection from the settings and the process environment.</summary>
-    public AzureConnection(NvaFailoverOptions options, Func<string, string?>? environment = null, HttpPipelinePolicy? observer = null)
+    /// <param name="options">The settings.</param>
+    /// <param name="environment">Reads an environment variable (tests pass their own).</param>
+    /// <param name="policies">Policies that see every attempt of both pipelines (the ARM budget, the throttling telemetry).</param>
+    public AzureConnection(NvaFailoverOptions options, Func<string, string?>? environment = null, IEnumerable<HttpPipelinePolicy>? policies = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         environment ??= Environment.GetEnvironmentVariable;
         var cloud = CloudEndpoints.For(options.Cloud);
         Endpoints = options.ArmEndpoint is null ? cloud : cloud with { Endpoint = options.ArmEndpoint };
         (Credential, CredentialDescription) = CreateCredential(options, Endpoints, environment);
+        _trustedThumbprint = options.ArmCertificateThumbprint;
         Transport = options.ArmCertificateThumbprint is { } thumbprint
             ? new HttpClientTransport(TrustingHandler(thumbprint))
             : HttpClientTransport.Shared;
@@ -47,18 +52,20 @@ public sealed class AzureConnection
             Environment = new ArmEnvironment(Endpoints.Endpoint, Endpoints.Audience),
             Transport = Transport,
         };
-        ClientOptions.Retry.Mode = RetryMode.Exponential;
-        ClientOptions.Retry.MaxRetries = options.ArmRetries;
-        ClientOptions.Retry.Delay = TimeSpan.FromMilliseconds(500);
-        ClientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(30);
-        ClientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+
+        // Retries and per-attempt timeouts are ArmResilience's, on the app's clock; Azure.Core's waits are wall-clock only.
+        ClientOptions.Retry.MaxRetries = 0;
+        ClientOptions.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
         ClientOptions.Diagnostics.ApplicationId = "NvaFailover";
-        if (observer is not null)
+        foreach (var policy in policies ?? [])
         {
-            // Per retry, so every throttled attempt is seen, in the Compute SDK's pipeline and the Network client's alike.
-            ClientOptions.AddPolicy(observer, HttpPipelinePosition.PerRetry);
+            // Per retry, so every attempt is seen, in the Compute SDK's pipeline and the Network client's alike.
+            ClientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
         }
     }
+
+    private readonly string? _trustedThumbprint;
+    private string? _presentedThumbprint;
 
     /// <summary>Endpoint, audience, authority.</summary>
     public CloudEndpoints Endpoints { get; }
@@ -105,18 +112,47 @@ public sealed class AzureConnection
         }), "developer credential (DefaultAzureCredential: environment, workload identity, managed identity, Azure CLI 'az login', ...)");
     }
 
+    /// <summary>
+    /// A failed request in words a person can act on; a TLS failure names the certificate the endpoint presented and the
+    /// one trusted, which is what goes wrong when an emulator was restarted with a new certificate.
+    /// </summary>
+    public string DescribeFailure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException)
+            {
+                return _trustedThumbprint is null
+                    ? $"the TLS connection to {Endpoints.Endpoint} failed ({inner.Message}); for a standalone emulator set NvaFailover:ArmCertificateThumbprint (or --endpoint-thumbprint) to the thumbprint it prints"
+                    : $"the ARM endpoint {Endpoints.Endpoint} presented a TLS certificate with thumbprint {_presentedThumbprint ?? "(none)"}, not the one NvaFailover:ArmCertificateThumbprint trusts ({_trustedThumbprint}); copy the thumbprint the emulator printed when it started";
+            }
+        }
+
+        return exception is RequestFailedException { Status: > 0 } failed
+            ? $"ARM answered HTTP {failed.Status}: {failed.Message.Split('\n', 2)[0].Trim()}"
+            : exception.Message.Split('\n', 2)[0].Trim();
+    }
+
     internal static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
 
     // This transport only carries requests to the configured endpoint (and the operation URLs it hands out), so
     // trusting the pinned certificate here trusts it for that endpoint alone.
-    private static SocketsHttpHandler TrustingHandler(string thumbprint) => new()
+    private SocketsHttpHandler TrustingHandler(string thumbprint) => new()
     {
         SslOptions = new SslClientAuthenticationOptions
         {
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                errors == SslPolicyErrors.None
-                || (certificate is not null && string.Equals(certificate.GetCertHashString(), thumbprint, StringComparison.OrdinalIgnoreCase)),
+            {
+                if (errors == SslPolicyErrors.None || (certificate is not null && string.Equals(certificate.GetCertHashString(), thumbprint, StringComparison.OrdinalIgnoreCase)))
+                {
+                    return true;
+                }
+
+                _presentedThumbprint = certificate?.GetCertHashString();
+                return false;
+            },
         },
     };
 

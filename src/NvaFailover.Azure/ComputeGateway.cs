@@ -6,14 +6,16 @@ using NvaFailover.Ports;
 
 namespace NvaFailover.Azure;
 
-/// <summary>VM power state and NICs through Azure.ResourceManager.Compute.</summary>
-internal sealed class ComputeGateway(ArmClient arm) : IComputeGateway
+/// <summary>VM power state and NICs through Azure.ResourceManager.Compute, each request through <see cref="ArmResilience"/>.</summary>
+internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, AzureConnection connection) : IComputeGateway
 {
     public async Task<PowerState> GetPowerStateAsync(string virtualMachineId, CancellationToken cancellationToken = default)
     {
         try
         {
-            var view = await arm.GetVirtualMachineResource(new ResourceIdentifier(virtualMachineId)).InstanceViewAsync(cancellationToken);
+            // A probe: urgent, it may spend the budget's reserve and does not queue behind writes' polls.
+            var view = await resilience.ExecuteAsync(virtualMachineId, write: false, urgent: true,
+                ct => arm.GetVirtualMachineResource(new ResourceIdentifier(virtualMachineId)).InstanceViewAsync(ct), cancellationToken);
             var code = view.Value.Statuses.Select(s => s.Code).FirstOrDefault(c => c?.StartsWith("PowerState/", StringComparison.OrdinalIgnoreCase) == true);
             return code?["PowerState/".Length..].ToLowerInvariant() switch
             {
@@ -30,7 +32,7 @@ internal sealed class ComputeGateway(ArmClient arm) : IComputeGateway
         {
             return PowerState.Missing;
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or ArmAttemptTimeoutException)
         {
             throw Translate(ex, virtualMachineId);
         }
@@ -40,7 +42,8 @@ internal sealed class ComputeGateway(ArmClient arm) : IComputeGateway
     {
         try
         {
-            var vm = await arm.GetVirtualMachineResource(new ResourceIdentifier(virtualMachineId)).GetAsync(cancellationToken: cancellationToken);
+            var vm = await resilience.ExecuteAsync(virtualMachineId, write: false, urgent: false,
+                ct => arm.GetVirtualMachineResource(new ResourceIdentifier(virtualMachineId)).GetAsync(cancellationToken: ct), cancellationToken);
             var nics = vm.Value.Data.NetworkProfile?.NetworkInterfaces ?? [];
             var ordered = nics.Select((n, i) => (n, i)).OrderByDescending(x => x.n.Primary == true).ThenBy(x => x.i).Select(x => x.n.Id.ToString()).ToList();
             return new VirtualMachineInfo(vm.Value.Data.Id.ToString(), vm.Value.Data.Location.Name, ordered);
@@ -49,15 +52,16 @@ internal sealed class ComputeGateway(ArmClient arm) : IComputeGateway
         {
             return null;
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or ArmAttemptTimeoutException)
         {
             throw Translate(ex, virtualMachineId);
         }
     }
 
-    private static GatewayException Translate(RequestFailedException ex, string id) =>
-        new(ex.Status switch { 429 => GatewayFailure.Throttled, 401 or 403 => GatewayFailure.Forbidden, _ => GatewayFailure.Failed },
-            id, ex.ErrorCode, $"ARM answered HTTP {ex.Status}: {FirstLine(ex.Message)}", ex);
-
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+    private GatewayException Translate(Exception ex, string id) => ex switch
+    {
+        RequestFailedException failed => new(failed.Status switch { 429 => GatewayFailure.Throttled, 401 or 403 => GatewayFailure.Forbidden, _ => GatewayFailure.Failed },
+            id, failed.ErrorCode, connection.DescribeFailure(failed), failed),
+        _ => new(GatewayFailure.Failed, id, "RequestTimedOut", ex.Message, ex),
+    };
 }

@@ -9,7 +9,7 @@ namespace NvaFailover.Azure;
 /// patched, not re-modelled: a write changes only the fields the plan changes (a route's next hop, an ipconfig's
 /// public IP) and sends every other property back exactly as it came, including ones this code has never heard of.
 /// </summary>
-internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway
+internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway, IVirtualNetworkGateway, IResourceDocuments
 {
     public const string NetworkApiVersion = "2024-07-01";
     public const string ResourcesApiVersion = "2021-04-01";
@@ -45,7 +45,7 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             }
         }
 
-        var result = await arm.PutAsync(table.Id, NetworkApiVersion, body, table.ETag, cancellationToken);
+        var result = await arm.PutAsync(table.Id, NetworkApiVersion, body, table.ETag, urgent: false, cancellationToken);
         return result.Status == WriteStatus.Succeeded
             ? WriteResult.Success(ToRouteTable(result.Resource!))
             : WriteResult.Failure<RouteTableSnapshot>(result.Status, result.ErrorCode, result.ErrorMessage);
@@ -72,7 +72,8 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             }
         }
 
-        var result = await arm.PutAsync(networkInterface.Id, NetworkApiVersion, body, networkInterface.ETag, cancellationToken);
+        // The public IP chain is a failover's longest: it may spend the budget's reserve and does not queue behind route tables.
+        var result = await arm.PutAsync(networkInterface.Id, NetworkApiVersion, body, networkInterface.ETag, urgent: true, cancellationToken);
         return result.Status == WriteStatus.Succeeded
             ? WriteResult.Success(ToNetworkInterface(result.Resource!))
             : WriteResult.Failure<NetworkInterfaceSnapshot>(result.Status, result.ErrorCode, result.ErrorMessage);
@@ -94,6 +95,17 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             props["ipConfiguration"]?["id"]?.GetValue<string>(),
             body);
     }
+
+    public async Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default) =>
+        await arm.GetAsync(subnetId, NetworkApiVersion, cancellationToken) is { } body
+            ? new SubnetSnapshot(Str(body, "id") ?? subnetId, Properties(body)["routeTable"]?["id"]?.GetValue<string>())
+            : null;
+
+    public JsonObject Document(RouteTableSnapshot table) => Raw(table.AdapterState, table.Id);
+
+    public JsonObject Document(NetworkInterfaceSnapshot networkInterface) => Raw(networkInterface.AdapterState, networkInterface.Id);
+
+    public JsonObject Document(PublicIpSnapshot publicIp) => Raw(publicIp.AdapterState, publicIp.Id);
 
     private static RouteTableSnapshot ToRouteTable(JsonObject body)
     {

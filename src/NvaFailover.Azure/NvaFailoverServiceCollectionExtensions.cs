@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using NvaFailover.Azure;
 using NvaFailover.Ports;
 using NvaFailover.Settings;
+using NvaFailover.Time;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -12,38 +13,53 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class NvaFailoverServiceCollectionExtensions
 {
     /// <summary>
-    /// Wires NvaFailover for a host: the core (settings from <paramref name="configuration"/>, validated at start-up)
-    /// and its ports on Azure Resource Manager. A host adds nothing but its trigger.
+    /// Wires NvaFailover for a host: the settings of <paramref name="configuration"/> (read once, validated at start-up),
+    /// the core, and its ports on Azure Resource Manager. A host adds nothing but its trigger.
     /// </summary>
     public static IServiceCollection AddNvaFailover(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddNvaFailoverCore(configuration);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddNvaFailover(SettingsReader.Read(configuration));
+    }
+
+    /// <summary>Wires NvaFailover on settings already read (a rehearsal reads a scenario's settings once, itself).</summary>
+    public static IServiceCollection AddNvaFailover(this IServiceCollection services, SettingsRead settings)
+    {
+        services.AddNvaFailoverCore(settings);
         services.AddNvaFailoverAzureAdapters();
         return services;
     }
 
-    /// <summary>Registers the ARM adapters behind the core's ports (compute, route tables, NICs, public IPs).</summary>
+    /// <summary>Registers the ARM adapters behind the core's ports (compute, route tables, NICs, public IPs, subnets, permissions).</summary>
     public static IServiceCollection AddNvaFailoverAzureAdapters(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<ObservingPolicy>();
-        services.TryAddSingleton(sp => new AzureConnection(
-            sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value,
-            observer: sp.GetRequiredService<ObservingPolicy>()));
+        services.TryAddSingleton(sp => new ArmBudget(sp.GetRequiredService<TimeProvider>(), new ArmBudgetLimits()));
+        services.TryAddSingleton(sp => new ArmBudgetPolicy(sp.GetRequiredService<ArmBudget>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = Options(sp);
+            return new ArmClientSettings(options.ArmRetries, options.ArmRequestTimeout, options.ArmOperationTimeout, options.ArmPollInterval);
+        });
+        services.TryAddSingleton(sp => new AzureConnection(Options(sp), policies: [sp.GetRequiredService<ObservingPolicy>(), sp.GetRequiredService<ArmBudgetPolicy>()]));
         services.TryAddSingleton(sp =>
         {
             var connection = sp.GetRequiredService<AzureConnection>();
             return new ArmClient(connection.Credential, null, connection.ClientOptions);
         });
-        services.TryAddSingleton(sp => new ArmHttpClient(
-            sp.GetRequiredService<AzureConnection>(),
-            sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value));
+        services.TryAddSingleton(sp => new ArmResilience(sp.GetRequiredService<ArmBudget>(), sp.GetRequiredService<NetworkTimeouts>(), sp.GetRequiredService<ArmClientSettings>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ArmHttpClient>();
         services.TryAddSingleton<NetworkGateway>();
-        services.TryAddSingleton<IComputeGateway>(sp => new ComputeGateway(sp.GetRequiredService<ArmClient>()));
+        services.TryAddSingleton<IComputeGateway, ComputeGateway>();
         services.TryAddSingleton<IRouteTableGateway>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<INetworkInterfaceGateway>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<IPublicIpGateway>(sp => sp.GetRequiredService<NetworkGateway>());
+        services.TryAddSingleton<IVirtualNetworkGateway>(sp => sp.GetRequiredService<NetworkGateway>());
+        services.TryAddSingleton<IResourceDocuments>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<IAccessGateway, AccessGateway>();
         return services;
     }
+
+    private static NvaFailoverOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value;
 }

@@ -2,50 +2,25 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using NvaFailover.Settings;
 
 namespace NvaFailover.Cli;
 
-/// <summary>The options every command takes.</summary>
-internal sealed class GlobalOptions
-{
-    public Option<FileInfo?> Settings { get; } = new("--settings")
-    {
-        Description = "A JSON settings file (the NvaFailover section, as in appsettings.json); added after appsettings.json and environment variables",
-        Recursive = true,
-    };
-
-    public Option<Uri?> Endpoint { get; } = new("--endpoint")
-    {
-        Description = "An ARM endpoint other than the cloud's, such as a standalone emulator (https://127.0.0.1:PORT/)",
-        Recursive = true,
-    };
-
-    public Option<string?> EndpointThumbprint { get; } = new("--endpoint-thumbprint")
-    {
-        Description = "Trust this self-signed certificate (SHA-1 thumbprint) for --endpoint only; the emulator prints it",
-        Recursive = true,
-    };
-
-    public Option<bool> Verbose { get; } = new("--verbose", "-v")
-    {
-        Description = "Log every event (Information and above) to standard error",
-        Recursive = true,
-    };
-}
-
-/// <summary>A host's configuration and services, or the reason (already printed) it could not be built.</summary>
+/// <summary>A host's settings (read once) and services, or the reason (already printed) it could not be built.</summary>
 internal sealed class CliHost : IAsyncDisposable
 {
-    private CliHost(ServiceProvider services, NvaFailoverOptions options)
+    private CliHost(ServiceProvider services, SettingsRead settings)
     {
         Services = services;
-        Options = options;
+        Settings = settings;
     }
 
     public ServiceProvider Services { get; }
-    public NvaFailoverOptions Options { get; }
+
+    /// <summary>The settings as read: options, and the warnings start-up logs.</summary>
+    public SettingsRead Settings { get; }
+
+    public NvaFailoverOptions Options => Settings.Options;
 
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
@@ -53,7 +28,7 @@ internal sealed class CliHost : IAsyncDisposable
     /// <summary>The configured cluster named <paramref name="name"/>, or null after saying which clusters there are.</summary>
     public ClusterOptions? FindCluster(string name, CliConsole console)
     {
-        var cluster = Options.Clusters.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        var cluster = Options.FindCluster(name);
         if (cluster is null)
         {
             console.Error.WriteLine($"--cluster '{name}' is not a configured cluster; the clusters are {string.Join(", ", Options.Clusters.Select(c => c.Name))}.");
@@ -63,11 +38,10 @@ internal sealed class CliHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// appsettings.json, environment variables, --settings, then --endpoint: composed with AddNvaFailover and validated.
-    /// Null (after printing what is wrong and what to do) when the settings cannot be read or are invalid.
+    /// appsettings.json, environment variables, --settings, then --endpoint: read once, checked, composed with
+    /// AddNvaFailover. Null (after printing what is wrong and what to do) when the settings cannot be read or are invalid.
     /// </summary>
-    public static CliHost? Build(ParseResult parse, GlobalOptions global, CliConsole console, Action<IServiceCollection>? configure = null,
-        IEnumerable<KeyValuePair<string, string?>>? overrides = null, LogLevel? logLevel = null)
+    public static CliHost? Build(ParseResult parse, GlobalOptions global, CliConsole console, LogLevel? logLevel = null)
     {
         var builder = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
@@ -84,21 +58,15 @@ internal sealed class CliHost : IAsyncDisposable
             builder.AddJsonFile(settingsFile.FullName, optional: false);
         }
 
-        var endpoint = parse.GetValue(global.Endpoint);
         var extra = new Dictionary<string, string?>();
-        if (endpoint is not null)
+        if (parse.GetValue(global.Endpoint) is { } endpoint)
         {
-            extra["NvaFailover:ArmEndpoint"] = endpoint.ToString();
+            extra[$"{NvaFailoverOptions.SectionName}:ArmEndpoint"] = endpoint.ToString();
         }
 
         if (parse.GetValue(global.EndpointThumbprint) is { } thumbprint)
         {
-            extra["NvaFailover:ArmCertificateThumbprint"] = thumbprint;
-        }
-
-        foreach (var (key, value) in overrides ?? [])
-        {
-            extra[key] = value;
+            extra[$"{NvaFailoverOptions.SectionName}:ArmCertificateThumbprint"] = thumbprint;
         }
 
         builder.AddInMemoryCollection(extra);
@@ -109,41 +77,37 @@ internal sealed class CliHost : IAsyncDisposable
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException)
         {
-            var where = settingsFile?.FullName ?? "appsettings.json";
+            var where = settingsFile?.FullName ?? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
             console.Error.WriteLine($"Settings file {where} cannot be read: {(ex.InnerException ?? ex).Message} Fix the JSON, or point --settings at another file.");
             return null;
         }
 
         var level = logLevel ?? (parse.GetValue(global.Verbose) ? LogLevel.Information : LogLevel.Warning);
-        var host = Create(configuration, console, level, TimeProvider.System, configure);
-        if (host is null && settingsFile is not null)
+        var host = Create(SettingsReader.Read(configuration), console, level, TimeProvider.System);
+        if (host is null)
         {
-            console.Error.WriteLine($"(settings read from appsettings.json, environment variables and {settingsFile.FullName})");
+            console.Error.WriteLine($"(settings read from appsettings.json in {Directory.GetCurrentDirectory()}, environment variables{(settingsFile is null ? "" : $" and {settingsFile.FullName}")})");
         }
 
         return host;
     }
 
-    /// <summary>Composes NvaFailover on <paramref name="configuration"/>; null (after printing the settings problems) when they are invalid.</summary>
-    public static CliHost? Create(IConfiguration configuration, CliConsole console, LogLevel level, TimeProvider logClock, Action<IServiceCollection>? configure = null)
+    /// <summary>Composes NvaFailover on settings already read; null (after printing every problem) when they are invalid.</summary>
+    public static CliHost? Create(SettingsRead settings, CliConsole console, LogLevel level, TimeProvider logClock, Action<IServiceCollection>? configure = null)
     {
+        var problems = NvaFailoverOptionsValidator.Check(settings);
+        if (problems.Count > 0)
+        {
+            console.Error.WriteLine(NvaFailoverOptionsValidator.Describe(problems));
+            return null;
+        }
+
         var services = new ServiceCollection();
         services.AddLogging(b => b.ClearProviders().SetMinimumLevel(level)
             .AddProvider(new TextWriterLoggerProvider(console.Error, level, logClock)));
         configure?.Invoke(services);
-        services.AddNvaFailover(configuration);
-        var provider = services.BuildServiceProvider();
-        try
-        {
-            var options = provider.GetRequiredService<IOptions<NvaFailoverOptions>>().Value;
-            return new CliHost(provider, options);
-        }
-        catch (OptionsValidationException ex)
-        {
-            console.Error.WriteLine(ex.Message);
-            provider.Dispose();
-            return null;
-        }
+        services.AddNvaFailover(settings);
+        return new CliHost(services.BuildServiceProvider(), settings);
     }
 
     public async ValueTask DisposeAsync() => await Services.DisposeAsync();

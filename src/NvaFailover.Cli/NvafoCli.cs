@@ -3,10 +3,10 @@ using NvaFailover.Cli.Commands;
 
 namespace NvaFailover.Cli;
 
-/// <summary>The <c>nvafo</c> command line. Exit codes: 0 ok, 1 the operation failed, 2 bad input.</summary>
+/// <summary>The <c>nvafo</c> command line. Exit codes: 0 ok, 1 the operation failed, 2 bad input, 130 interrupted.</summary>
 public static class NvafoCli
 {
-    /// <summary>Success.</summary>
+    /// <summary>Success (and <c>run</c> stopped by Ctrl+C or SIGTERM: stopping is how it ends).</summary>
     public const int Ok = 0;
 
     /// <summary>The operation ran and failed (a write failed, a switchover was refused, a check found an error).</summary>
@@ -15,7 +15,10 @@ public static class NvafoCli
     /// <summary>The input was wrong (arguments, settings, scenario file); nothing was done.</summary>
     public const int BadInput = 2;
 
-    /// <summary>Parses and runs a command.</summary>
+    /// <summary>A command other than <c>run</c> was interrupted (Ctrl+C) before it finished.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Parses and runs a command; <paramref name="cancellationToken"/> is Ctrl+C and SIGTERM.</summary>
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(console);
@@ -27,7 +30,7 @@ public static class NvafoCli
             Examples:
               nvafo simulate                                   rehearse a failover on the built-in scenario
               nvafo check --settings appsettings.prod.json     preflight a deployment
-              nvafo plan                                       what a cycle would change right now
+              nvafo plan                                       what a round would change right now
             """)
         {
             RunCommand.Create(global, console),
@@ -55,6 +58,29 @@ public static class NvafoCli
             return BadInput;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error }, cancellationToken);
+        var command = parse.CommandResult.Command.Name;
+        try
+        {
+            // Ctrl+C is the caller's token (Program handles the signals), so a command decides what stopping means.
+            return await parse.InvokeAsync(
+                new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false },
+                cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await console.Error.WriteLineAsync($"nvafo {command}: interrupted before it finished.");
+            return Interrupted;
+        }
+        catch (Exception ex)
+        {
+            // The one place an unexpected failure becomes a line a person can act on; --verbose adds the detail.
+            await console.Error.WriteLineAsync($"nvafo {command} failed: {ex.Message} Run it again with --verbose for the detail; if it persists, report it with that output.");
+            if (parse.GetValue(global.Verbose))
+            {
+                await console.Error.WriteLineAsync(ex.ToString());
+            }
+
+            return Failed;
+        }
     }
 }

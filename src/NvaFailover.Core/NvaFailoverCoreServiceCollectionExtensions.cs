@@ -1,13 +1,14 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NvaFailover.Execution;
 using NvaFailover.Monitoring;
+using NvaFailover.Ports;
 using NvaFailover.Preflight;
 using NvaFailover.Probing;
 using NvaFailover.Settings;
 using NvaFailover.Telemetry;
+using NvaFailover.Time;
 using NvaFailover.Topology;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,24 +17,24 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class NvaFailoverCoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds settings (read from <paramref name="configuration"/>'s <c>NvaFailover</c> section or the legacy names,
-    /// validated at start-up), probes, decider, planner, executor, monitor and telemetry. The ports
-    /// (<c>IComputeGateway</c>, <c>IRouteTableGateway</c>, <c>INetworkInterfaceGateway</c>, <c>IPublicIpGateway</c>)
-    /// come from the adapters.
+    /// Adds the settings (read once, <paramref name="settings"/>, validated at start-up), probes, decider, planner,
+    /// executor, monitor and telemetry. The ports come from the adapters. Each component gets only the settings it uses.
     /// </summary>
-    public static IServiceCollection AddNvaFailoverCore(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddNvaFailoverCore(this IServiceCollection services, SettingsRead settings)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<NvaFailoverOptions>()
-            .Configure(options => SettingsReader.Read(configuration, options))
-            .ValidateOnStart();
+        services.TryAddSingleton(settings);
+        services.AddOptions<NvaFailoverOptions>().ValidateOnStart();
+        services.TryAddSingleton<IOptionsFactory<NvaFailoverOptions>, SettingsOptionsFactory>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NvaFailoverOptions>, NvaFailoverOptionsValidator>());
         services.AddMetrics();
         services.AddHttpClient(HttpProbe.HttpClientName);
 
+        // A rehearsal registers its own, with a real-time floor; in production timeouts are the settings' own.
+        services.TryAddSingleton(sp => new NetworkTimeouts(sp.GetRequiredService<TimeProvider>(), TimeSpan.Zero));
         services.TryAddSingleton<ITcpConnector, SocketTcpConnector>();
         services.TryAddSingleton<NvaFailoverMetrics>();
         services.TryAddSingleton<VmPowerStateProbe>();
@@ -41,14 +42,13 @@ public static class NvaFailoverCoreServiceCollectionExtensions
         services.TryAddSingleton<HttpProbe>();
         services.TryAddSingleton<NvaProber>();
         services.TryAddSingleton<TopologyDiscovery>();
-        services.TryAddSingleton<TopologyCache>();
+        services.TryAddSingleton(sp => new TopologyCache(
+            sp.GetRequiredService<TopologyDiscovery>(), Options(sp).DiscoveryRefresh, Options(sp).HostSubnetId, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ExecutionSettings(Options(sp).ConflictRetries, Options(sp).MaxParallelWrites));
         services.TryAddSingleton<PlanExecutor>();
-        services.TryAddSingleton(sp => new PreflightCheck(
-            sp.GetRequiredService<IOptions<NvaFailoverOptions>>(),
-            sp.GetRequiredService<TopologyDiscovery>(),
-            sp.GetRequiredService<NvaFailover.Ports.IAccessGateway>()));
+        services.TryAddSingleton(sp => new PreflightCheck(Options(sp), sp.GetRequiredService<TopologyCache>(), sp.GetRequiredService<IAccessGateway>()));
         services.TryAddSingleton(sp => new FailoverMonitor(
-            sp.GetRequiredService<IOptions<NvaFailoverOptions>>(),
+            sp.GetRequiredService<SettingsRead>(),
             sp.GetRequiredService<TopologyCache>(),
             sp.GetRequiredService<NvaProber>(),
             sp.GetRequiredService<PlanExecutor>(),
@@ -58,4 +58,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
             sp.GetRequiredService<ILogger<FailoverMonitor>>()));
         return services;
     }
+
+    // Validated once, at first use (start-up): a component never sees invalid settings.
+    private static NvaFailoverOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<NvaFailoverOptions>>().Value;
 }

@@ -1,4 +1,6 @@
 using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using NvaFailover.Settings;
 
 namespace NvaFailover.Azure.Tests;
@@ -71,10 +73,26 @@ public sealed class AzureConnectionTests
     }
 
     [Fact]
-    public void Connection_Retry_FromSettings()
+    public void Connection_Retry_FromSettingsOnTheAppClockNotAzureCore()
     {
-        var connection = new AzureConnection(new NvaFailoverOptions { ArmRetries = 7 }, _ => null);
+        var settings = new Dictionary<string, string?>
+        {
+            ["NvaFailover:ArmRetries"] = "7",
+            ["NvaFailover:ArmRequestTimeout"] = "00:00:04",
+            ["NvaFailover:Clusters:0:Name"] = "fw",
+            ["NvaFailover:Clusters:0:Nvas:0:VirtualMachineId"] = AdapterHarness.Vm("fw-a"),
+            ["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = AdapterHarness.Vm("fw-b"),
+            ["NvaFailover:Clusters:0:RouteTables:TagValue"] = "fw",
+        };
+        using var services = new ServiceCollection()
+            .AddNvaFailover(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .BuildServiceProvider();
 
-        Assert.Equal(7, connection.ClientOptions.Retry.MaxRetries);
+        var connection = services.GetRequiredService<AzureConnection>();
+        var client = services.GetRequiredService<ArmClientSettings>();
+
+        // Azure.Core's retries wait on the wall clock; ArmResilience's wait on the app's, so a rehearsal scales them.
+        Assert.Equal(0, connection.ClientOptions.Retry.MaxRetries);
+        Assert.Equal((7, TimeSpan.FromSeconds(4)), (client.Retries, client.RequestTimeout));
     }
 }

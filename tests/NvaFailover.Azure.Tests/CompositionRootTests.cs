@@ -25,6 +25,7 @@ public sealed class CompositionRootTests
             ["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = Vm("fw-b"),
             ["NvaFailover:Clusters:0:RouteTables:TagValue"] = "fw",
             ["NvaFailover:Clusters:0:Probe:Attempts"] = "1",
+            ["NvaFailover:Clusters:0:Probe:Interval"] = "00:00:00",
         };
         edit(settings);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

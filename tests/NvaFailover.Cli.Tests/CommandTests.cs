@@ -284,7 +284,7 @@ public sealed class CommandTests
         var result = await run;
 
         Assert.True(result.Code == 0, result.ToString());
-        Assert.Contains("nvafo run: 1 cluster(s)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("nvafo run: 1 cluster,", result.Out, StringComparison.Ordinal);
         Assert.Contains("stopped", result.Out, StringComparison.Ordinal);
         Assert.Contains(h.Emulator.Requests, r => r.Operation == "GET instanceView");
     }

@@ -21,7 +21,7 @@ public sealed class SimulateTests
 
         Assert.True(result.Code == 0, result.ToString());
         var report = JsonNode.Parse(result.Out)!.AsObject();
-        Assert.Equal(["scenario", "cycles", "failovers", "final", "arm"], report.Select(p => p.Key));
+        Assert.Equal(["scenario", "cycles", "failovers", "final", "preflight", "arm"], report.Select(p => p.Key));
         Assert.Equal("builtin-sdwan-pair", report["scenario"]!.GetValue<string>());
 
         var cycle = report["cycles"]![0]!.AsObject();
@@ -33,12 +33,15 @@ public sealed class SimulateTests
         {
             Assert.Matches(@"^\d\d:\d\d:\d\d$", c!["at"]!.GetValue<string>());
             Assert.Contains(c["action"]!.GetValue<string>(), new[] { "none", "failover", "failback", "switchover", "reconcile", "hold", "error" });
-            Assert.All(c["health"]!.AsObject(), h => Assert.Contains(h.Value!.GetValue<string>(), new[] { "up", "down" }));
+            Assert.All(c["health"]!.AsObject(), h => Assert.Contains(h.Value!.GetValue<string>(), new[] { "up", "down", "unknown" }));
         });
 
         var failovers = report["failovers"]!.AsArray();
         var down = failovers.First(f => f!["reason"]!.GetValue<string>() == "activeDown")!.AsObject();
-        Assert.Equal(["cluster", "from", "to", "reason", "faultAt", "detectedAt", "convergedAt", "routesChanged", "publicIpsMoved"], down.Select(p => p.Key));
+        // The contract's fields first, in its order; then what this implementation adds (documented in the README).
+        Assert.Equal(["cluster", "from", "to", "reason", "faultAt", "detectedAt", "convergedAt", "routesChanged", "publicIpsMoved"], down.Select(p => p.Key).Take(9));
+        Assert.Equal(["status", "routesConvergedAt", "publicIpsConvergedAt", "detectionSeconds", "convergenceSeconds", "notMoved", "pending"], down.Select(p => p.Key).Skip(9));
+        Assert.Equal("converged", down["status"]!.GetValue<string>());
         Assert.Equal(("vmx-a", "vmx-b", "00:01:00"), (down["from"]!.GetValue<string>(), down["to"]!.GetValue<string>(), down["faultAt"]!.GetValue<string>()));
         Assert.Equal((3, 1), (down["routesChanged"]!.GetValue<int>(), down["publicIpsMoved"]!.GetValue<int>()));
         Assert.True(string.CompareOrdinal(down["detectedAt"]!.GetValue<string>(), "00:01:00") >= 0);

@@ -13,7 +13,7 @@ public sealed class EmulatorHarness : IAsyncDisposable
     public const string Sub2 = "aaaaaaaa-1111-1111-1111-000000000002";
     public const string NetworkApi = "api-version=2024-07-01";
 
-    private EmulatorHarness(ArmEmulator emulator, FakeTimeProvider clock, HttpPipeline pipeline)
+    private EmulatorHarness(ArmEmulator emulator, TestClock clock, HttpPipeline pipeline)
     {
         Emulator = emulator;
         Clock = clock;
@@ -21,7 +21,7 @@ public sealed class EmulatorHarness : IAsyncDisposable
     }
 
     public ArmEmulator Emulator { get; }
-    public FakeTimeProvider Clock { get; }
+    public TestClock Clock { get; }
     public HttpPipeline Pipeline { get; }
 
     public static string Id(string kind, string name, string group = "rg-fw", string sub = Sub, string ns = "Microsoft.Network") =>
@@ -31,7 +31,7 @@ public sealed class EmulatorHarness : IAsyncDisposable
 
     public static async Task<EmulatorHarness> StartAsync(EmulatorOptions? options = null, int retries = 0)
     {
-        var clock = new FakeTimeProvider();
+        var clock = new TestClock();
         options = (options ?? new EmulatorOptions()) with { Clock = clock };
         options = options with { Arm = options.Arm with { ReadLatency = TimeSpan.Zero } };
         var emulator = await ArmEmulator.StartAsync(options);

@@ -202,7 +202,7 @@ public sealed class TrafficTests
     [Fact]
     public void ScaledTimeProvider_RunsSpeedTimesFasterIncludingTimers()
     {
-        var inner = new FakeTimeProvider();
+        var inner = new TestClock();
         var scaled = new ScaledTimeProvider(inner, 10, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var fired = false;
         using var timer = scaled.CreateTimer(_ => fired = true, null, TimeSpan.FromSeconds(10), Timeout.InfiniteTimeSpan);

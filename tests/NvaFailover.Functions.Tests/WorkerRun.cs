@@ -35,6 +35,10 @@ public sealed class WorkerRun : IAsyncLifetime
         ["NvaFailover__Clusters__0__Nvas__0__VirtualMachineId"] = Vm("fw-a"),
         ["NvaFailover__Clusters__0__Nvas__1__VirtualMachineId"] = Vm("fw-b"),
         ["NvaFailover__Clusters__0__Probe__Attempts"] = "1",
+
+        // One round per invocation: with the default interval an invocation probes until the next tick, a year away here
+        // (continuous probing is tested in the core, on a test clock).
+        ["NvaFailover__Clusters__0__Probe__Interval"] = "00:00:00",
         ["NvaFailover__Clusters__0__RouteTables__TagValue"] = "fw",
         ["NvaFailover__Clusters__0__PublicIpAddressIds__0"] = $"/subscriptions/{Sub}/resourceGroups/rg-fw/providers/Microsoft.Network/publicIPAddresses/pip-fw",
     };

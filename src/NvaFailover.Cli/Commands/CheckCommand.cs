@@ -1,4 +1,6 @@
 using System.CommandLine;
+using NvaFailover.Azure;
+using NvaFailover.Cli.Output;
 using NvaFailover.Preflight;
 using NvaFailover.Topology;
 
@@ -13,7 +15,8 @@ internal static class CheckCommand
             Preflight a deployment, reading only: settings valid; the identity can read every VM, NIC, tagged route table
             and public IP and holds every permission it will need; each cluster finds its tagged tables; every managed
             route's next hop belongs to an NVA; slot counts agree; NVA NICs forward IP; each public IP can move to the
-            standby. One finding per line (severity, resource, what to do). Exit 1 on any ERROR, 2 on invalid settings.
+            standby; the host's own way to Azure does not pass through an NVA. One finding per line (severity, resource,
+            what to do). Exit 1 on any ERROR, 2 on invalid settings.
 
             Example:
               nvafo check --settings appsettings.prod.json
@@ -26,9 +29,9 @@ internal static class CheckCommand
                 return NvafoCli.BadInput;
             }
 
-            var connection = host.Get<Azure.AzureConnection>();
+            var connection = host.Get<AzureConnection>();
             await console.Out.WriteLineAsync($"INFO  endpoint {connection.Endpoints.Endpoint}: {connection.CredentialDescription}");
-            foreach (var warning in host.Options.Warnings)
+            foreach (var warning in host.Settings.Warnings)
             {
                 await console.Out.WriteLineAsync($"WARN  {warning.Key}: {warning.Message}");
             }
@@ -36,14 +39,14 @@ internal static class CheckCommand
             var findings = await host.Get<PreflightCheck>().RunAsync(cancellationToken);
             foreach (var finding in findings)
             {
-                await console.Out.WriteLineAsync($"{CycleText.Severity(finding.Severity),-5} {finding.ResourceId}: {finding.Message}");
+                await console.Out.WriteLineAsync($"{finding.SeverityWord,-5} {finding.ResourceId}: {finding.Message}");
             }
 
             var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
-            var warnings = findings.Count(f => f.Severity == FindingSeverity.Warning) + host.Options.Warnings.Count;
+            var warnings = findings.Count(f => f.Severity == FindingSeverity.Warning) + host.Settings.Warnings.Count;
             await console.Out.WriteLineAsync(errors == 0
-                ? $"check passed: {host.Options.Clusters.Count} cluster(s), {warnings} warning(s)."
-                : $"check failed: {errors} error(s), {warnings} warning(s); a failover would not be complete until the errors are fixed.");
+                ? $"check passed: {CycleText.Count(host.Options.Clusters.Count, "cluster")}, {CycleText.Count(warnings, "warning")}."
+                : $"check failed: {CycleText.Count(errors, "error")}, {CycleText.Count(warnings, "warning")}; a failover would not be complete until the errors are fixed.");
             return errors == 0 ? NvafoCli.Ok : NvafoCli.Failed;
         });
         return command;

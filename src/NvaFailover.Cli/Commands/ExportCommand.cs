@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NvaFailover.Cli.Output;
 using NvaFailover.Emulator;
 using NvaFailover.Monitoring;
 using NvaFailover.Ports;
@@ -55,24 +55,32 @@ internal static class ExportCommand
                 return NvafoCli.Failed;
             }
 
-            var scenario = await BuildAsync(options, topology, host.Get<IComputeGateway>(), cancellationToken);
+            var scenario = await BuildAsync(host.Options, options, topology, host.Get<IComputeGateway>(), host.Get<IResourceDocuments>(), cancellationToken);
             var text = scenario.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-            if (parse.GetValue(output) is { } file)
-            {
-                await File.WriteAllTextAsync(file.FullName, text, cancellationToken);
-                await console.Out.WriteLineAsync($"Wrote {file.FullName}: {topology.Nvas.Count} NVAs, {topology.RouteTables.Count} route tables, {topology.PublicIps.Count} public IPs. Rehearse with: nvafo simulate --scenario {file.Name}");
-            }
-            else
+            if (parse.GetValue(output) is not { } file)
             {
                 await console.Out.WriteLineAsync(text);
+                return NvafoCli.Ok;
             }
 
+            try
+            {
+                await File.WriteAllTextAsync(file.FullName, text, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await console.Error.WriteLineAsync($"--out {file.FullName} cannot be written: {ex.Message} Choose a writable path.");
+                return NvafoCli.BadInput;
+            }
+
+            await console.Out.WriteLineAsync($"Wrote {file.FullName}: {CycleText.Count(topology.Nvas.Count, "NVA")}, {CycleText.Count(topology.RouteTables.Count, "route table")}, {CycleText.Count(topology.PublicIps.Count, "public IP")}. Rehearse with: nvafo simulate --scenario {file.Name}");
             return NvafoCli.Ok;
         });
         return command;
     }
 
-    private static async Task<JsonObject> BuildAsync(ClusterOptions cluster, ClusterTopology topology, IComputeGateway compute, CancellationToken cancellationToken)
+    private static async Task<JsonObject> BuildAsync(NvaFailoverOptions settings, ClusterOptions cluster, ClusterTopology topology, IComputeGateway compute,
+        IResourceDocuments documents, CancellationToken cancellationToken)
     {
         var vms = new JsonArray();
         foreach (var nva in topology.Nvas)
@@ -85,21 +93,47 @@ internal static class ExportCommand
                 ["location"] = vm?.Location,
                 ["powerState"] = power is PowerState.Missing or PowerState.Unknown ? "stopped" : power.ToString().ToLowerInvariant(),
                 ["probeUp"] = true,
-                ["networkInterfaces"] = new JsonArray([.. nva.NetworkInterfaces.Select(n => (JsonNode)TopologyShapes.NetworkInterface(Raw(n.AdapterState, n.Id)))]),
+                ["networkInterfaces"] = new JsonArray([.. nva.NetworkInterfaces.Select(n => (JsonNode)TopologyShapes.NetworkInterface(documents.Document(n)))]),
             });
+        }
+
+        // Probe endpoints are real addresses: a rehearsal probes each NVA at the emulator's endpoint for it instead.
+        var written = SettingsWriter.Cluster(cluster);
+        foreach (var nva in written["Nvas"]!.AsArray())
+        {
+            nva!.AsObject().Remove("ProbeEndpoint");
+        }
+
+        var section = new JsonObject { ["Clusters"] = new JsonArray(written) };
+        var scenarioTopology = new JsonObject
+        {
+            ["virtualMachines"] = vms,
+            ["publicIPAddresses"] = new JsonArray([.. topology.PublicIps.Select(p => (JsonNode)TopologyShapes.PublicIpAddress(documents.Document(p)))]),
+            ["routeTables"] = new JsonArray([.. topology.RouteTables.Select(t => (JsonNode)TopologyShapes.RouteTable(documents.Document(t)))]),
+        };
+        if (topology.Host is { } hostNetwork)
+        {
+            // The host's own subnet, so the rehearsal's preflight checks its way to Azure as 'check' does.
+            section["HostSubnetId"] = settings.HostSubnetId;
+            var subnet = new JsonObject { ["id"] = hostNetwork.SubnetId };
+            if (hostNetwork.RouteTable is { } table)
+            {
+                subnet["routeTableId"] = table.Id;
+                if (!topology.RouteTables.Any(t => t.Id.Equals(table.Id, StringComparison.OrdinalIgnoreCase)))
+                {
+                    scenarioTopology["routeTables"]!.AsArray().Add(TopologyShapes.RouteTable(documents.Document(table)));
+                }
+            }
+
+            scenarioTopology["subnets"] = new JsonArray(subnet);
         }
 
         var active = topology.ActiveNva();
         return new JsonObject
         {
             ["name"] = $"export-{cluster.Name}",
-            ["topology"] = new JsonObject
-            {
-                ["virtualMachines"] = vms,
-                ["publicIPAddresses"] = new JsonArray([.. topology.PublicIps.Select(p => (JsonNode)TopologyShapes.PublicIpAddress(Raw(p.AdapterState, p.Id)))]),
-                ["routeTables"] = new JsonArray([.. topology.RouteTables.Select(t => (JsonNode)TopologyShapes.RouteTable(Raw(t.AdapterState, t.Id)))]),
-            },
-            ["settings"] = new JsonObject { ["Clusters"] = new JsonArray(Settings(cluster)) },
+            ["topology"] = scenarioTopology,
+            ["settings"] = section,
             ["arm"] = new JsonObject
             {
                 ["latency"] = new JsonObject { ["read"] = "00:00:00.100", ["routeTableWrite"] = "00:00:05", ["networkInterfaceWrite"] = "00:00:15" },
@@ -112,43 +146,4 @@ internal static class ExportCommand
             ["duration"] = "00:05:00",
         };
     }
-
-    private static JsonObject Settings(ClusterOptions c)
-    {
-        static string D(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
-        var probe = new JsonObject { ["Kind"] = c.Probe.Kind.ToString(), ["Attempts"] = c.Probe.Attempts, ["Delay"] = D(c.Probe.Delay), ["Timeout"] = D(c.Probe.Timeout) };
-        if (c.Probe.Interval is { } interval)
-        {
-            probe["Interval"] = D(interval);
-        }
-
-        return new JsonObject
-        {
-            ["Name"] = c.Name,
-            ["Nvas"] = new JsonArray([.. c.Nvas.Select(n =>
-            {
-                var nva = new JsonObject { ["VirtualMachineId"] = n.VirtualMachineId };
-                if (n.NextHopIps.Count > 0)
-                {
-                    nva["NextHopIps"] = new JsonArray([.. n.NextHopIps.Select(ip => (JsonNode)ip)]);
-                }
-
-                return (JsonNode)nva;
-            })]),
-            ["Probe"] = probe,
-            ["RouteTables"] = new JsonObject
-            {
-                ["TagName"] = c.RouteTables.TagName,
-                ["TagValue"] = c.RouteTables.TagValue,
-                ["SubscriptionIds"] = new JsonArray([.. c.RouteTables.SubscriptionIds.Select(s => (JsonNode)s)]),
-            },
-            ["PublicIpAddressIds"] = new JsonArray([.. c.PublicIpAddressIds.Select(p => (JsonNode)p)]),
-            ["Failback"] = c.Failback.ToString(),
-            ["PreemptAfter"] = D(c.PreemptAfter),
-            ["WhenAllDown"] = c.WhenAllDown.ToString(),
-        };
-    }
-
-    private static JsonObject Raw(object? state, string id) =>
-        state as JsonObject ?? throw new InvalidOperationException($"{id} was not read through the Azure adapter; it cannot be exported.");
 }

@@ -3,20 +3,23 @@ using NvaFailover.Probing;
 namespace NvaFailover.Decisions;
 
 /// <summary>
-/// What one process remembers of a cluster between cycles. Only soft facts live here (health history, the
-/// last target as a tie-breaker): which NVA is active is always read from the routes, so a restarted host
-/// resumes safely with an empty memory.
+/// What one process remembers of a cluster between rounds. Only soft facts live here (health history, the last target
+/// as a tie-breaker, what was already logged): which NVA is active is always read from the routes, so a restarted
+/// host resumes safely with an empty memory.
 /// </summary>
 internal sealed class ClusterMemory
 {
     private readonly Dictionary<string, DateTimeOffset> _healthySince = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, DateTimeOffset> _lastSeenUp = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, bool> _lastHealth = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, HealthState> _lastHealth = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The last NVA a cycle pointed the cluster at.</summary>
+    /// <summary>The last NVA a round pointed the cluster at.</summary>
     public string? LastTarget { get; set; }
 
-    /// <summary>Findings already logged, so a lasting finding is logged once, not every cycle.</summary>
+    /// <summary>In a dry run, the failover already logged (from -> to), so it is logged once, not every round.</summary>
+    public string? DryRunLogged { get; set; }
+
+    /// <summary>Findings already logged, so a lasting finding is logged once, not every round.</summary>
     public HashSet<string> LoggedFindings { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Records a probe round; returns the NVAs whose health changed (first observation included).</summary>
@@ -25,20 +28,24 @@ internal sealed class ClusterMemory
         var changed = new List<NvaHealth>();
         foreach (var h in health)
         {
-            if (!_lastHealth.TryGetValue(h.Nva, out var previous) || previous != h.Up)
+            if (!_lastHealth.TryGetValue(h.Nva, out var previous) || previous != h.State)
             {
                 changed.Add(h);
             }
 
-            _lastHealth[h.Nva] = h.Up;
-            if (h.Up)
+            _lastHealth[h.Nva] = h.State;
+            switch (h.State)
             {
-                _lastSeenUp[h.Nva] = now;
-                _healthySince.TryAdd(h.Nva, now);
-            }
-            else
-            {
-                _healthySince.Remove(h.Nva);
+                case HealthState.Up:
+                    _lastSeenUp[h.Nva] = now;
+                    _healthySince.TryAdd(h.Nva, now);
+                    break;
+                case HealthState.Down:
+                    _healthySince.Remove(h.Nva);
+                    break;
+                default:
+                    // Not seen: neither a break in health nor a proof of it.
+                    break;
             }
         }
 

@@ -1,48 +1,30 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using NvaFailover.Planning;
 using NvaFailover.Ports;
 using NvaFailover.Resources;
-using NvaFailover.Settings;
 using NvaFailover.Telemetry;
 using NvaFailover.Topology;
 
 namespace NvaFailover.Execution;
 
-/// <summary>The outcome of the writes to one resource.</summary>
-/// <param name="ResourceId">The resource written.</param>
-/// <param name="ResourceType"><c>routeTables</c> or <c>networkInterfaces</c>.</param>
-/// <param name="Status">How it ended (<see cref="WriteStatus.Succeeded"/> also when a re-read showed nothing was left to do).</param>
-/// <param name="Writes">Writes sent (conflicts included).</param>
-/// <param name="ErrorCode">ARM error code on failure.</param>
-/// <param name="ErrorMessage">ARM error message on failure.</param>
-public sealed record WriteOutcome(string ResourceId, string ResourceType, WriteStatus Status, int Writes, string? ErrorCode = null, string? ErrorMessage = null);
-
-/// <summary>What executing a plan did.</summary>
-/// <param name="Topology">The topology with every successfully written snapshot in it.</param>
-/// <param name="Outcomes">One per resource.</param>
-/// <param name="RoutesChanged">Routes whose next hop was changed.</param>
-/// <param name="PublicIpsMoved">Public IPs now on the target.</param>
-/// <param name="LastWriteAt">When the last successful write completed.</param>
-public sealed record ExecutionResult(ClusterTopology Topology, IReadOnlyList<WriteOutcome> Outcomes, int RoutesChanged, int PublicIpsMoved, DateTimeOffset? LastWriteAt)
-{
-    /// <summary>Writes sent.</summary>
-    public int Writes => Outcomes.Sum(o => o.Writes);
-
-    /// <summary>True when every resource reached its planned state.</summary>
-    public bool Complete => Outcomes.All(o => o.Status == WriteStatus.Succeeded);
-}
+/// <summary>What the executor needs of the settings.</summary>
+/// <param name="ConflictRetries">Re-reads and re-plans after an ETag conflict, per resource.</param>
+/// <param name="MaxParallelWrites">An optional ceiling on route table writes in flight; none by default.</param>
+internal sealed record ExecutionSettings(int ConflictRetries, int? MaxParallelWrites);
 
 /// <summary>
-/// Carries out a plan: one conditional write per route table, tables in parallel up to MaxParallelWrites, and the
-/// public IP moves (detach, then attach; one write per NIC) alongside them. A table whose ETag changed is re-read
-/// and re-planned, a bounded number of times. A failure is reported per resource; the next cycle repairs it.
+/// Carries out a plan. The public IP chain (detach, then attach: the longest chain of a failover) starts at once and
+/// never waits behind route tables; every route table write starts at once too (one conditional write per table; the
+/// adapters pace requests by ARM's budget, not by a fixed cap). A table whose ETag changed is re-read and re-planned, a
+/// bounded number of times. A failure is reported per resource; the next round repairs it. Cancelling (a newer decision
+/// superseded this one) stops at once: what was not confirmed is reported Canceled, and ETags keep the next plan correct.
 /// </summary>
 internal sealed class PlanExecutor(
     IRouteTableGateway routeTables,
     INetworkInterfaceGateway networkInterfaces,
-    IOptions<NvaFailoverOptions> options,
+    IPublicIpGateway publicIps,
+    ExecutionSettings settings,
     TimeProvider timeProvider,
     NvaFailoverMetrics metrics,
     ILogger<PlanExecutor> logger)
@@ -50,41 +32,49 @@ internal sealed class PlanExecutor(
     private const string RouteTableType = "routeTables";
     private const string NicType = "networkInterfaces";
 
-    public async Task<ExecutionResult> ExecuteAsync(ClusterTopology topology, FailoverPlan plan, CancellationToken cancellationToken)
+    public Task<ExecutionResult> ExecuteAsync(ClusterTopology topology, FailoverPlan plan, CancellationToken cancellationToken) =>
+        ExecuteAsync(topology, plan, new ExecutionProgress(), cancellationToken);
+
+    /// <summary>Carries out <paramref name="plan"/>, recording what is done in <paramref name="progress"/> as it goes.</summary>
+    public async Task<ExecutionResult> ExecuteAsync(ClusterTopology topology, FailoverPlan plan, ExecutionProgress progress, CancellationToken cancellationToken)
     {
-        var run = new Run(topology, plan, new SemaphoreSlim(options.Value.MaxParallelWrites));
+        var run = new Run(topology, plan, progress, cancellationToken);
+        using var cap = settings.MaxParallelWrites is { } max ? new SemaphoreSlim(max) : null;
+        await Task.WhenAll(
+            MovePublicIpsAsync(run),
+            Task.WhenAll(plan.RouteTables.Select(t => Capped(cap, () => WriteRouteTableAsync(run, t), run))));
+        return progress.SoFar(topology);
+    }
+
+    private static async Task Capped(SemaphoreSlim? cap, Func<Task> work, Run run)
+    {
+        if (cap is null)
+        {
+            await work();
+            return;
+        }
+
         try
         {
-            await Task.WhenAll(
-                Task.WhenAll(plan.RouteTables.Select(t => WriteRouteTableAsync(run, t, cancellationToken))),
-                MovePublicIpsAsync(run, cancellationToken));
+            await cap.WaitAsync(run.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await work();
+            return;
+        }
+
+        try
+        {
+            await work();
         }
         finally
         {
-            run.Gate.Dispose();
+            cap.Release();
         }
-
-        var updated = topology;
-        foreach (var table in run.Tables.Values)
-        {
-            updated = updated.With(table);
-        }
-
-        foreach (var nic in run.Nics.Values)
-        {
-            updated = updated.With(nic);
-        }
-
-        foreach (var pip in run.PublicIps.Values)
-        {
-            updated = updated.With(pip);
-        }
-
-        var lastWrite = run.LastWriteTicks == 0 ? (DateTimeOffset?)null : new DateTimeOffset(Interlocked.Read(ref run.LastWriteTicks), TimeSpan.Zero);
-        return new ExecutionResult(updated, [.. run.Outcomes.OrderBy(o => o.ResourceId, StringComparer.OrdinalIgnoreCase)], run.RoutesChanged, run.PublicIps.Count, lastWrite);
     }
 
-    private async Task WriteRouteTableAsync(Run run, RouteTablePlan plan, CancellationToken cancellationToken)
+    private async Task WriteRouteTableAsync(Run run, RouteTablePlan plan)
     {
         var target = run.Topology.FindNva(run.Plan.Target)!;
         var current = plan;
@@ -92,18 +82,19 @@ internal sealed class PlanExecutor(
         for (var attempt = 0; ; attempt++)
         {
             var nextHops = current.Changes.ToDictionary(c => c.RouteName, c => c.ToIp, StringComparer.OrdinalIgnoreCase);
-            var result = await WriteAsync(run, () => routeTables.SetNextHopsAsync(current.Table, nextHops, cancellationToken), cancellationToken);
-            writes++;
+            var snapshot = current.Table;
+            var result = await WriteAsync(run, ct => routeTables.SetNextHopsAsync(snapshot, nextHops, ct));
+            writes += Sent(result) ? 1 : 0;
             metrics.Write(RouteTableType, result.Status.ToString());
             if (result.Status == WriteStatus.Succeeded)
             {
                 run.Tables[current.Table.Id] = result.Resource ?? current.Table;
-                run.Succeeded(current.Changes.Count, timeProvider.GetUtcNow());
+                run.RouteTableWritten(current.Changes.Count, timeProvider.GetUtcNow());
                 run.Outcomes.Add(new WriteOutcome(current.Table.Id, RouteTableType, WriteStatus.Succeeded, writes));
                 return;
             }
 
-            if (result.Status != WriteStatus.Conflict || attempt >= options.Value.ConflictRetries)
+            if (result.Status != WriteStatus.Conflict || attempt >= settings.ConflictRetries)
             {
                 run.Outcomes.Add(new WriteOutcome(current.Table.Id, RouteTableType, result.Status, writes, result.ErrorCode, result.ErrorMessage));
                 return;
@@ -111,19 +102,25 @@ internal sealed class PlanExecutor(
 
             metrics.Conflict(RouteTableType);
             Log.WriteConflict(logger, run.Topology.Cluster, current.Table.Id, attempt + 1);
-            var fresh = await routeTables.GetAsync(current.Table.Id, cancellationToken);
-            if (fresh is null)
+            var fresh = await ReadAsync(run, ct => routeTables.GetAsync(current.Table.Id, ct));
+            if (fresh.Failure is { } failure)
+            {
+                run.Outcomes.Add(failure with { ResourceId = current.Table.Id, ResourceType = RouteTableType, Writes = writes });
+                return;
+            }
+
+            if (fresh.Value is null)
             {
                 run.Outcomes.Add(new WriteOutcome(current.Table.Id, RouteTableType, WriteStatus.NotFound, writes, "ResourceNotFound", "the route table was deleted while it was being updated"));
                 return;
             }
 
-            var replanned = FailoverPlanner.PlanRouteTable(run.Topology, fresh, target, []);
+            var replanned = FailoverPlanner.PlanRouteTable(run.Topology, fresh.Value, target, []);
             if (replanned is null)
             {
                 // Someone else already put every managed route where it belongs.
-                run.Tables[fresh.Id] = fresh;
-                run.Outcomes.Add(new WriteOutcome(fresh.Id, RouteTableType, WriteStatus.Succeeded, writes));
+                run.Tables[fresh.Value.Id] = fresh.Value;
+                run.Outcomes.Add(new WriteOutcome(fresh.Value.Id, RouteTableType, WriteStatus.Succeeded, writes));
                 return;
             }
 
@@ -131,7 +128,7 @@ internal sealed class PlanExecutor(
         }
     }
 
-    private async Task MovePublicIpsAsync(Run run, CancellationToken cancellationToken)
+    private async Task MovePublicIpsAsync(Run run)
     {
         if (run.Plan.PublicIpMoves.Count == 0)
         {
@@ -142,14 +139,15 @@ internal sealed class PlanExecutor(
         var detached = new ConcurrentDictionary<string, bool>(ArmId.Comparer);
         var detaches = run.Plan.PublicIpMoves
             .Where(m => m.FromIpConfigurationId is not null)
-            .GroupBy(m => SplitNic(m.FromIpConfigurationId!), ArmId.Comparer);
+            .GroupBy(m => Split(m.FromIpConfigurationId!).Nic, ArmId.Comparer);
         await Task.WhenAll(detaches.Select(async group =>
         {
-            var wanted = group.ToDictionary(m => IpConfigName(m.FromIpConfigurationId!), m => m.PublicIp.Id, StringComparer.OrdinalIgnoreCase);
-            var ok = await WriteNicAsync(run, group.Key, wanted, detach: true, cancellationToken);
+            var wanted = group.ToDictionary(m => Split(m.FromIpConfigurationId!).IpConfiguration, m => m.PublicIp.Id, StringComparer.OrdinalIgnoreCase);
+            var outcome = await WriteNicAsync(run, group.Key, wanted, detach: true);
+            run.Outcomes.Add(outcome);
             foreach (var move in group)
             {
-                detached[move.PublicIp.Id] = ok;
+                detached[move.PublicIp.Id] = outcome.Status == WriteStatus.Succeeded;
             }
         }));
 
@@ -159,23 +157,70 @@ internal sealed class PlanExecutor(
         await Task.WhenAll(attaches.Select(async group =>
         {
             var wanted = group.ToDictionary(m => m.To.IpConfigurationName!, m => m.PublicIp.Id, StringComparer.OrdinalIgnoreCase);
-            if (await WriteNicAsync(run, group.Key, wanted, detach: false, cancellationToken))
+            var outcome = await WriteNicAsync(run, group.Key, wanted, detach: false);
+            if (outcome is { ErrorCode: "PublicIPAddressInUse" })
+            {
+                outcome = await RecoverInUseAsync(run, group.Key, group.ToList(), wanted, outcome);
+            }
+
+            run.Outcomes.Add(outcome);
+            if (outcome.Status == WriteStatus.Succeeded)
             {
                 foreach (var move in group)
                 {
                     run.PublicIps[move.PublicIp.Id] = move.PublicIp with { IpConfigurationId = move.To.IpConfigurationId };
                 }
+
+                run.PublicIpsAttached(timeProvider.GetUtcNow());
             }
         }));
+    }
+
+    /// <summary>
+    /// An attach refused because the public IP is still held elsewhere (a superseded failover attached it, or someone
+    /// moved it): read where it is, detach it there when that is an NVA of the cluster, and attach once more.
+    /// </summary>
+    private async Task<WriteOutcome> RecoverInUseAsync(Run run, string nicId, List<PublicIpMove> moves, Dictionary<string, string> wanted, WriteOutcome refused)
+    {
+        foreach (var move in moves)
+        {
+            var pip = await ReadAsync(run, ct => publicIps.GetAsync(move.PublicIp.Id, ct));
+            if (pip.Value?.IpConfigurationId is not { } holder || !run.Topology.TryFindSlotByIpConfiguration(holder, out _, out _))
+            {
+                return refused;
+            }
+
+            var (holderNic, holderConfig) = Split(holder);
+            var detach = await WriteNicAsync(run, holderNic, new(StringComparer.OrdinalIgnoreCase) { [holderConfig] = move.PublicIp.Id }, detach: true);
+            run.Outcomes.Add(detach);
+            if (detach.Status != WriteStatus.Succeeded)
+            {
+                return refused;
+            }
+        }
+
+        var again = await WriteNicAsync(run, nicId, wanted, detach: false);
+        return again with { Writes = again.Writes + refused.Writes };
     }
 
     /// <summary>
     /// One write to a NIC for all its ipconfigs: <paramref name="wanted"/> maps ipconfig name to public IP id.
     /// Detaching removes that public IP from the ipconfig; attaching sets it. Re-read and retried on ETag conflict.
     /// </summary>
-    private async Task<bool> WriteNicAsync(Run run, string nicId, Dictionary<string, string> wanted, bool detach, CancellationToken cancellationToken)
+    private async Task<WriteOutcome> WriteNicAsync(Run run, string nicId, Dictionary<string, string> wanted, bool detach)
     {
-        var nic = run.Topology.FindNetworkInterface(nicId) ?? await networkInterfaces.GetAsync(nicId, cancellationToken);
+        var nic = run.Nics.GetValueOrDefault(nicId) ?? run.Topology.FindNetworkInterface(nicId);
+        if (nic is null)
+        {
+            var read = await ReadAsync(run, ct => networkInterfaces.GetAsync(nicId, ct));
+            if (read.Failure is { } failure)
+            {
+                return failure with { ResourceId = nicId, ResourceType = NicType };
+            }
+
+            nic = read.Value;
+        }
+
         var writes = 0;
         for (var attempt = 0; nic is not null; attempt++)
         {
@@ -191,83 +236,156 @@ internal sealed class PlanExecutor(
 
             if (changes.Count == 0)
             {
-                run.Outcomes.Add(new WriteOutcome(nicId, NicType, WriteStatus.Succeeded, writes));
-                return true;
+                return new WriteOutcome(nicId, NicType, WriteStatus.Succeeded, writes);
             }
 
             var snapshot = nic;
-            var result = await WriteAsync(run, () => networkInterfaces.SetPublicIpAddressesAsync(snapshot, changes, cancellationToken), cancellationToken);
-            writes++;
+            var result = await WriteAsync(run, ct => networkInterfaces.SetPublicIpAddressesAsync(snapshot, changes, ct));
+            writes += Sent(result) ? 1 : 0;
             metrics.Write(NicType, result.Status.ToString());
             if (result.Status == WriteStatus.Succeeded)
             {
                 run.Nics[nicId] = result.Resource ?? nic;
-                run.Succeeded(0, timeProvider.GetUtcNow());
-                run.Outcomes.Add(new WriteOutcome(nicId, NicType, WriteStatus.Succeeded, writes));
-                return true;
+                return new WriteOutcome(nicId, NicType, WriteStatus.Succeeded, writes);
             }
 
-            if (result.Status != WriteStatus.Conflict || attempt >= options.Value.ConflictRetries)
+            if (result.Status != WriteStatus.Conflict || attempt >= settings.ConflictRetries)
             {
-                run.Outcomes.Add(new WriteOutcome(nicId, NicType, result.Status, writes, result.ErrorCode, result.ErrorMessage));
-                return false;
+                return new WriteOutcome(nicId, NicType, result.Status, writes, result.ErrorCode, result.ErrorMessage);
             }
 
             metrics.Conflict(NicType);
             Log.WriteConflict(logger, run.Topology.Cluster, nicId, attempt + 1);
-            nic = await networkInterfaces.GetAsync(nicId, cancellationToken);
+            var fresh = await ReadAsync(run, ct => networkInterfaces.GetAsync(nicId, ct));
+            if (fresh.Failure is { } failure)
+            {
+                return failure with { ResourceId = nicId, ResourceType = NicType, Writes = writes };
+            }
+
+            nic = fresh.Value;
         }
 
-        run.Outcomes.Add(new WriteOutcome(nicId, NicType, WriteStatus.NotFound, writes, "ResourceNotFound", "the NIC was not found"));
-        return false;
+        return new WriteOutcome(nicId, NicType, WriteStatus.NotFound, writes, "ResourceNotFound", "the NIC was not found");
     }
 
-    private static async Task<WriteResult<T>> WriteAsync<T>(Run run, Func<Task<WriteResult<T>>> write, CancellationToken cancellationToken)
+    private static async Task<WriteResult<T>> WriteAsync<T>(Run run, Func<CancellationToken, Task<WriteResult<T>>> write)
         where T : class
     {
-        await run.Gate.WaitAsync(cancellationToken);
+        if (run.Token.IsCancellationRequested)
+        {
+            return WriteResult.Failure<T>(WriteStatus.Canceled, NotSent, "a newer decision superseded this failover before this write was sent");
+        }
+
         try
         {
-            return await write();
+            return await write(run.Token);
+        }
+        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+        {
+            return WriteResult.Failure<T>(WriteStatus.Canceled, "Superseded", "a newer decision superseded this failover; whether Azure applied this write is known when it is read again");
         }
         catch (GatewayException ex)
         {
             // An adapter reports write failures as results; a thrown one (a failed re-read, say) is a failure too.
             return new WriteResult<T>(ex.Failure == GatewayFailure.Throttled ? WriteStatus.Throttled : WriteStatus.Failed, null, ex.ErrorCode, ex.Message);
         }
-        finally
+    }
+
+    /// <summary>A read during execution: its value, or the outcome that ends the resource's writes.</summary>
+    private static async Task<(T? Value, WriteOutcome? Failure)> ReadAsync<T>(Run run, Func<CancellationToken, Task<T?>> read)
+        where T : class
+    {
+        try
         {
-            run.Gate.Release();
+            return (await read(run.Token), null);
+        }
+        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+        {
+            return (null, new WriteOutcome("", "", WriteStatus.Canceled, 0, "Superseded", "a newer decision superseded this failover before the resource was re-read"));
+        }
+        catch (GatewayException ex)
+        {
+            return (null, new WriteOutcome("", "", ex.Failure == GatewayFailure.Throttled ? WriteStatus.Throttled : WriteStatus.Failed, 0, ex.ErrorCode, $"re-reading it failed: {ex.Message}"));
         }
     }
 
-    private static string SplitNic(string ipConfigurationId) => ArmId.TrySplitIpConfigurationId(ipConfigurationId, out var nic, out _) ? nic : ipConfigurationId;
+    private const string NotSent = "SupersededBeforeSending";
 
-    private static string IpConfigName(string ipConfigurationId) => ArmId.TrySplitIpConfigurationId(ipConfigurationId, out _, out var name) ? name : ipConfigurationId;
+    private static bool Sent<T>(WriteResult<T> result)
+        where T : class => result.ErrorCode != NotSent;
 
-    private sealed class Run(ClusterTopology topology, FailoverPlan plan, SemaphoreSlim gate)
+    private static (string Nic, string IpConfiguration) Split(string ipConfigurationId) =>
+        ArmId.TrySplitIpConfigurationId(ipConfigurationId, out var nic, out var name) ? (nic, name) : (ipConfigurationId, ipConfigurationId);
+
+    private sealed class Run(ClusterTopology topology, FailoverPlan plan, ExecutionProgress progress, CancellationToken token)
     {
-        private int _routesChanged;
-        public long LastWriteTicks;
-
         public ClusterTopology Topology { get; } = topology;
         public FailoverPlan Plan { get; } = plan;
-        public SemaphoreSlim Gate { get; } = gate;
-        public ConcurrentBag<WriteOutcome> Outcomes { get; } = [];
-        public ConcurrentDictionary<string, RouteTableSnapshot> Tables { get; } = new(ArmId.Comparer);
-        public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
-        public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
-        public int RoutesChanged => _routesChanged;
+        public CancellationToken Token { get; } = token;
+        public ConcurrentBag<WriteOutcome> Outcomes => progress.Outcomes;
+        public ConcurrentDictionary<string, RouteTableSnapshot> Tables => progress.Tables;
+        public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics => progress.Nics;
+        public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps => progress.PublicIps;
 
-        public void Succeeded(int routes, DateTimeOffset at)
+        public void RouteTableWritten(int routes, DateTimeOffset at) => progress.RouteTableWritten(routes, at);
+
+        public void PublicIpsAttached(DateTimeOffset at) => progress.PublicIpsAttached(at);
+    }
+}
+
+/// <summary>What an execution has done so far: a rehearsal that ends while it runs reports it, done and pending.</summary>
+internal sealed class ExecutionProgress
+{
+    private readonly Lock _lock = new();
+    private int _routesChanged;
+    private DateTimeOffset? _routesConvergedAt;
+    private DateTimeOffset? _publicIpsConvergedAt;
+
+    public ConcurrentBag<WriteOutcome> Outcomes { get; } = [];
+    public ConcurrentDictionary<string, RouteTableSnapshot> Tables { get; } = new(ArmId.Comparer);
+    public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
+    public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
+
+    public void RouteTableWritten(int routes, DateTimeOffset at)
+    {
+        Interlocked.Add(ref _routesChanged, routes);
+        lock (_lock)
         {
-            Interlocked.Add(ref _routesChanged, routes);
-            long seen;
-            do
-            {
-                seen = Interlocked.Read(ref LastWriteTicks);
-            }
-            while (at.UtcTicks > seen && Interlocked.CompareExchange(ref LastWriteTicks, at.UtcTicks, seen) != seen);
+            _routesConvergedAt = _routesConvergedAt is { } seen && seen > at ? seen : at;
+        }
+    }
+
+    public void PublicIpsAttached(DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            _publicIpsConvergedAt = _publicIpsConvergedAt is { } seen && seen > at ? seen : at;
+        }
+    }
+
+    /// <summary>The result so far: <paramref name="topology"/> with every snapshot a successful write returned.</summary>
+    public ExecutionResult SoFar(ClusterTopology topology)
+    {
+        var updated = topology;
+        foreach (var table in Tables.Values)
+        {
+            updated = updated.With(table);
+        }
+
+        foreach (var nic in Nics.Values)
+        {
+            updated = updated.With(nic);
+        }
+
+        foreach (var pip in PublicIps.Values)
+        {
+            updated = updated.With(pip);
+        }
+
+        lock (_lock)
+        {
+            return new ExecutionResult(updated, [.. Outcomes.OrderBy(o => o.ResourceId, StringComparer.OrdinalIgnoreCase)], _routesChanged, PublicIps.Count,
+                _routesConvergedAt, _publicIpsConvergedAt);
         }
     }
 }

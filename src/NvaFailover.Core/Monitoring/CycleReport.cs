@@ -1,31 +1,29 @@
 using NvaFailover.Decisions;
 using NvaFailover.Execution;
 using NvaFailover.Planning;
+using NvaFailover.Ports;
 using NvaFailover.Probing;
 using NvaFailover.Topology;
 
 namespace NvaFailover.Monitoring;
 
-/// <summary>Everything one cycle of one cluster saw, decided and did.</summary>
+/// <summary>Everything one round of one cluster saw, decided and did (for a failover, once its writes ended).</summary>
 /// <param name="Cluster">Cluster name.</param>
-/// <param name="StartedAt">Cycle start.</param>
-/// <param name="DecidedAt">When the decision was taken (after probing); the start when the cycle failed earlier.</param>
-/// <param name="CompletedAt">Cycle end.</param>
+/// <param name="StartedAt">Round start.</param>
+/// <param name="DecidedAt">When the decision was taken (after probing); the start when the round failed earlier.</param>
+/// <param name="CompletedAt">When the round, or its writes, ended.</param>
 /// <param name="Health">Probe results per NVA.</param>
-/// <param name="ActiveBefore">The NVA the routes pointed at when the cycle started.</param>
+/// <param name="ActiveBefore">The NVA the routes pointed at when the round decided.</param>
 /// <param name="Active">The NVA the routes point at now (the target once every write succeeded).</param>
-/// <param name="Action">What the cycle did.</param>
+/// <param name="Action">What the round did.</param>
 /// <param name="Reason">Why the active NVA changed.</param>
 /// <param name="Explanation">The decision in words.</param>
 /// <param name="Plan">The plan, when there was one.</param>
-/// <param name="Outcomes">The writes' outcomes.</param>
-/// <param name="RoutesChanged">Routes changed.</param>
-/// <param name="PublicIpsMoved">Public IPs moved.</param>
+/// <param name="Execution">What the writes did, when there were writes.</param>
 /// <param name="Detection">From the old NVA's last passed probe to the decision (failover only).</param>
-/// <param name="Convergence">From the decision to the last successful write.</param>
-/// <param name="Findings">Configuration and resource findings of this cycle.</param>
+/// <param name="Findings">Configuration and resource findings of this round.</param>
 /// <param name="DryRun">True when the plan was only logged (DryRun or a read-only command).</param>
-/// <param name="Error">Why the cycle failed, or why a switchover was refused.</param>
+/// <param name="Error">Why the round failed, or why a switchover was refused.</param>
 public sealed record CycleReport(
     string Cluster,
     DateTimeOffset StartedAt,
@@ -38,37 +36,75 @@ public sealed record CycleReport(
     FailoverReason? Reason,
     string Explanation,
     FailoverPlan? Plan,
-    IReadOnlyList<WriteOutcome> Outcomes,
-    int RoutesChanged,
-    int PublicIpsMoved,
+    ExecutionResult? Execution,
     TimeSpan? Detection,
-    TimeSpan? Convergence,
     IReadOnlyList<Finding> Findings,
     bool DryRun,
     string? Error)
 {
+    /// <summary>The writes' outcomes.</summary>
+    public IReadOnlyList<WriteOutcome> Outcomes => Execution?.Outcomes ?? [];
+
     /// <summary>Writes sent to ARM.</summary>
-    public int Writes => Outcomes.Sum(o => o.Writes);
+    public int Writes => Execution?.Writes ?? 0;
 
-    /// <summary>When the last successful write completed (decision time plus convergence).</summary>
-    public DateTimeOffset? ConvergedAt => Convergence is { } c ? DecidedAt + c : null;
+    /// <summary>Routes changed.</summary>
+    public int RoutesChanged => Execution?.RoutesChanged ?? 0;
 
-    /// <summary>True when a write failed, the cycle failed or a switchover was refused.</summary>
-    public bool Failed => Error is not null || Outcomes.Any(o => o.Status != Ports.WriteStatus.Succeeded);
+    /// <summary>Public IPs moved.</summary>
+    public int PublicIpsMoved => Execution?.PublicIpsMoved ?? 0;
+
+    /// <summary>When the last successful write completed.</summary>
+    public DateTimeOffset? ConvergedAt => Execution?.LastWriteAt;
+
+    /// <summary>From the decision to the last successful write.</summary>
+    public TimeSpan? Convergence => ConvergedAt - DecidedAt;
+
+    /// <summary>What a failover left on another NVA, with why (see <see cref="FailoverPlan.NotMoved"/>).</summary>
+    public IReadOnlyList<Finding> NotMoved => Plan?.NotMoved ?? [];
+
+    /// <summary>True when every write succeeded and nothing was left behind.</summary>
+    public bool Converged => Execution is { Complete: true } && NotMoved.Count == 0;
+
+    /// <summary>True when a write failed, the round failed or a switchover was refused (a superseded write is not a failure).</summary>
+    public bool Failed => Error is not null || Outcomes.Any(o => o.Status is not (WriteStatus.Succeeded or WriteStatus.Canceled));
 }
 
-/// <summary>Sees every completed cycle (the simulation's report, the CLI's output).</summary>
+/// <summary>Sees every completed round (the simulation's report, the CLI's output).</summary>
 public interface ICycleObserver
 {
-    /// <summary>Called once per completed cycle.</summary>
+    /// <summary>Called once per completed round.</summary>
     void OnCycleCompleted(CycleReport report);
 }
 
-/// <summary>What a caller asks of a cycle.</summary>
+/// <summary>What a caller asks of a round.</summary>
 /// <param name="ReadOnly">Plan only, write nothing (the CLI's <c>plan</c>).</param>
 /// <param name="SwitchoverTo">Operator switchover to this NVA.</param>
 public sealed record CycleRequest(bool ReadOnly = false, string? SwitchoverTo = null)
 {
-    /// <summary>An ordinary timer cycle.</summary>
+    /// <summary>An ordinary timer round.</summary>
     public static CycleRequest Timer { get; } = new();
+}
+
+/// <summary>A failover whose writes are still running (what a rehearsal that ends now reports as not finished).</summary>
+/// <param name="Report">The round that started it, as far as it went: its plan, and the outcomes so far.</param>
+public sealed record FailoverInFlight(CycleReport Report);
+
+/// <summary>What a round has learned so far; builds its report, in one place.</summary>
+internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool readOnly)
+{
+    public string Cluster { get; } = cluster;
+    public DateTimeOffset StartedAt { get; } = startedAt;
+    public DateTimeOffset DecidedAt { get; set; } = startedAt;
+    public IReadOnlyList<NvaHealth> Health { get; set; } = [];
+    public Decision? Decision { get; set; }
+    public FailoverPlan? Plan { get; set; }
+    public TimeSpan? Detection { get; set; }
+    public IReadOnlyList<Finding> Findings { get; set; } = [];
+    public bool ReadOnly { get; } = readOnly;
+
+    public CycleReport Build(DateTimeOffset now, CycleAction action, string? active, ExecutionResult? execution = null, string? error = null, string? explanation = null) =>
+        new(Cluster, StartedAt, DecidedAt, now, Health, Decision?.Active, active, action,
+            action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover ? Decision?.Reason : null,
+            explanation ?? Decision?.Explanation ?? error ?? "", Plan, execution, Detection, [.. Findings, .. Plan?.NotMoved ?? []], ReadOnly, error);
 }

@@ -26,8 +26,11 @@ public sealed record PublicIpMove(PublicIpSnapshot PublicIp, string? FromIpConfi
 /// <param name="Target">The NVA to make active.</param>
 /// <param name="RouteTables">Tables to write (only those with changes).</param>
 /// <param name="PublicIpMoves">Public IPs to move.</param>
-/// <param name="Findings">What cannot be moved, and why.</param>
-public sealed record FailoverPlan(string Cluster, string Target, IReadOnlyList<RouteTablePlan> RouteTables, IReadOnlyList<PublicIpMove> PublicIpMoves, IReadOnlyList<Finding> Findings)
+/// <param name="NotMoved">
+/// What points at another NVA and will not move to the target, each with why (a slot the target lacks, a public IP
+/// that cannot follow across regions, the host's own route to Azure): a failover with any is not complete.
+/// </param>
+public sealed record FailoverPlan(string Cluster, string Target, IReadOnlyList<RouteTablePlan> RouteTables, IReadOnlyList<PublicIpMove> PublicIpMoves, IReadOnlyList<Finding> NotMoved)
 {
     /// <summary>True when nothing needs to be written.</summary>
     public bool IsEmpty => RouteTables.Count == 0 && PublicIpMoves.Count == 0;

@@ -47,6 +47,13 @@ internal static class FailoverPlanner
                 continue;
             }
 
+            if (HostEgress.CarriesHostTraffic(topology, table.Id, route))
+            {
+                findings.Add(new Finding(FindingSeverity.Error, table.Id,
+                    $"route '{route.Name}' ({route.AddressPrefix}) carries NvaFailover's own traffic to Azure Resource Manager (HostSubnetId uses this table), so it is never pointed at an NVA; it stays on {owner.Name}. Route Azure Resource Manager's traffic around the NVAs (nvafo check)."));
+                continue;
+            }
+
             if (slot.Index >= target.Slots.Count)
             {
                 findings.Add(new Finding(FindingSeverity.Error, table.Id,

@@ -32,6 +32,35 @@ public interface INetworkInterfaceGateway
     Task<WriteResult<NetworkInterfaceSnapshot>> SetPublicIpAddressesAsync(NetworkInterfaceSnapshot networkInterface, IReadOnlyDictionary<string, string?> publicIpIdByIpConfigurationName, CancellationToken cancellationToken = default);
 }
 
+/// <summary>Reads subnets (the failover host's own, to see which route table its traffic takes).</summary>
+public interface IVirtualNetworkGateway
+{
+    /// <summary>The subnet and the route table it uses; null when it does not exist.</summary>
+    /// <exception cref="GatewayException">The read failed.</exception>
+    Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A subnet as read.</summary>
+/// <param name="Id">ARM id.</param>
+/// <param name="RouteTableId">The route table associated with it, if any.</param>
+public sealed record SubnetSnapshot(string Id, string? RouteTableId);
+
+/// <summary>
+/// The resources as Azure returned them (every property, known or not), for a caller that must show them whole:
+/// <c>nvafo export</c> writes them into a scenario file.
+/// </summary>
+public interface IResourceDocuments
+{
+    /// <summary>The route table as read, as ARM JSON.</summary>
+    System.Text.Json.Nodes.JsonObject Document(RouteTableSnapshot table);
+
+    /// <summary>The NIC as read, as ARM JSON.</summary>
+    System.Text.Json.Nodes.JsonObject Document(NetworkInterfaceSnapshot networkInterface);
+
+    /// <summary>The public IP as read, as ARM JSON.</summary>
+    System.Text.Json.Nodes.JsonObject Document(PublicIpSnapshot publicIp);
+}
+
 /// <summary>Reads public IPs.</summary>
 public interface IPublicIpGateway
 {
@@ -97,6 +126,8 @@ public enum WriteStatus
     NotFound,
     /// <summary>Any other failure (permission, validation, failed long-running operation).</summary>
     Failed,
+    /// <summary>Abandoned: a newer decision superseded the failover it belonged to. Whether Azure applied it is unknown until read again.</summary>
+    Canceled,
 }
 
 /// <summary>The outcome of a write.</summary>

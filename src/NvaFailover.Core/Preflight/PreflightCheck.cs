@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Options;
 using NvaFailover.Planning;
 using NvaFailover.Ports;
+using NvaFailover.Probing;
 using NvaFailover.Resources;
 using NvaFailover.Settings;
 using NvaFailover.Topology;
@@ -10,18 +10,19 @@ namespace NvaFailover.Preflight;
 /// <summary>
 /// Everything that would stop a failover from being complete, found before one is needed: unreadable resources,
 /// missing permissions, clusters without tagged tables, routes no NVA owns, mismatched slots, NICs without IP
-/// forwarding, public IPs that cannot follow the standby. Reads only.
+/// forwarding, public IPs that cannot follow the standby, and a host whose own way to Azure passes through an NVA.
+/// Reads only.
 /// </summary>
 public sealed class PreflightCheck
 {
     private readonly NvaFailoverOptions _options;
-    private readonly TopologyDiscovery _discovery;
+    private readonly TopologyCache _topologies;
     private readonly IAccessGateway _access;
 
-    internal PreflightCheck(IOptions<NvaFailoverOptions> options, TopologyDiscovery discovery, IAccessGateway access)
+    internal PreflightCheck(NvaFailoverOptions options, TopologyCache topologies, IAccessGateway access)
     {
-        _options = options.Value;
-        _discovery = discovery;
+        _options = options;
+        _topologies = topologies;
         _access = access;
     }
 
@@ -29,10 +30,10 @@ public sealed class PreflightCheck
     public async Task<IReadOnlyList<Finding>> RunAsync(CancellationToken cancellationToken = default)
     {
         var findings = new List<Finding>();
-        var scopes = new SortedSet<string>(ArmId.Comparer);
+        var scopes = new SortedDictionary<string, AccessScope>(ArmId.Comparer);
         foreach (var cluster in _options.Clusters)
         {
-            var topology = await _discovery.DiscoverAsync(cluster, cancellationToken);
+            var topology = await _topologies.RefreshAsync(cluster, cancellationToken);
             findings.AddRange(topology.Findings);
             findings.AddRange(CheckRoutes(topology));
             findings.AddRange(CheckTargets(topology, cluster));
@@ -43,18 +44,23 @@ public sealed class PreflightCheck
             {
                 if (ArmId.SubscriptionId(id) is { } sub && ArmId.ResourceGroup(id) is { } group)
                 {
-                    scopes.Add($"/subscriptions/{sub}");
-                    scopes.Add($"/subscriptions/{sub}/resourceGroups/{group}");
+                    scopes[$"/subscriptions/{sub}"] = AccessScope.Subscription;
+                    scopes[$"/subscriptions/{sub}/resourceGroups/{group}"] = AccessScope.ResourceGroup;
                 }
             }
         }
 
-        foreach (var scope in scopes)
+        if (_options.HostSubnetId is { } subnet && ArmId.SubscriptionId(subnet) is { } hostSub && ArmId.ResourceGroup(subnet) is { } hostGroup)
         {
-            findings.AddRange(await CheckAccessAsync(scope, cancellationToken));
+            scopes.TryAdd($"/subscriptions/{hostSub}/resourceGroups/{hostGroup}", AccessScope.HostNetwork);
         }
 
-        return [.. findings.Distinct().OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.OrdinalIgnoreCase)];
+        foreach (var (scope, kind) in scopes)
+        {
+            findings.AddRange(await CheckAccessAsync(scope, kind, cancellationToken));
+        }
+
+        return TopologyDiscovery.Order(findings);
     }
 
     private static IEnumerable<Finding> CheckRoutes(ClusterTopology topology)
@@ -78,17 +84,17 @@ public sealed class PreflightCheck
         if (topology.RouteTables.Count > 0 && managed == 0)
         {
             yield return new Finding(FindingSeverity.Error, $"cluster {topology.Cluster}",
-                "the tagged route tables have no VirtualAppliance route to an NVA of this cluster, so a failover would change nothing; point their routes at the active NVA's interface IPs.");
+                $"the tagged route tables have no VirtualAppliance route to an NVA of this cluster ({string.Join(", ", topology.Nvas.SelectMany(n => n.Slots).Select(s => $"{s.IpAddress}"))}), so a failover would change nothing and the cluster never fails over; point their routes at the active NVA's interface IPs (or correct NextHopIps).");
         }
     }
 
-    /// <summary>What a failover to each other NVA could not do (public IPs that cannot follow, slots it lacks).</summary>
+    /// <summary>What a failover to each other NVA would leave behind (public IPs that cannot follow, slots it lacks).</summary>
     private static IEnumerable<Finding> CheckTargets(ClusterTopology topology, ClusterOptions cluster)
     {
         var active = topology.ActiveNva();
         foreach (var nva in topology.Nvas.Where(n => n.Name != active && n.Slots.Count > 0))
         {
-            foreach (var finding in FailoverPlanner.Plan(topology, nva.Name).Findings)
+            foreach (var finding in FailoverPlanner.Plan(topology, nva.Name).NotMoved)
             {
                 yield return finding with { Message = $"on a failover to {nva.Name}: {finding.Message}" };
             }
@@ -102,19 +108,25 @@ public sealed class PreflightCheck
         if (cluster.Probe.Kind == ProbeKind.VmPowerState)
         {
             yield return new Finding(FindingSeverity.Info, $"cluster {cluster.Name}",
-                "probes only the VMs' power state, which misses a hung appliance; consider Probe:Kind All with a ProbeEndpoint per NVA.");
+                "probes only the VMs' power state, which misses a hung appliance; consider Probe:Kind All with Probe:Port (or a ProbeEndpoint per NVA).");
         }
     }
 
-    private async Task<IEnumerable<Finding>> CheckAccessAsync(string scope, CancellationToken cancellationToken)
+    private async Task<IEnumerable<Finding>> CheckAccessAsync(string scope, AccessScope kind, CancellationToken cancellationToken)
     {
         try
         {
-            var missing = await _access.FindMissingActionsAsync(scope, cancellationToken);
+            var missing = await _access.FindMissingActionsAsync(scope, kind, cancellationToken);
+            var role = kind switch
+            {
+                AccessScope.Subscription => "discovery",
+                AccessScope.HostNetwork => "host network reader",
+                _ => "operator",
+            };
             return missing.Count == 0
                 ? []
                 : [new Finding(FindingSeverity.Error, scope,
-                    $"the identity lacks {string.Join(", ", missing)} here; assign NvaFailover's custom role (infra/role-actions.json) at this scope.")];
+                    $"the identity lacks {string.Join(", ", missing)} here; assign NvaFailover's {role} role (infra/role-actions.json) at this scope.")];
         }
         catch (GatewayException ex)
         {

@@ -1,74 +1,68 @@
 using Microsoft.Extensions.Logging;
-using NvaFailover.Settings;
 using NvaFailover.Telemetry;
+using NvaFailover.Time;
 
 namespace NvaFailover.Probing;
 
-/// <summary>The health of one NVA after all its attempts.</summary>
-/// <param name="Nva">NVA name.</param>
-/// <param name="Up">Up as soon as one attempt passed; down only when every attempt failed.</param>
-/// <param name="Attempts">Attempts used.</param>
-/// <param name="Reason">Why the last attempt failed (when down).</param>
-/// <param name="Duration">Time spent probing.</param>
-public sealed record NvaHealth(string Nva, bool Up, int Attempts, string? Reason, TimeSpan Duration);
-
-/// <summary>Probes every NVA of a cluster concurrently with the cluster's attempts, delay and timeout.</summary>
+/// <summary>
+/// Probes every NVA of a cluster concurrently: up as soon as one attempt passes; down when none passes and one saw the
+/// NVA fail; unknown when no attempt could observe it. Each attempt is bounded by Probe:Timeout on the app's clock, so
+/// a hung call (an NVA that does not answer, or Azure that does not) can never stall a round.
+/// </summary>
 internal sealed class NvaProber(
     VmPowerStateProbe powerStateProbe,
     TcpProbe tcpProbe,
     HttpProbe httpProbe,
+    NetworkTimeouts timeouts,
     TimeProvider timeProvider,
     NvaFailoverMetrics metrics,
     ILogger<NvaProber> logger)
 {
-    public Task<NvaHealth[]> ProbeAllAsync(string cluster, ProbeOptions options, IEnumerable<ProbeTarget> targets, CancellationToken cancellationToken) =>
-        Task.WhenAll(targets.Select(t => ProbeAsync(cluster, options, t, cancellationToken)));
+    public Task<NvaHealth[]> ProbeAllAsync(string cluster, ProbePolicy policy, IEnumerable<ProbeTarget> targets, CancellationToken cancellationToken) =>
+        Task.WhenAll(targets.Select(t => ProbeAsync(cluster, policy, t, cancellationToken)));
 
-    public async Task<NvaHealth> ProbeAsync(string cluster, ProbeOptions options, ProbeTarget target, CancellationToken cancellationToken)
+    public async Task<NvaHealth> ProbeAsync(string cluster, ProbePolicy policy, ProbeTarget target, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
-        var probes = ProbesFor(options.Kind, target);
-        string? reason = null;
-        for (var attempt = 1; attempt <= options.Attempts; attempt++)
+        var probes = ProbesFor(policy.Kind, target);
+        ProbeAttempt? seenDown = null;
+        ProbeAttempt last = ProbeAttempt.Unobserved("not probed");
+        for (var attempt = 1; attempt <= policy.Attempts; attempt++)
         {
-            var results = await Task.WhenAll(probes.Select(p => AttemptAsync(p, target, options.Timeout, cancellationToken)));
-            var failed = results.FirstOrDefault(r => !r.Up);
-            if (failed is null)
+            var results = await Task.WhenAll(probes.Select(p => AttemptAsync(p, target, policy.Timeout, cancellationToken)));
+            last = ProbeAttempt.Combine(results);
+            if (last.State == HealthState.Up)
             {
                 var elapsed = timeProvider.GetElapsedTime(started);
-                metrics.ProbeCompleted(cluster, target.Name, true, elapsed);
-                return new NvaHealth(target.Name, true, attempt, null, elapsed);
+                metrics.ProbeCompleted(cluster, target.Name, HealthState.Up, elapsed);
+                return new NvaHealth(target.Name, HealthState.Up, attempt, null, elapsed);
             }
 
-            reason = failed.Reason;
-            Log.ProbeAttemptFailed(logger, cluster, target.Name, attempt, options.Attempts, reason ?? "failed");
-            if (attempt < options.Attempts && options.Delay > TimeSpan.Zero)
+            seenDown = last.State == HealthState.Down ? last : seenDown;
+            Log.ProbeAttemptFailed(logger, cluster, target.Name, attempt, policy.Attempts, last.Reason ?? "failed");
+            if (attempt < policy.Attempts && policy.Delay > TimeSpan.Zero)
             {
-                await Task.Delay(options.Delay, timeProvider, cancellationToken);
+                await Task.Delay(policy.Delay, timeProvider, cancellationToken);
             }
         }
 
+        var outcome = seenDown ?? last;
         var total = timeProvider.GetElapsedTime(started);
-        metrics.ProbeCompleted(cluster, target.Name, false, total);
-        return new NvaHealth(target.Name, false, options.Attempts, reason, total);
+        metrics.ProbeCompleted(cluster, target.Name, outcome.State, total);
+        return new NvaHealth(target.Name, outcome.State, policy.Attempts, outcome.Reason, total);
     }
 
     private IProbe[] ProbesFor(ProbeKind kind, ProbeTarget target) => kind switch
     {
         ProbeKind.Tcp => [tcpProbe],
         ProbeKind.Http => [httpProbe],
-        ProbeKind.All => target.Endpoint switch
-        {
-            null => [powerStateProbe],
-            { IsHttp: true } => [powerStateProbe, httpProbe],
-            _ => [powerStateProbe, tcpProbe],
-        },
+        ProbeKind.All => [powerStateProbe, target.Endpoint is { IsHttp: true } ? httpProbe : tcpProbe],
         _ => [powerStateProbe],
     };
 
     private async Task<ProbeAttempt> AttemptAsync(IProbe probe, ProbeTarget target, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var timeoutSource = new CancellationTokenSource(timeout, timeProvider);
+        using var timeoutSource = timeouts.Start(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         try
         {
@@ -77,11 +71,7 @@ internal sealed class NvaProber(
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return ProbeAttempt.Failed($"no answer within {timeout.TotalSeconds:0.###} s");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return ProbeAttempt.Failed(ex.Message);
+            return probe.TimedOut(timeout);
         }
     }
 }

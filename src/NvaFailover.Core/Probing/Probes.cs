@@ -1,43 +1,51 @@
 using System.Net.Sockets;
 using NvaFailover.Ports;
+using NvaFailover.Time;
 
 namespace NvaFailover.Probing;
 
 /// <summary>One NVA to probe.</summary>
 /// <param name="Name">NVA name (the VM name).</param>
 /// <param name="VirtualMachineId">The VM id.</param>
-/// <param name="Endpoint">The TCP or HTTP probe endpoint, if configured.</param>
+/// <param name="Endpoint">The TCP or HTTP probe endpoint; null when a network probe has no address yet.</param>
 public sealed record ProbeTarget(string Name, string VirtualMachineId, ProbeEndpoint? Endpoint);
-
-/// <summary>The outcome of one probe attempt.</summary>
-/// <param name="Up">Whether it passed.</param>
-/// <param name="Reason">Why it failed.</param>
-public sealed record ProbeAttempt(bool Up, string? Reason)
-{
-    /// <summary>A passed attempt.</summary>
-    public static ProbeAttempt Passed { get; } = new(true, null);
-
-    /// <summary>A failed attempt.</summary>
-    public static ProbeAttempt Failed(string reason) => new(false, reason);
-}
 
 /// <summary>One way of telling whether an NVA is up.</summary>
 internal interface IProbe
 {
-    /// <summary>Runs one attempt; a thrown exception counts as a failed attempt.</summary>
+    /// <summary>
+    /// What an attempt that did not finish within Probe:Timeout means: no answer from the NVA itself is a failure
+    /// (a dead appliance drops the connection attempt), no answer from Azure about it is not an observation.
+    /// </summary>
+    ProbeAttempt TimedOut(TimeSpan timeout);
+
+    /// <summary>Runs one attempt.</summary>
     Task<ProbeAttempt> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken);
 }
 
-/// <summary>Only <c>PowerState/running</c> is up.</summary>
+/// <summary>Only <c>PowerState/running</c> is up; a power state Azure could not tell is unknown.</summary>
 internal sealed class VmPowerStateProbe(IComputeGateway compute) : IProbe
 {
+    public ProbeAttempt TimedOut(TimeSpan timeout) =>
+        ProbeAttempt.Unobserved($"Azure did not answer the power-state read within {Seconds.Text(timeout)}");
+
     public async Task<ProbeAttempt> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
     {
-        var state = await compute.GetPowerStateAsync(target.VirtualMachineId, cancellationToken);
+        PowerState state;
+        try
+        {
+            state = await compute.GetPowerStateAsync(target.VirtualMachineId, cancellationToken);
+        }
+        catch (GatewayException ex)
+        {
+            return ProbeAttempt.Unobserved($"the power state could not be read: {ex.Message}");
+        }
+
         return state switch
         {
             PowerState.Running => ProbeAttempt.Passed,
             PowerState.Missing => ProbeAttempt.Failed($"VM {target.VirtualMachineId} was not found"),
+            PowerState.Unknown => ProbeAttempt.Unobserved("Azure reports no power state for the VM"),
             _ => ProbeAttempt.Failed($"VM power state is {state.ToString().ToLowerInvariant()}"),
         };
     }
@@ -63,15 +71,24 @@ internal sealed class SocketTcpConnector : ITcpConnector
 /// <summary>Up when a TCP connection to the endpoint opens.</summary>
 internal sealed class TcpProbe(ITcpConnector connector) : IProbe
 {
+    public ProbeAttempt TimedOut(TimeSpan timeout) => ProbeAttempt.Failed($"no answer within {Seconds.Text(timeout)} to a TCP connect");
+
     public async Task<ProbeAttempt> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
     {
         if (target.Endpoint is not { IsHttp: false } endpoint)
         {
-            return ProbeAttempt.Failed("no TCP ProbeEndpoint (host:port) is configured");
+            return ProbeAttempt.Unobserved("the address to probe is not known yet (the NVA's first interface has not been read)");
         }
 
-        await connector.ConnectAsync(endpoint.Host!, endpoint.Port, cancellationToken);
-        return ProbeAttempt.Passed;
+        try
+        {
+            await connector.ConnectAsync(endpoint.Host!, endpoint.Port, cancellationToken);
+            return ProbeAttempt.Passed;
+        }
+        catch (SocketException ex)
+        {
+            return ProbeAttempt.Failed($"TCP {endpoint}: {ex.Message}");
+        }
     }
 }
 
@@ -80,18 +97,27 @@ internal sealed class HttpProbe(IHttpClientFactory httpClientFactory) : IProbe
 {
     public const string HttpClientName = "NvaFailover.Probe";
 
+    public ProbeAttempt TimedOut(TimeSpan timeout) => ProbeAttempt.Failed($"no answer within {Seconds.Text(timeout)} to an HTTP request");
+
     public async Task<ProbeAttempt> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
     {
         if (target.Endpoint is not { IsHttp: true } endpoint)
         {
-            return ProbeAttempt.Failed("no HTTP ProbeEndpoint URL is configured");
+            return ProbeAttempt.Unobserved("the address to probe is not known yet (the NVA's first interface has not been read)");
         }
 
         using var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.GetAsync(endpoint.Url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        var status = (int)response.StatusCode;
-        return status is >= 200 and < 300
-            ? ProbeAttempt.Passed
-            : ProbeAttempt.Failed($"{endpoint.Url} answered HTTP {status}");
+        try
+        {
+            using var response = await client.GetAsync(endpoint.Url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var status = (int)response.StatusCode;
+            return status is >= 200 and < 300
+                ? ProbeAttempt.Passed
+                : ProbeAttempt.Failed($"{endpoint.Url} answered HTTP {status}");
+        }
+        catch (HttpRequestException ex)
+        {
+            return ProbeAttempt.Failed($"{endpoint.Url}: {ex.Message}");
+        }
     }
 }

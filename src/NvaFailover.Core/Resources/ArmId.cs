@@ -52,6 +52,16 @@ public static class ArmId
     /// <summary>True for a virtual machine id.</summary>
     public static bool IsVirtualMachine(string? id) => IsResourceOfType(id, "Microsoft.Compute", "virtualMachines");
 
+    /// <summary>True for a subnet id: <c>.../providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}</c>.</summary>
+    public static bool IsSubnet(string? id)
+    {
+        var parts = id?.Split('/') ?? [];
+        return parts.Length == 11
+            && IsResourceOfType(string.Join('/', parts.Take(9)), "Microsoft.Network", "virtualNetworks")
+            && parts[9].Equals("subnets", StringComparison.OrdinalIgnoreCase)
+            && parts[10].Length > 0 && !parts[10].Any(char.IsWhiteSpace);
+    }
+
     /// <summary>True for a public IP address id.</summary>
     public static bool IsPublicIpAddress(string? id) => IsResourceOfType(id, "Microsoft.Network", "publicIPAddresses");
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using NvaFailover.Probing;
 
 namespace NvaFailover.Settings;
 
@@ -21,16 +22,17 @@ internal static class LegacySettings
     public static bool DefinesCluster(string name) => ClusterNames.Contains(name, StringComparer.Ordinal);
 
     /// <summary>Builds the <c>default</c> cluster from the flat names.</summary>
-    public static void Read(IConfiguration c, NvaFailoverOptions options, ValueReader r)
+    public static ClusterOptions ReadCluster(IConfiguration c, ValueReader r, List<SettingWarning> warnings)
     {
         const string Prefix = "NvaFailover:Clusters:0:";
-        var subscription = Required(c, "SUBSCRIPTIONID", options, "the subscription id of the firewall VMs");
-        var group = Required(c, "FWRGNAME", options, "the resource group of the firewall VMs");
+        var subscription = Required(c, "SUBSCRIPTIONID", r, "the subscription id of the firewall VMs");
+        var group = Required(c, "FWRGNAME", r, "the resource group of the firewall VMs");
         var cluster = new ClusterOptions { Name = ClusterName };
+        var ports = new List<int?>();
 
         for (var n = 1; n <= 2; n++)
         {
-            var vm = Required(c, $"FW{n}NAME", options, $"the name of firewall VM {n}");
+            var vm = Required(c, $"FW{n}NAME", r, $"the name of firewall VM {n}");
             var nva = new NvaOptions
             {
                 VirtualMachineId = vm is null || subscription is null || group is null
@@ -39,37 +41,50 @@ internal static class LegacySettings
             };
             var fqdn = ValueReader.String(c, $"FW{n}FQDN");
             var port = ValueReader.String(c, $"FW{n}PORT");
-            if (fqdn is not null || port is not null)
+            if (fqdn is not null)
             {
-                nva.ProbeEndpoint = $"{fqdn ?? ""}:{port ?? ""}";
+                nva.ProbeEndpoint = r.Endpoint($"{fqdn}:{port ?? ""}", $"FW{n}FQDN/FW{n}PORT");
+            }
+            else
+            {
+                // A port without an address: the way ha-nva-fo's TCPPort probe is used, on the NVA's own IP.
+                ports.Add(r.OptionalInt(port, $"FW{n}PORT"));
             }
 
             cluster.Nvas.Add(nva);
-            Warn(c, options, $"FW{n}NAME", $"{Prefix}Nvas:{n - 1}:VirtualMachineId (the full VM id)");
-            Warn(c, options, $"FW{n}FQDN", $"{Prefix}Nvas:{n - 1}:ProbeEndpoint as host:port");
-            Warn(c, options, $"FW{n}PORT", $"{Prefix}Nvas:{n - 1}:ProbeEndpoint as host:port");
+            Warn(c, warnings, $"FW{n}NAME", $"{Prefix}Nvas:{n - 1}:VirtualMachineId (the full VM id)");
+            Warn(c, warnings, $"FW{n}FQDN", $"{Prefix}Nvas:{n - 1}:ProbeEndpoint as host:port");
+            Warn(c, warnings, $"FW{n}PORT", fqdn is null ? $"{Prefix}Probe:Port" : $"{Prefix}Nvas:{n - 1}:ProbeEndpoint as host:port");
         }
 
-        Warn(c, options, "SUBSCRIPTIONID", $"the subscription inside each VirtualMachineId and {Prefix}RouteTables:SubscriptionIds");
-        Warn(c, options, "FWRGNAME", "the resource group inside each VirtualMachineId");
+        if (ports.Distinct().ToList() is [{ } sharedPort])
+        {
+            cluster.Probe.Port = sharedPort;
+        }
+        else if (ports.Any(p => p is not null))
+        {
+            r.Add(new SettingProblem("FW1PORT/FW2PORT", string.Join("/", ports), "without FW1FQDN/FW2FQDN both NVAs are probed on their own IP, on one port: give both the same port, or give each an FQDN"));
+        }
+
+        Warn(c, warnings, "SUBSCRIPTIONID", $"the subscription inside each VirtualMachineId and {Prefix}RouteTables:SubscriptionIds");
+        Warn(c, warnings, "FWRGNAME", "the resource group inside each VirtualMachineId");
         if (subscription is not null)
         {
             cluster.RouteTables.SubscriptionIds.Add(subscription);
         }
 
-        cluster.RouteTables.TagValue = Required(c, "FWUDRTAG", options, "the nva_ha_udr tag value of the managed route tables") ?? "";
-        Warn(c, options, "FWUDRTAG", $"{Prefix}RouteTables:TagValue");
+        cluster.RouteTables.TagValue = Required(c, "FWUDRTAG", r, "the nva_ha_udr tag value of the managed route tables") ?? "";
+        Warn(c, warnings, "FWUDRTAG", $"{Prefix}RouteTables:TagValue");
 
-        cluster.Probe.Attempts = r.Int(c["FWTRIES"], "FWTRIES", cluster.Probe.Attempts);
-        Warn(c, options, "FWTRIES", $"{Prefix}Probe:Attempts");
+        cluster.Probe.Attempts = r.OptionalInt(c["FWTRIES"], "FWTRIES") ?? cluster.Probe.Attempts;
+        Warn(c, warnings, "FWTRIES", $"{Prefix}Probe:Attempts");
 
-        var delay = r.Int(c["FWDELAY"], "FWDELAY", -1);
-        if (delay >= 0)
+        if (r.OptionalInt(c["FWDELAY"], "FWDELAY") is { } delay and >= 0)
         {
             cluster.Probe.Delay = TimeSpan.FromSeconds(delay);
         }
 
-        Warn(c, options, "FWDELAY", $"{Prefix}Probe:Delay as hh:mm:ss");
+        Warn(c, warnings, "FWDELAY", $"{Prefix}Probe:Delay as hh:mm:ss");
 
         var monitor = c["FWMONITOR"];
         if (!string.IsNullOrWhiteSpace(monitor))
@@ -83,27 +98,27 @@ internal static class LegacySettings
                     cluster.Probe.Kind = ProbeKind.Tcp;
                     break;
                 default:
-                    options.ReadProblems.Add(new SettingProblem("FWMONITOR", monitor, "must be VMStatus or TCPPort (or use NvaFailover:Clusters:0:Probe:Kind)"));
+                    r.Add(new SettingProblem("FWMONITOR", monitor, "must be VMStatus or TCPPort (or use NvaFailover:Clusters:0:Probe:Kind)"));
                     break;
             }
         }
 
-        Warn(c, options, "FWMONITOR", $"{Prefix}Probe:Kind (VMStatus is VmPowerState, TCPPort is Tcp)");
-        options.Clusters.Add(cluster);
+        Warn(c, warnings, "FWMONITOR", $"{Prefix}Probe:Kind (VMStatus is VmPowerState, TCPPort is Tcp)");
+        return cluster;
     }
 
     /// <summary>Names honoured (or explicitly ignored) whether or not the cluster comes from legacy names.</summary>
-    public static void ReadAlwaysHonoured(IConfiguration c, NvaFailoverOptions options)
+    public static void ReadAlwaysHonoured(IConfiguration c, NvaFailoverOptions options, ValueReader r, List<SettingWarning> warnings)
     {
         var cloud = c["AZURECLOUD"];
         if (!string.IsNullOrWhiteSpace(cloud))
         {
             if (c[$"{NvaFailoverOptions.SectionName}:Cloud"] is null)
             {
-                options.Cloud = new ValueReader(options.ReadProblems).Enum(cloud, "AZURECLOUD", options.Cloud);
+                options.Cloud = r.Enum(cloud, "AZURECLOUD", options.Cloud);
             }
 
-            Warn(c, options, "AZURECLOUD", "NvaFailover:Cloud");
+            Warn(c, warnings, "AZURECLOUD", "NvaFailover:Cloud");
         }
 
         var user = c["SP_USERNAME"];
@@ -115,7 +130,7 @@ internal static class LegacySettings
             {
                 if (string.IsNullOrWhiteSpace(value))
                 {
-                    options.ReadProblems.Add(new SettingProblem(name, null, "SP_USERNAME, SP_PASSWORD and TENANTID go together; set all three or, better, none and use a managed identity"));
+                    r.Add(new SettingProblem(name, null, "SP_USERNAME, SP_PASSWORD and TENANTID go together; set all three or, better, none and use a managed identity"));
                 }
             }
 
@@ -124,18 +139,18 @@ internal static class LegacySettings
                 options.LegacyServicePrincipal = new ServicePrincipalOptions(tenant.Trim(), user.Trim(), password);
             }
 
-            options.Warnings.Add(new SettingWarning("SP_USERNAME/SP_PASSWORD/TENANTID",
+            warnings.Add(new SettingWarning("SP_USERNAME/SP_PASSWORD/TENANTID",
                 "a service principal secret is in use; assign a managed identity to the app (NvaFailover:ManagedIdentityClientId for a user-assigned one) and remove these settings."));
         }
 
         foreach (var name in MailNames.Where(n => c[n] is not null))
         {
-            options.Warnings.Add(new SettingWarning(name,
+            warnings.Add(new SettingWarning(name,
                 "ignored: NvaFailover sends no mail; failover and health alerts are Azure Monitor alert rules with an action group (see infra/)."));
         }
     }
 
-    private static string? Required(IConfiguration c, string name, NvaFailoverOptions options, string what)
+    private static string? Required(IConfiguration c, string name, ValueReader r, string what)
     {
         var value = c[name];
         if (!string.IsNullOrWhiteSpace(value))
@@ -143,16 +158,16 @@ internal static class LegacySettings
             return value.Trim();
         }
 
-        options.ReadProblems.Add(new SettingProblem(name, null,
+        r.Add(new SettingProblem(name, null,
             $"{what} is required when the cluster comes from ha-nva-fo legacy settings (or define {NvaFailoverOptions.SectionName}:Clusters instead)"));
         return null;
     }
 
-    private static void Warn(IConfiguration c, NvaFailoverOptions options, string name, string replacement)
+    private static void Warn(IConfiguration c, List<SettingWarning> warnings, string name, string replacement)
     {
         if (c[name] is not null)
         {
-            options.Warnings.Add(new SettingWarning(name, $"legacy ha-nva-fo setting; use {replacement} instead."));
+            warnings.Add(new SettingWarning(name, $"legacy ha-nva-fo setting; use {replacement} instead."));
         }
     }
 }

@@ -1,16 +1,19 @@
+using NvaFailover.Probing;
+using NvaFailover.Scheduling;
+
 namespace NvaFailover.Settings;
 
 /// <summary>
-/// The <c>NvaFailover</c> configuration section every host reads (see the settings contract).
-/// Built by <see cref="SettingsReader"/>, checked by <see cref="NvaFailoverOptionsValidator"/>.
+/// The <c>NvaFailover</c> configuration section every host reads (see the settings contract), as parsed values:
+/// built once by <see cref="SettingsReader"/>, checked by <see cref="NvaFailoverOptionsValidator"/>.
 /// </summary>
 public sealed class NvaFailoverOptions
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "NvaFailover";
 
-    /// <summary>NCRONTAB schedule of the timer (six fields, seconds first).</summary>
-    public string Schedule { get; set; } = "*/30 * * * * *";
+    /// <summary>The timer schedule (six NCRONTAB fields, seconds first).</summary>
+    public TimerSchedule Schedule { get; set; } = TimerSchedule.Default;
 
     /// <summary>The Azure cloud whose Resource Manager endpoint is used.</summary>
     public AzureCloudName Cloud { get; set; } = AzureCloudName.AzureCloud;
@@ -24,8 +27,8 @@ public sealed class NvaFailoverOptions
     /// <summary>How long discovered route tables, NVA interfaces and public IPs are reused before they are read again.</summary>
     public TimeSpan DiscoveryRefresh { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How many resource writes of one cluster run at once.</summary>
-    public int MaxParallelWrites { get; set; } = 8;
+    /// <summary>An optional ceiling on route table writes in flight at once; none by default (writes are paced by ARM's budget).</summary>
+    public int? MaxParallelWrites { get; set; }
 
     /// <summary>How often a write that lost an ETag race is re-read and re-planned within one cycle.</summary>
     public int ConflictRetries { get; set; } = 3;
@@ -39,8 +42,11 @@ public sealed class NvaFailoverOptions
     /// <summary>SHA-1 thumbprint of a self-signed certificate to trust for <see cref="ArmEndpoint"/> only.</summary>
     public string? ArmCertificateThumbprint { get; set; }
 
-    /// <summary>Retries of a request answered 429, 500, 502, 503 or 504, each after the service's Retry-After.</summary>
+    /// <summary>Retries of a request answered 429, 500, 502, 503 or 504, or not answered in time, each after the service's Retry-After.</summary>
     public int ArmRetries { get; set; } = 5;
+
+    /// <summary>Longest one ARM request may take before it is abandoned (and retried).</summary>
+    public TimeSpan ArmRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Longest a write may take, retries and long-running operation included, before it is reported failed.</summary>
     public TimeSpan ArmOperationTimeout { get; set; } = TimeSpan.FromMinutes(3);
@@ -48,17 +54,17 @@ public sealed class NvaFailoverOptions
     /// <summary>Wait between polls of a long-running operation when the service gives no Retry-After.</summary>
     public TimeSpan ArmPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Full id of the subnet the host's own outbound traffic leaves from (the Function App's integration subnet).</summary>
+    public string? HostSubnetId { get; set; }
+
     /// <summary>Legacy service principal (ha-nva-fo <c>SP_USERNAME</c>, <c>SP_PASSWORD</c>, <c>TENANTID</c>); null unless those are set.</summary>
     public ServicePrincipalOptions? LegacyServicePrincipal { get; set; }
 
     /// <summary>The clusters, handled independently and concurrently.</summary>
     public IList<ClusterOptions> Clusters { get; } = [];
 
-    /// <summary>Problems found while reading the raw settings (values that could not be parsed).</summary>
-    public IList<SettingProblem> ReadProblems { get; } = [];
-
-    /// <summary>Warnings found while reading (legacy names, ignored settings); logged once at start-up.</summary>
-    public IList<SettingWarning> Warnings { get; } = [];
+    /// <summary>The cluster with this name (case-insensitive), or null.</summary>
+    public ClusterOptions? FindCluster(string name) => Clusters.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>One NVA cluster: two or more appliances in priority order and the resources that follow the active one.</summary>
@@ -98,8 +104,8 @@ public sealed class NvaOptions
     /// <summary>Optional explicit interface slots: this NVA's private IPs in slot order.</summary>
     public IList<string> NextHopIps { get; } = [];
 
-    /// <summary><c>host:port</c> (TCP) or <c>http(s)://</c> URL (HTTP) probe endpoint.</summary>
-    public string? ProbeEndpoint { get; set; }
+    /// <summary>A TCP <c>host:port</c> or an HTTP(S) URL to probe; null to probe the NVA's first private IP on <c>Probe:Port</c>.</summary>
+    public ProbeEndpoint? ProbeEndpoint { get; set; }
 }
 
 /// <summary>Probe settings of a cluster.</summary>
@@ -108,7 +114,7 @@ public sealed class ProbeOptions
     /// <summary>The probe kind.</summary>
     public ProbeKind Kind { get; set; } = ProbeKind.VmPowerState;
 
-    /// <summary>An NVA is down only when every attempt fails.</summary>
+    /// <summary>An NVA is down only when no attempt passes.</summary>
     public int Attempts { get; set; } = 3;
 
     /// <summary>Wait between attempts (not after the last).</summary>
@@ -117,8 +123,17 @@ public sealed class ProbeOptions
     /// <summary>Time allowed for one attempt.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>When set, one invocation keeps probing at this interval until shortly before the next scheduled run.</summary>
-    public TimeSpan? Interval { get; set; }
+    /// <summary>
+    /// Rounds of probes within one timer run start this far apart, until shortly before the next scheduled run, so
+    /// detection does not wait for the schedule. Zero: one round per timer run.
+    /// </summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The port a Tcp or Http probe uses on an NVA that has no ProbeEndpoint (its first private IP).</summary>
+    public int? Port { get; set; }
+
+    /// <summary>The prober's view of these settings.</summary>
+    public ProbePolicy ToPolicy() => new(Kind, Attempts, Delay, Timeout);
 }
 
 /// <summary>How a cluster's route tables are found.</summary>
@@ -142,19 +157,6 @@ public sealed record ServicePrincipalOptions(string TenantId, string ClientId, s
 {
     /// <inheritdoc />
     public override string ToString() => $"ServicePrincipal {{ TenantId = {TenantId}, ClientId = {ClientId}, ClientSecret = *** }}";
-}
-
-/// <summary>Probe kinds.</summary>
-public enum ProbeKind
-{
-    /// <summary>Only <c>PowerState/running</c> is up.</summary>
-    VmPowerState,
-    /// <summary>A TCP connect to <c>ProbeEndpoint</c> within the timeout.</summary>
-    Tcp,
-    /// <summary>A 2xx answer from <c>ProbeEndpoint</c> within the timeout.</summary>
-    Http,
-    /// <summary>Power state and every configured endpoint must pass.</summary>
-    All,
 }
 
 /// <summary>Failback policies.</summary>

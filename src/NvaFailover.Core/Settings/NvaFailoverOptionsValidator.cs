@@ -1,20 +1,20 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using NvaFailover.Probing;
 using NvaFailover.Resources;
-using NvaFailover.Scheduling;
 
 namespace NvaFailover.Settings;
 
 /// <summary>
-/// Checks every rule of the settings contract and reports all problems in one message, each naming the key,
-/// the value (secrets masked) and what would be valid. Hand-written rather than data annotations because the
-/// messages must use configuration keys (<c>NvaFailover:Clusters:0:Probe:Attempts</c>) that a network engineer
-/// can find in their app settings, and because most rules span several fields.
+/// Checks every rule of the settings contract that spans values (the reader has already parsed each value) and reports
+/// all problems in one message, each naming the key, the value (secrets masked) and what would be valid. Hand-written
+/// rather than data annotations because the messages must use configuration keys
+/// (<c>NvaFailover:Clusters:0:Probe:Attempts</c>) that a network engineer can find in their app settings.
 /// </summary>
-public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFailoverOptions>
+public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IValidateOptions<NvaFailoverOptions>
 {
     private const string Root = NvaFailoverOptions.SectionName;
 
@@ -22,35 +22,30 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
     public ValidateOptionsResult Validate(string? name, NvaFailoverOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = Check(options);
-        if (problems.Count == 0)
-        {
-            return ValidateOptionsResult.Success;
-        }
-
-        return ValidateOptionsResult.Fail(Describe(problems));
+        var problems = Check(read with { Options = options });
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(Describe(problems));
     }
 
-    /// <summary>Every problem of <paramref name="options"/>, read problems first.</summary>
-    public static IReadOnlyList<SettingProblem> Check(NvaFailoverOptions options)
+    /// <summary>Every problem of the settings: those found reading them first, then those of the rules.</summary>
+    public static IReadOnlyList<SettingProblem> Check(SettingsRead read)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var p = new List<SettingProblem>(options.ReadProblems);
-
-        if (!CronSchedule.TryParse(options.Schedule, out _, out var cronError))
-        {
-            p.Add(new($"{Root}:Schedule", options.Schedule, cronError));
-        }
-
+        ArgumentNullException.ThrowIfNull(read);
+        var options = read.Options;
+        var p = new List<SettingProblem>(read.Problems);
         if (!string.IsNullOrWhiteSpace(options.ManagedIdentityClientId) && !Guid.TryParse(options.ManagedIdentityClientId, out _))
         {
             p.Add(new($"{Root}:ManagedIdentityClientId", options.ManagedIdentityClientId, "must be the client id (a GUID) of a user-assigned managed identity, or empty for the system-assigned one"));
         }
 
         Range(p, $"{Root}:DiscoveryRefresh", options.DiscoveryRefresh, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1));
-        Range(p, $"{Root}:MaxParallelWrites", options.MaxParallelWrites, 1, 64);
+        if (options.MaxParallelWrites is { } cap)
+        {
+            Range(p, $"{Root}:MaxParallelWrites", cap, 1, 1000);
+        }
+
         Range(p, $"{Root}:ConflictRetries", options.ConflictRetries, 0, 10);
         Range(p, $"{Root}:ArmRetries", options.ArmRetries, 0, 20);
+        Range(p, $"{Root}:ArmRequestTimeout", options.ArmRequestTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         Range(p, $"{Root}:ArmOperationTimeout", options.ArmOperationTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30));
         Range(p, $"{Root}:ArmPollInterval", options.ArmPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
         if (options.ArmCertificateThumbprint is { } thumbprint && !ThumbprintPattern().IsMatch(thumbprint))
@@ -62,17 +57,20 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
             p.Add(new($"{Root}:ArmCertificateThumbprint", options.ArmCertificateThumbprint, "only applies with NvaFailover:ArmEndpoint; set the endpoint too, or remove the thumbprint"));
         }
 
+        if (options.HostSubnetId is { } subnet && !ArmId.IsSubnet(subnet))
+        {
+            p.Add(new($"{Root}:HostSubnetId", subnet, "must be the full id of a subnet: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}"));
+        }
+
         if (options.Clusters.Count == 0 && !p.Exists(x => x.Key.StartsWith("FW", StringComparison.Ordinal) || x.Key == "SUBSCRIPTIONID"))
         {
             p.Add(new($"{Root}:Clusters", null, "define at least one cluster (Name, Nvas:0:VirtualMachineId, Nvas:1:VirtualMachineId, RouteTables:TagValue), or the ha-nva-fo names FW1NAME, FW2NAME, FWRGNAME, SUBSCRIPTIONID, FWUDRTAG"));
         }
 
-        var clusterNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var vmOwners = new Dictionary<string, string>(ArmId.Comparer);
-        var pipOwners = new Dictionary<string, string>(ArmId.Comparer);
+        var owners = new Owners();
         for (var c = 0; c < options.Clusters.Count; c++)
         {
-            CheckCluster(p, options.Clusters[c], $"{Root}:Clusters:{c}", clusterNames, vmOwners, pipOwners);
+            CheckCluster(p, options.Clusters[c], $"{Root}:Clusters:{c}", owners);
         }
 
         return p;
@@ -99,8 +97,7 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
     private static bool IsSecret(string key) =>
         key.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase) || key.Contains("Secret", StringComparison.OrdinalIgnoreCase);
 
-    private static void CheckCluster(List<SettingProblem> p, ClusterOptions cluster, string key, HashSet<string> clusterNames,
-        Dictionary<string, string> vmOwners, Dictionary<string, string> pipOwners)
+    private static void CheckCluster(List<SettingProblem> p, ClusterOptions cluster, string key, Owners owners)
     {
         if (string.IsNullOrWhiteSpace(cluster.Name))
         {
@@ -110,78 +107,19 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
         {
             p.Add(new($"{key}:Name", cluster.Name, "use 1 to 64 letters, digits, '-', '_' or '.'"));
         }
-        else if (!clusterNames.Add(cluster.Name))
+        else if (!owners.ClusterNames.Add(cluster.Name))
         {
             p.Add(new($"{key}:Name", cluster.Name, "another cluster already has this name; cluster names must be unique"));
         }
 
         if (cluster.Nvas.Count < 2)
         {
-            p.Add(new($"{key}:Nvas", cluster.Nvas.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            p.Add(new($"{key}:Nvas", cluster.Nvas.Count.ToString(CultureInfo.InvariantCulture),
                 "a cluster needs 2 or more NVAs in priority order (Nvas:0:VirtualMachineId, Nvas:1:VirtualMachineId, ...)"));
         }
 
-        var vmNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var ipOwners = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var n = 0; n < cluster.Nvas.Count; n++)
-        {
-            var nva = cluster.Nvas[n];
-            var nvaKey = $"{key}:Nvas:{n}";
-            if (!ArmId.IsVirtualMachine(nva.VirtualMachineId))
-            {
-                p.Add(new($"{nvaKey}:VirtualMachineId", Blank(nva.VirtualMachineId),
-                    "must be the full ARM id of the appliance VM: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}"));
-            }
-            else if (vmOwners.TryGetValue(nva.VirtualMachineId, out var owner))
-            {
-                p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, $"this VM is already an NVA at {owner}; a VM belongs to one cluster only, or two deciders would fight over it"));
-            }
-            else
-            {
-                vmOwners[nva.VirtualMachineId] = nvaKey;
-                if (!vmNames.Add(ArmId.Name(nva.VirtualMachineId)))
-                {
-                    p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, "two NVAs of this cluster have the same VM name; NVAs are named by their VM in logs and in 'switchover --to', so their names must differ"));
-                }
-            }
-
-            for (var i = 0; i < nva.NextHopIps.Count; i++)
-            {
-                var ip = nva.NextHopIps[i];
-                if (!IPAddress.TryParse(ip, out _))
-                {
-                    p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, "must be a private IP address of this NVA, for example 10.0.1.4"));
-                }
-                else if (ipOwners.TryGetValue(ip, out var other) && other != n)
-                {
-                    p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, $"also listed for Nvas:{other}; each next-hop IP belongs to one NVA"));
-                }
-                else
-                {
-                    ipOwners[ip] = n;
-                }
-            }
-
-            CheckEndpoint(p, cluster.Probe.Kind, nva.ProbeEndpoint, $"{nvaKey}:ProbeEndpoint");
-        }
-
-        var withIps = cluster.Nvas.Count(n => n.NextHopIps.Count > 0);
-        if (withIps > 0 && withIps < cluster.Nvas.Count)
-        {
-            var missing = cluster.Nvas.Select((n, i) => (n, i)).First(x => x.n.NextHopIps.Count == 0).i;
-            p.Add(new($"{key}:Nvas:{missing}:NextHopIps", null,
-                "give NextHopIps for every NVA of the cluster or for none (then slots come from the VMs' NICs)"));
-        }
-
-        var probe = $"{key}:Probe";
-        Range(p, $"{probe}:Attempts", cluster.Probe.Attempts, 1, 10);
-        Range(p, $"{probe}:Delay", cluster.Probe.Delay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        Range(p, $"{probe}:Timeout", cluster.Probe.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
-        if (cluster.Probe.Interval is { } interval)
-        {
-            Range(p, $"{probe}:Interval", interval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
-        }
-
+        CheckNvas(p, cluster, key, owners);
+        CheckProbe(p, cluster, key);
         if (string.IsNullOrWhiteSpace(cluster.RouteTables.TagName))
         {
             p.Add(new($"{key}:RouteTables:TagName", "", "must name the tag that marks managed route tables (default nva_ha_udr)"));
@@ -208,38 +146,104 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
                 p.Add(new($"{key}:PublicIpAddressIds:{i}", Blank(pip),
                     "must be the full ARM id of a public IP: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Network/publicIPAddresses/{name}"));
             }
-            else if (pipOwners.TryGetValue(pip, out var owner))
+            else if (!owners.PublicIps.TryAdd(pip, $"{key}:PublicIpAddressIds:{i}"))
             {
-                p.Add(new($"{key}:PublicIpAddressIds:{i}", pip, $"already listed at {owner}; a public IP follows one cluster only"));
-            }
-            else
-            {
-                pipOwners[pip] = $"{key}:PublicIpAddressIds:{i}";
+                p.Add(new($"{key}:PublicIpAddressIds:{i}", pip, $"already listed at {owners.PublicIps[pip]}; a public IP follows one cluster only"));
             }
         }
 
         Range(p, $"{key}:PreemptAfter", cluster.PreemptAfter, TimeSpan.Zero, TimeSpan.FromDays(1));
     }
 
-    private static void CheckEndpoint(List<SettingProblem> p, ProbeKind kind, string? text, string key)
+    private static void CheckNvas(List<SettingProblem> p, ClusterOptions cluster, string key, Owners owners)
     {
-        var parsed = ProbeEndpoint.TryParse(text, out var endpoint);
-        if (text is not null && !parsed)
+        var vmNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var ipOwners = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var n = 0; n < cluster.Nvas.Count; n++)
         {
-            p.Add(new(key, text, "must be host:port for a TCP probe (for example 10.0.1.4:443) or an http:// or https:// URL for an HTTP probe"));
+            var nva = cluster.Nvas[n];
+            var nvaKey = $"{key}:Nvas:{n}";
+            if (!ArmId.IsVirtualMachine(nva.VirtualMachineId))
+            {
+                p.Add(new($"{nvaKey}:VirtualMachineId", Blank(nva.VirtualMachineId),
+                    "must be the full ARM id of the appliance VM: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}"));
+            }
+            else if (!owners.Vms.TryAdd(nva.VirtualMachineId, nvaKey))
+            {
+                p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, $"this VM is already an NVA at {owners.Vms[nva.VirtualMachineId]}; a VM belongs to one cluster only, or two deciders would fight over it"));
+            }
+            else if (!vmNames.Add(ArmId.Name(nva.VirtualMachineId)))
+            {
+                p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, "two NVAs of this cluster have the same VM name; NVAs are named by their VM in logs and in 'switchover --to', so their names must differ"));
+            }
+
+            for (var i = 0; i < nva.NextHopIps.Count; i++)
+            {
+                var ip = nva.NextHopIps[i];
+                if (!IPAddress.TryParse(ip, out _))
+                {
+                    p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, "must be a private IP address of this NVA, for example 10.0.1.4"));
+                }
+                else if (ipOwners.TryGetValue(ip, out var other) && other != n)
+                {
+                    p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, $"also listed for Nvas:{other}; each next-hop IP belongs to one NVA"));
+                }
+                else
+                {
+                    ipOwners[ip] = n;
+                }
+            }
+        }
+
+        var withIps = cluster.Nvas.Count(n => n.NextHopIps.Count > 0);
+        if (withIps > 0 && withIps < cluster.Nvas.Count)
+        {
+            var missing = cluster.Nvas.Select((n, i) => (n, i)).First(x => x.n.NextHopIps.Count == 0).i;
+            p.Add(new($"{key}:Nvas:{missing}:NextHopIps", null, "give NextHopIps for every NVA of the cluster or for none (then slots come from the VMs' NICs)"));
+        }
+    }
+
+    private static void CheckProbe(List<SettingProblem> p, ClusterOptions cluster, string key)
+    {
+        var probe = cluster.Probe;
+        var probeKey = $"{key}:Probe";
+        Range(p, $"{probeKey}:Attempts", probe.Attempts, 1, 10);
+        Range(p, $"{probeKey}:Delay", probe.Delay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Range(p, $"{probeKey}:Timeout", probe.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
+        if (probe.Interval != TimeSpan.Zero)
+        {
+            Range(p, $"{probeKey}:Interval", probe.Interval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), "or 00:00:00 for one round of probes per timer run");
+        }
+
+        if (probe.Port is { } port)
+        {
+            Range(p, $"{probeKey}:Port", port, 1, 65535);
+        }
+
+        if (probe.Kind == ProbeKind.VmPowerState)
+        {
             return;
         }
 
-        switch (kind)
+        for (var n = 0; n < cluster.Nvas.Count; n++)
         {
-            case ProbeKind.Tcp when endpoint is null || endpoint.IsHttp:
-                p.Add(new(key, text, "Probe:Kind is Tcp, so every NVA needs a ProbeEndpoint written host:port, for example 10.0.1.4:443"));
-                break;
-            case ProbeKind.Http when endpoint is null || !endpoint.IsHttp:
-                p.Add(new(key, text, "Probe:Kind is Http, so every NVA needs a ProbeEndpoint that is an http:// or https:// URL"));
-                break;
-            default:
-                break;
+            var endpoint = cluster.Nvas[n].ProbeEndpoint;
+            var endpointKey = $"{key}:Nvas:{n}:ProbeEndpoint";
+            var wrongKind = (probe.Kind, endpoint) switch
+            {
+                (ProbeKind.Tcp, { IsHttp: true }) => "Probe:Kind is Tcp, so the endpoint must be host:port, for example 10.0.1.4:443",
+                (ProbeKind.Http, { IsHttp: false }) => "Probe:Kind is Http, so the endpoint must be an http:// or https:// URL",
+                _ => null,
+            };
+            if (wrongKind is not null)
+            {
+                p.Add(new(endpointKey, endpoint!.ToString(), wrongKind));
+            }
+            else if (endpoint is null && probe.Port is null)
+            {
+                p.Add(new(endpointKey, null,
+                    $"Probe:Kind is {probe.Kind}, so each NVA needs a ProbeEndpoint, or set {probeKey}:Port to probe every NVA's first private IP on that port"));
+            }
         }
     }
 
@@ -247,15 +251,15 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
     {
         if (value < min || value > max)
         {
-            p.Add(new(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture), $"must be a whole number from {min} to {max}"));
+            p.Add(new(key, value.ToString(CultureInfo.InvariantCulture), $"must be a whole number from {min} to {max}"));
         }
     }
 
-    private static void Range(List<SettingProblem> p, string key, TimeSpan value, TimeSpan min, TimeSpan max)
+    private static void Range(List<SettingProblem> p, string key, TimeSpan value, TimeSpan min, TimeSpan max, string? alternative = null)
     {
         if (value < min || value > max)
         {
-            p.Add(new(key, value.ToString("c", System.Globalization.CultureInfo.InvariantCulture), $"must be from {min:c} to {max:c} (hh:mm:ss)"));
+            p.Add(new(key, value.ToString("c", CultureInfo.InvariantCulture), $"must be from {min:c} to {max:c} (hh:mm:ss){(alternative is null ? "" : $", {alternative}")}"));
         }
     }
 
@@ -266,4 +270,12 @@ public sealed partial class NvaFailoverOptionsValidator : IValidateOptions<NvaFa
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NamePattern();
+
+    /// <summary>What must be unique across clusters: names, VMs, public IPs (with the key that has each).</summary>
+    private sealed class Owners
+    {
+        public HashSet<string> ClusterNames { get; } = new(StringComparer.OrdinalIgnoreCase);
+        public Dictionary<string, string> Vms { get; } = new(ArmId.Comparer);
+        public Dictionary<string, string> PublicIps { get; } = new(ArmId.Comparer);
+    }
 }

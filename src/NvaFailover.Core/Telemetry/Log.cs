@@ -68,6 +68,18 @@ internal static partial class Log
         Message = "Cluster {Cluster}: {ResourceId} changed since it was read (ETag); re-reading and re-planning, attempt {Attempt}")]
     public static partial void WriteConflict(ILogger logger, string cluster, string resourceId, int attempt);
 
+    [LoggerMessage(EventId = 1016, EventName = "FailoverIncomplete", Level = LogLevel.Error,
+        Message = "Cluster {Cluster}: failover from {FromNva} to {ToNva} left traffic behind: {NotMoved}")]
+    public static partial void FailoverIncomplete(ILogger logger, string cluster, string fromNva, string toNva, string notMoved);
+
+    [LoggerMessage(EventId = 1017, EventName = "NvaUnknown", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: NVA {Nva}'s health is unknown (not treated as down): {Reason}")]
+    public static partial void NvaUnknown(ILogger logger, string cluster, string nva, string reason);
+
+    [LoggerMessage(EventId = 1018, EventName = "FailoverSuperseded", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: the failover to {ToNva} is superseded while writing: {Reason}")]
+    public static partial void FailoverSuperseded(ILogger logger, string cluster, string toNva, string reason);
+
     [LoggerMessage(EventId = 1015, EventName = "DiscoveryCompleted", Level = LogLevel.Information,
         Message = "Cluster {Cluster}: discovered {TableCount} route tables, {SlotCount} interface slots per NVA, {PublicIpCount} public IPs")]
     public static partial void DiscoveryCompleted(ILogger logger, string cluster, int tableCount, int slotCount, int publicIpCount);

@@ -3,23 +3,6 @@ using NvaFailover.Resources;
 
 namespace NvaFailover.Topology;
 
-/// <summary>How serious a finding is.</summary>
-public enum FindingSeverity
-{
-    /// <summary>For information.</summary>
-    Info,
-    /// <summary>Works, but deserves attention.</summary>
-    Warning,
-    /// <summary>Something that will stop a failover from being complete.</summary>
-    Error,
-}
-
-/// <summary>Something found about the configuration or the resources, with what to do about it.</summary>
-/// <param name="Severity">How serious.</param>
-/// <param name="ResourceId">The resource or setting concerned.</param>
-/// <param name="Message">What is wrong and what to do.</param>
-public sealed record Finding(FindingSeverity Severity, string ResourceId, string Message);
-
 /// <summary>Interface slot <paramref name="Index"/> of an NVA: the private IP routes point at, and where it lives.</summary>
 /// <param name="Index">Slot index; slot i of every NVA forms one failover group.</param>
 /// <param name="IpAddress">The private IP.</param>
@@ -42,6 +25,11 @@ public sealed record NvaSlot(int Index, string IpAddress, string? NetworkInterfa
 /// <param name="NetworkInterfaces">Its NICs as read (with ETags).</param>
 public sealed record NvaTopology(int Priority, string Name, string VirtualMachineId, IReadOnlyList<NvaSlot> Slots, IReadOnlyList<NetworkInterfaceSnapshot> NetworkInterfaces);
 
+/// <summary>The subnet the failover host's own traffic leaves from, and the route table it uses (HostSubnetId).</summary>
+/// <param name="SubnetId">The subnet.</param>
+/// <param name="RouteTable">Its route table as read; null when it has none or it could not be read.</param>
+public sealed record HostNetwork(string SubnetId, RouteTableSnapshot? RouteTable);
+
 /// <summary>Everything discovered for a cluster: NVAs and their slots, managed route tables, public IPs.</summary>
 /// <param name="Cluster">Cluster name.</param>
 /// <param name="Nvas">NVAs in priority order.</param>
@@ -49,7 +37,8 @@ public sealed record NvaTopology(int Priority, string Name, string VirtualMachin
 /// <param name="PublicIps">The cluster's public IPs.</param>
 /// <param name="Findings">What discovery found wrong.</param>
 /// <param name="DiscoveredAt">When.</param>
-/// <param name="IsComplete">False when a read failed; such a topology is not reused.</param>
+/// <param name="IsComplete">False when a read failed (then parts are the last ones read, or missing); refreshed sooner.</param>
+/// <param name="Host">The host's own subnet and route table, when HostSubnetId is set.</param>
 public sealed record ClusterTopology(
     string Cluster,
     IReadOnlyList<NvaTopology> Nvas,
@@ -57,10 +46,24 @@ public sealed record ClusterTopology(
     IReadOnlyList<PublicIpSnapshot> PublicIps,
     IReadOnlyList<Finding> Findings,
     DateTimeOffset DiscoveredAt,
-    bool IsComplete)
+    bool IsComplete,
+    HostNetwork? Host = null)
 {
     private Dictionary<string, (NvaTopology Nva, NvaSlot Slot)>? _slotsByIp;
     private Dictionary<string, (NvaTopology Nva, NvaSlot Slot)>? _slotsByIpConfiguration;
+
+    // A copy ('with') must not carry the lookup indexes: they point at the NVA records of the original.
+    private ClusterTopology(ClusterTopology original)
+    {
+        Cluster = original.Cluster;
+        Nvas = original.Nvas;
+        RouteTables = original.RouteTables;
+        PublicIps = original.PublicIps;
+        Findings = original.Findings;
+        DiscoveredAt = original.DiscoveredAt;
+        IsComplete = original.IsComplete;
+        Host = original.Host;
+    }
 
     /// <summary>The NVA and slot a private IP belongs to; false for an IP of no NVA (or of two, which is a finding).</summary>
     public bool TryFindSlotByIp(string? ip, out NvaTopology nva, out NvaSlot slot) =>
@@ -115,25 +118,17 @@ public sealed record ClusterTopology(
 
     /// <summary>A copy with one route table replaced by a newer snapshot.</summary>
     public ClusterTopology With(RouteTableSnapshot table) =>
-        Fresh(this with { RouteTables = [.. RouteTables.Select(t => ArmId.Comparer.Equals(t.Id, table.Id) ? table : t)] });
+        this with { RouteTables = [.. RouteTables.Select(t => ArmId.Comparer.Equals(t.Id, table.Id) ? table : t)] };
 
     /// <summary>A copy with one NIC replaced by a newer snapshot (slots keep their meaning: IPs do not move).</summary>
-    public ClusterTopology With(NetworkInterfaceSnapshot nic) => Fresh(this with
+    public ClusterTopology With(NetworkInterfaceSnapshot nic) => this with
     {
         Nvas = [.. Nvas.Select(n => n with { NetworkInterfaces = [.. n.NetworkInterfaces.Select(x => ArmId.Comparer.Equals(x.Id, nic.Id) ? nic : x)] })],
-    });
+    };
 
     /// <summary>A copy with one public IP replaced by a newer snapshot.</summary>
     public ClusterTopology With(PublicIpSnapshot publicIp) =>
-        Fresh(this with { PublicIps = [.. PublicIps.Select(p => ArmId.Comparer.Equals(p.Id, publicIp.Id) ? publicIp : p)] });
-
-    // A copy made with 'with' would carry this instance's lookup caches, which point at the old NVA records.
-    private static ClusterTopology Fresh(ClusterTopology copy)
-    {
-        copy._slotsByIp = null;
-        copy._slotsByIpConfiguration = null;
-        return copy;
-    }
+        this with { PublicIps = [.. PublicIps.Select(p => ArmId.Comparer.Equals(p.Id, publicIp.Id) ? publicIp : p)] };
 
     private Dictionary<string, (NvaTopology, NvaSlot)> Index(Func<NvaSlot, string?> key, StringComparer comparer)
     {

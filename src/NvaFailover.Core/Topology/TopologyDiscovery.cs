@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using NvaFailover.Execution;
+using NvaFailover.Concurrency;
 using NvaFailover.Ports;
 using NvaFailover.Resources;
 using NvaFailover.Settings;
@@ -9,32 +8,40 @@ using NvaFailover.Telemetry;
 
 namespace NvaFailover.Topology;
 
+/// <summary>A discovery, and what it could not read (for <see cref="TopologyCache"/> to fill from the last good one).</summary>
+/// <param name="Topology">What was read.</param>
+/// <param name="Unread">Ids of the VMs, NICs, route tables and public IPs whose read failed.</param>
+/// <param name="TagQueryFailed">True when the search for tagged route tables failed (so the table list is unknown).</param>
+/// <param name="HostReadError">Why the host's subnet or route table could not be read, if it could not.</param>
+internal sealed record Discovery(ClusterTopology Topology, IReadOnlySet<string> Unread, bool TagQueryFailed, string? HostReadError);
+
 /// <summary>
-/// Reads a cluster's NVAs (VM, NICs, slots), its tagged route tables and its public IPs. A failed read of one
-/// resource becomes a finding, not a failed cycle, so the rest of the cluster can still fail over.
+/// Reads a cluster's NVAs (VM, NICs, slots), its tagged route tables, its public IPs and the host's own subnet. A failed
+/// read of one resource is a finding, not a failed cycle, so the rest of the cluster can still fail over.
 /// </summary>
 internal sealed class TopologyDiscovery(
     IComputeGateway compute,
     INetworkInterfaceGateway networkInterfaces,
     IRouteTableGateway routeTables,
     IPublicIpGateway publicIps,
+    IVirtualNetworkGateway virtualNetworks,
     TimeProvider timeProvider,
     ILogger<TopologyDiscovery> logger)
 {
     private const int ReadParallelism = 8;
 
-    public async Task<ClusterTopology> DiscoverAsync(ClusterOptions cluster, CancellationToken cancellationToken)
+    public async Task<Discovery> DiscoverAsync(ClusterOptions cluster, string? hostSubnetId, IReadOnlyCollection<string>? knownTableIds, CancellationToken cancellationToken)
     {
         var findings = new ConcurrentBag<Finding>();
-        var complete = true;
+        var unread = new ConcurrentDictionary<string, bool>(ArmId.Comparer);
         void Failed(string resourceId, GatewayException ex)
         {
-            complete = false;
+            unread[resourceId] = true;
             findings.Add(new Finding(FindingSeverity.Error, resourceId, $"could not be read: {ex.Message}. Check the identity's permissions (nvafo check) and the resource id."));
         }
 
         var nvasTask = Task.WhenAll(cluster.Nvas.Select((n, i) => DiscoverNvaAsync(i, n, findings, Failed, cancellationToken)));
-        var tablesTask = DiscoverTablesAsync(cluster, findings, Failed, cancellationToken);
+        var tablesTask = DiscoverTablesAsync(cluster, knownTableIds, findings, Failed, cancellationToken);
         var pipsTask = ReadAllAsync(cluster.PublicIpAddressIds, async (id, ct) =>
         {
             var pip = await publicIps.GetAsync(id, ct);
@@ -45,15 +52,47 @@ internal sealed class TopologyDiscovery(
 
             return pip;
         }, Failed, cancellationToken);
+        var hostTask = DiscoverHostAsync(hostSubnetId, cancellationToken);
 
         var nvas = await nvasTask;
-        var tables = await tablesTask;
+        var (tables, tagQueryFailed) = await tablesTask;
         var pips = await pipsTask;
+        var (host, hostError) = await hostTask;
         CheckSlots(nvas, findings);
 
-        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [.. findings.OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.Ordinal)], timeProvider.GetUtcNow(), complete);
+        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host);
+        topology = topology with { Findings = Order([.. findings, .. HostEgress.Check(topology, hostError)]) };
         Log.DiscoveryCompleted(logger, cluster.Name, tables.Count, nvas.Length == 0 ? 0 : nvas.Min(n => n.Slots.Count), pips.Count);
-        return topology;
+        return new Discovery(topology, unread.Keys.ToHashSet(ArmId.Comparer), tagQueryFailed, hostError);
+    }
+
+    internal static IReadOnlyList<Finding> Order(IEnumerable<Finding> findings) =>
+        [.. findings.Distinct().OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.Ordinal)];
+
+    private async Task<(HostNetwork? Host, string? Error)> DiscoverHostAsync(string? subnetId, CancellationToken cancellationToken)
+    {
+        if (subnetId is null)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var subnet = await virtualNetworks.GetSubnetAsync(subnetId, cancellationToken);
+            if (subnet is null)
+            {
+                return (new HostNetwork(subnetId, null), $"subnet {subnetId} (HostSubnetId) was not found");
+            }
+
+            var table = subnet.RouteTableId is null ? null : await routeTables.GetAsync(subnet.RouteTableId, cancellationToken);
+            return subnet.RouteTableId is not null && table is null
+                ? (new HostNetwork(subnetId, null), $"its route table {subnet.RouteTableId} was not found")
+                : (new HostNetwork(subnetId, table), null);
+        }
+        catch (GatewayException ex)
+        {
+            return (new HostNetwork(subnetId, null), ex.Message);
+        }
     }
 
     private async Task<NvaTopology> DiscoverNvaAsync(int priority, NvaOptions options, ConcurrentBag<Finding> findings, Action<string, GatewayException> failed, CancellationToken cancellationToken)
@@ -85,6 +124,11 @@ internal sealed class TopologyDiscovery(
 
                 return nic;
             }, failed, cancellationToken);
+
+        if (vm is not null && vm.NetworkInterfaceIds.Count == 0)
+        {
+            findings.Add(new Finding(FindingSeverity.Error, options.VirtualMachineId, $"NVA {name} has no network interface, so nothing can ever point at it: it can never become active."));
+        }
 
         var slots = options.NextHopIps.Count > 0 ? ExplicitSlots(name, options, nics, findings) : DerivedSlots(nics);
         foreach (var nic in nics.Where(n => !n.EnableIpForwarding && slots.Any(s => ArmId.Comparer.Equals(s.NetworkInterfaceId, n.Id))))
@@ -118,8 +162,8 @@ internal sealed class TopologyDiscovery(
                 .FirstOrDefault(x => string.Equals(x.Config.PrivateIpAddress, ip, StringComparison.OrdinalIgnoreCase));
             if (holder.Nic is null && nics.Count > 0)
             {
-                findings.Add(new Finding(FindingSeverity.Warning, options.VirtualMachineId,
-                    $"NextHopIps lists {ip}, which no NIC of NVA {name} has; routes can still point at it, but no public IP can move to that slot"));
+                findings.Add(new Finding(FindingSeverity.Error, options.VirtualMachineId,
+                    $"NextHopIps lists {ip}, which no NIC of NVA {name} has: routes pointed at it reach nothing, and no public IP can move to that slot. Correct NextHopIps to the NVA's private IPs ({string.Join(", ", nics.SelectMany(n => n.IpConfigurations).Select(c => c.PrivateIpAddress).OfType<string>())})."));
             }
 
             slots.Add(new NvaSlot(slots.Count, ip, holder.Nic?.Id, holder.Config?.Name, holder.Nic?.Location));
@@ -144,18 +188,21 @@ internal sealed class TopologyDiscovery(
         }
     }
 
-    private async Task<IReadOnlyList<RouteTableSnapshot>> DiscoverTablesAsync(ClusterOptions cluster, ConcurrentBag<Finding> findings, Action<string, GatewayException> failed, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<RouteTableSnapshot> Tables, bool TagQueryFailed)> DiscoverTablesAsync(ClusterOptions cluster, IReadOnlyCollection<string>? knownTableIds, ConcurrentBag<Finding> findings, Action<string, GatewayException> failed, CancellationToken cancellationToken)
     {
         var tag = cluster.RouteTables;
         IReadOnlyList<string> ids;
+        var tagQueryFailed = false;
         try
         {
             ids = await routeTables.FindTaggedAsync([.. tag.SubscriptionIds], tag.TagName, tag.TagValue, cancellationToken);
         }
         catch (GatewayException ex)
         {
+            // The list is unknown: read again the tables known so far, so they keep being managed.
             failed($"tag {tag.TagName}={tag.TagValue}", ex);
-            return [];
+            ids = [.. knownTableIds ?? []];
+            tagQueryFailed = true;
         }
 
         var tables = await ReadAllAsync(ids.Distinct(ArmId.Comparer).ToList(), (id, ct) => routeTables.GetAsync(id, ct), failed, cancellationToken);
@@ -174,13 +221,13 @@ internal sealed class TopologyDiscovery(
             }
         }
 
-        if (managed.Count == 0)
+        if (managed.Count == 0 && !tagQueryFailed)
         {
             findings.Add(new Finding(FindingSeverity.Warning, $"tag {tag.TagName}={tag.TagValue}",
                 $"no route table carries this tag{(tag.SubscriptionIds.Count > 0 ? $" in subscriptions {string.Join(", ", tag.SubscriptionIds)}" : "")}; tag the route tables that point at the NVAs, or check RouteTables:TagValue"));
         }
 
-        return managed.OrderBy(t => t.Id, StringComparer.OrdinalIgnoreCase).ToList();
+        return (managed.OrderBy(t => t.Id, StringComparer.OrdinalIgnoreCase).ToList(), tagQueryFailed);
     }
 
     private static async Task<IReadOnlyList<T>> ReadAllAsync<T>(IEnumerable<string> ids, Func<string, CancellationToken, Task<T?>> read, Action<string, GatewayException> failed, CancellationToken cancellationToken)
@@ -200,31 +247,4 @@ internal sealed class TopologyDiscovery(
         }, cancellationToken);
         return [.. results.Where(r => r is not null).Select(r => r!)];
     }
-}
-
-/// <summary>Keeps each cluster's topology for <see cref="NvaFailoverOptions.DiscoveryRefresh"/> so a healthy cycle costs only its probes.</summary>
-internal sealed class TopologyCache(TopologyDiscovery discovery, IOptions<NvaFailoverOptions> options, TimeProvider timeProvider)
-{
-    private readonly ConcurrentDictionary<string, ClusterTopology> _topologies = new(StringComparer.OrdinalIgnoreCase);
-
-    public async Task<ClusterTopology> GetAsync(ClusterOptions cluster, bool refresh, CancellationToken cancellationToken)
-    {
-        if (!refresh
-            && _topologies.TryGetValue(cluster.Name, out var cached)
-            && cached.IsComplete
-            && timeProvider.GetUtcNow() - cached.DiscoveredAt < options.Value.DiscoveryRefresh)
-        {
-            return cached;
-        }
-
-        var fresh = await discovery.DiscoverAsync(cluster, cancellationToken);
-        _topologies[cluster.Name] = fresh;
-        return fresh;
-    }
-
-    /// <summary>Keeps what a cycle learned (snapshots returned by successful writes).</summary>
-    public void Update(ClusterTopology topology) => _topologies[topology.Cluster] = topology;
-
-    /// <summary>Forgets a cluster so the next cycle reads everything again (after a failed or uncertain write).</summary>
-    public void Invalidate(string cluster) => _topologies.TryRemove(cluster, out _);
 }

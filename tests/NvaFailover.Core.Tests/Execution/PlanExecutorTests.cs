@@ -1,11 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using NvaFailover.Execution;
 using NvaFailover.Planning;
 using NvaFailover.Ports;
-using NvaFailover.Settings;
 using NvaFailover.Telemetry;
 using NvaFailover.Tests.Fakes;
 using NvaFailover.Topology;
@@ -15,9 +13,9 @@ namespace NvaFailover.Tests.Execution;
 
 public sealed class PlanExecutorTests
 {
-    private static PlanExecutor CreateSut(World world, int maxParallelWrites = 8, int conflictRetries = 3, IRouteTableGateway? routeTables = null) =>
-        new(routeTables ?? world.Azure, world.Azure,
-            Options.Create(new NvaFailoverOptions { MaxParallelWrites = maxParallelWrites, ConflictRetries = conflictRetries }),
+    private static PlanExecutor CreateSut(World world, int? maxParallelWrites = null, int conflictRetries = 3, IRouteTableGateway? routeTables = null) =>
+        new(routeTables ?? world.Azure, world.Azure, world.Azure,
+            new ExecutionSettings(conflictRetries, maxParallelWrites),
             world.Time,
             new NvaFailoverMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
             NullLogger<PlanExecutor>.Instance);

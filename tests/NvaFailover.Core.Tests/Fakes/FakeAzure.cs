@@ -9,7 +9,7 @@ namespace NvaFailover.Tests.Fakes;
 /// the ETag (a stale one is a conflict), every write renews the ETag, a public IP cannot be attached while it is on
 /// another ipconfig, and faults can be injected per resource. Every call is recorded.
 /// </summary>
-public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway
+public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway, IVirtualNetworkGateway, IAccessGateway
 {
     private readonly object _lock = new();
     private long _etag;
@@ -18,6 +18,10 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     public Dictionary<string, RouteTableSnapshot> Tables { get; } = new(ArmId.Comparer);
     public Dictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
     public Dictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
+    public Dictionary<string, SubnetSnapshot> Subnets { get; } = new(ArmId.Comparer);
+
+    /// <summary>The actions the identity lacks, by scope kind (none by default).</summary>
+    public Dictionary<AccessScope, IReadOnlyList<string>> MissingActions { get; } = [];
 
     /// <summary>Calls in order: "GET routeTables rt-1", "PUT networkInterfaces a-nic0", "POWER vm-a", "LIST tag".</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
@@ -40,6 +44,11 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     public Task<PowerState> GetPowerStateAsync(string virtualMachineId, CancellationToken cancellationToken = default)
     {
         Record("POWER", virtualMachineId);
+        if (ReadFaults.TryGetValue(virtualMachineId, out var fault))
+        {
+            throw fault;
+        }
+
         lock (_lock)
         {
             return Task.FromResult(Vms.TryGetValue(virtualMachineId, out var vm) ? vm.Power : PowerState.Missing);
@@ -77,6 +86,15 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
 
     Task<PublicIpSnapshot?> IPublicIpGateway.GetAsync(string publicIpId, CancellationToken cancellationToken) =>
         Read("publicIPAddresses", publicIpId, PublicIps);
+
+    public Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default) =>
+        Read("subnets", subnetId, Subnets);
+
+    public Task<IReadOnlyList<string>> FindMissingActionsAsync(string scope, AccessScope kind, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"ACCESS {kind} {scope}");
+        return Task.FromResult(MissingActions.GetValueOrDefault(kind) ?? []);
+    }
 
     public Task<WriteResult<RouteTableSnapshot>> SetNextHopsAsync(RouteTableSnapshot table, IReadOnlyDictionary<string, string> nextHopIpByRouteName, CancellationToken cancellationToken = default)
     {

@@ -17,7 +17,7 @@ public sealed class World
     public const string Sub2 = "22222222-2222-2222-2222-222222222222";
 
     public FakeAzure Azure { get; } = new();
-    public FakeTimeProvider Time { get; } = new();
+    public TestClock Time { get; } = new();
     public ListLoggerProvider Logs { get; } = new();
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<CycleReport> Reports { get; } = [];
@@ -102,11 +102,13 @@ public sealed class World
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         services.AddSingleton<TimeProvider>(Time);
-        services.AddNvaFailoverCore(Configuration());
+        services.AddNvaFailoverCore(SettingsReader.Read(Configuration()));
         services.AddSingleton<IComputeGateway>(Azure);
         services.AddSingleton<IRouteTableGateway>(Azure);
         services.AddSingleton<INetworkInterfaceGateway>(Azure);
         services.AddSingleton<IPublicIpGateway>(Azure);
+        services.AddSingleton<IVirtualNetworkGateway>(Azure);
+        services.AddSingleton<IAccessGateway>(Azure);
         services.AddSingleton<ICycleObserver>(new Collector(Reports));
         configure?.Invoke(services);
         return services.BuildServiceProvider();
@@ -124,14 +126,14 @@ public sealed class World
 
     public NvaFailoverOptions Options()
     {
-        var options = new NvaFailoverOptions();
-        SettingsReader.Read(Configuration(), options);
-        return options;
+        return SettingsReader.Read(Configuration()).Options;
     }
 
-    public static NvaHealth Up(string nva) => new(nva, true, 1, null, TimeSpan.Zero);
+    public static NvaHealth Up(string nva) => new(nva, HealthState.Up, 1, null, TimeSpan.Zero);
 
-    public static NvaHealth Down(string nva) => new(nva, false, 3, "VM power state is stopped", TimeSpan.Zero);
+    public static NvaHealth Down(string nva) => new(nva, HealthState.Down, 3, "VM power state is stopped", TimeSpan.Zero);
+
+    public static NvaHealth Unknown(string nva) => new(nva, HealthState.Unknown, 3, "the power state could not be read: ARM answered HTTP 503", TimeSpan.Zero);
 
     private sealed class Collector(List<CycleReport> reports) : ICycleObserver
     {

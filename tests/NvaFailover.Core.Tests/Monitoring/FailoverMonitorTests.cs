@@ -311,7 +311,7 @@ public sealed class FailoverMonitorTests
         await world.CycleAsync(monitor);
 
         Assert.Equal(CycleAction.None, first.Action);
-        Assert.Contains(first.Health, h => h.Nva == "edge-b" && !h.Up);
+        Assert.Contains(first.Health, h => h.Nva == "edge-b" && !h.IsUp);
         Assert.Single(world.Logs.Named("Finding"), e => (string?)e.Properties["ResourceId"] == Vm("edge-b"));
     }
 
@@ -342,6 +342,8 @@ public sealed class FailoverMonitorTests
         world.AddNva("fw-1", "eastus2", [("fw-1-nic", "10.0.0.4")]);
         world.AddNva("fw-2", "eastus2", [("fw-2-nic", "10.0.0.5")]);
         world.Cluster(1, "fw", "fw", ["fw-1", "fw-2"]);
+        world.Settings["NvaFailover:Clusters:0:Probe:Interval"] = "00:00:00";
+        world.Settings["NvaFailover:Clusters:1:Probe:Interval"] = "00:00:00";
 
         var reports = await world.Time.RunAsync(() => world.Monitor().RunInvocationAsync());
 

@@ -36,7 +36,7 @@ public sealed class FailoverPlannerTests
             plan.RouteTables[1].Changes);
         var move = Assert.Single(plan.PublicIpMoves);
         Assert.Equal((IpConfig("edge-a-outside"), IpConfig("edge-b-outside")), (move.FromIpConfigurationId, move.To.IpConfigurationId));
-        Assert.Empty(plan.Findings);
+        Assert.Empty(plan.NotMoved);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class FailoverPlannerTests
         Assert.Equal(3, plan.RouteChangeCount);
         Assert.All(plan.RouteTables.SelectMany(t => t.Changes), c => Assert.Equal(("10.1.0.4", "10.2.0.4"), (c.FromIp, c.ToIp)));
         Assert.Empty(plan.PublicIpMoves);
-        var finding = Assert.Single(plan.Findings);
+        var finding = Assert.Single(plan.NotMoved);
         Assert.Equal(Pip("pip-weu"), finding.ResourceId);
         Assert.Contains("across regions", finding.Message, StringComparison.Ordinal);
     }
@@ -90,7 +90,7 @@ public sealed class FailoverPlannerTests
 
         Assert.DoesNotContain(plan.RouteTables.SelectMany(t => t.Changes), c => c.FromIp == "172.20.1.4");
         Assert.Contains(plan.RouteTables.SelectMany(t => t.Changes), c => c.FromIp == "172.20.0.4");
-        Assert.Contains(plan.Findings, f => f.Severity == FindingSeverity.Error && f.Message.Contains("has only 1 slots", StringComparison.Ordinal));
+        Assert.Contains(plan.NotMoved, f => f.Severity == FindingSeverity.Error && f.Message.Contains("has only 1 slots", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class FailoverPlannerTests
         var plan = FailoverPlanner.Plan(topology, "edge-b");
 
         Assert.Empty(plan.PublicIpMoves);
-        Assert.Contains(plan.Findings, f => f.ResourceId == Pip("pip-edge") && f.Message.Contains("not an interface slot", StringComparison.Ordinal));
+        Assert.Contains(plan.NotMoved, f => f.ResourceId == Pip("pip-edge") && f.Message.Contains("not an interface slot", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class FailoverPlannerTests
         var plan = FailoverPlanner.Plan(topology, "edge-b");
 
         Assert.Empty(plan.PublicIpMoves);
-        Assert.Contains(plan.Findings, f => f.Message.Contains(Pip("pip-other"), StringComparison.Ordinal));
+        Assert.Contains(plan.NotMoved, f => f.Message.Contains(Pip("pip-other"), StringComparison.Ordinal));
     }
 
     [Fact]

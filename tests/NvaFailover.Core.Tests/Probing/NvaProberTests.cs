@@ -6,15 +6,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using NvaFailover.Ports;
 using NvaFailover.Probing;
-using NvaFailover.Settings;
 using NvaFailover.Telemetry;
+using NvaFailover.Time;
 using NvaFailover.Tests.Fakes;
 
 namespace NvaFailover.Tests.Probing;
 
 public sealed class NvaProberTests : IDisposable
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TestClock _time = new();
     private readonly Mock<IComputeGateway> _compute = new(MockBehavior.Strict);
     private readonly Mock<ITcpConnector> _tcp = new(MockBehavior.Strict);
     private readonly StubHandler _http = new();
@@ -30,6 +30,7 @@ public sealed class NvaProberTests : IDisposable
             new VmPowerStateProbe(_compute.Object),
             new TcpProbe(_tcp.Object),
             new HttpProbe(factory.Object),
+            new NetworkTimeouts(_time, TimeSpan.Zero),
             _time,
             new NvaFailoverMetrics(services.GetRequiredService<IMeterFactory>()),
             NullLogger<NvaProber>.Instance);
@@ -37,28 +38,28 @@ public sealed class NvaProberTests : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private static ProbeOptions Options(ProbeKind kind = ProbeKind.VmPowerState, int attempts = 3) =>
-        new() { Kind = kind, Attempts = attempts, Delay = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(2) };
+    private static ProbePolicy Options(ProbeKind kind = ProbeKind.VmPowerState, int attempts = 3) =>
+        new(kind, attempts, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
 
     [Theory]
-    [InlineData(PowerState.Running, true)]
-    [InlineData(PowerState.Starting, false)]
-    [InlineData(PowerState.Stopping, false)]
-    [InlineData(PowerState.Stopped, false)]
-    [InlineData(PowerState.Deallocating, false)]
-    [InlineData(PowerState.Deallocated, false)]
-    [InlineData(PowerState.Unknown, false)]
-    [InlineData(PowerState.Missing, false)]
-    public async Task ProbeAsync_PowerState_OnlyRunningIsUp(PowerState state, bool up)
+    [InlineData(PowerState.Running, HealthState.Up)]
+    [InlineData(PowerState.Starting, HealthState.Down)]
+    [InlineData(PowerState.Stopping, HealthState.Down)]
+    [InlineData(PowerState.Stopped, HealthState.Down)]
+    [InlineData(PowerState.Deallocating, HealthState.Down)]
+    [InlineData(PowerState.Deallocated, HealthState.Down)]
+    [InlineData(PowerState.Unknown, HealthState.Unknown)]
+    [InlineData(PowerState.Missing, HealthState.Down)]
+    public async Task ProbeAsync_PowerState_OnlyRunningIsUpAndNoPowerStateIsUnknown(PowerState state, HealthState expected)
     {
         _compute.Setup(c => c.GetPowerStateAsync(A.VirtualMachineId, It.IsAny<CancellationToken>())).ReturnsAsync(state);
         var sut = CreateSut();
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(), A, CancellationToken.None));
 
-        Assert.Equal(up, health.Up);
-        Assert.Equal(up ? 1 : 3, health.Attempts);
-        if (!up)
+        Assert.Equal(expected, health.State);
+        Assert.Equal(expected == HealthState.Up ? 1 : 3, health.Attempts);
+        if (expected == HealthState.Down)
         {
             Assert.Contains(state == PowerState.Missing ? "not found" : state.ToString().ToLowerInvariant(), health.Reason, StringComparison.Ordinal);
         }
@@ -73,7 +74,7 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(attempts: 3), A, CancellationToken.None));
 
-        Assert.False(health.Up);
+        Assert.Equal(HealthState.Down, health.State);
         Assert.Equal(TimeSpan.FromSeconds(4), _time.GetUtcNow() - start);
         Assert.Equal(TimeSpan.FromSeconds(4), health.Duration);
         _compute.Verify(c => c.GetPowerStateAsync(A.VirtualMachineId, It.IsAny<CancellationToken>()), Times.Exactly(3));
@@ -89,13 +90,13 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(attempts: 5), A, CancellationToken.None));
 
-        Assert.True(health.Up);
+        Assert.Equal(HealthState.Up, health.State);
         Assert.Equal(2, health.Attempts);
         _compute.Verify(c => c.GetPowerStateAsync(A.VirtualMachineId, It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
     [Fact]
-    public async Task ProbeAsync_ProbeThrows_CountsAsFailedAttemptWithReason()
+    public async Task ProbeAsync_PowerStateReadFails_UnknownNeverDownWithReason()
     {
         _compute.Setup(c => c.GetPowerStateAsync(A.VirtualMachineId, It.IsAny<CancellationToken>()))
             .ThrowsAsync(new GatewayException(GatewayFailure.Forbidden, A.VirtualMachineId, "AuthorizationFailed", "no access"));
@@ -103,7 +104,7 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(attempts: 2), A, CancellationToken.None));
 
-        Assert.False(health.Up);
+        Assert.Equal(HealthState.Unknown, health.State);
         Assert.Contains("AuthorizationFailed", health.Reason, StringComparison.Ordinal);
     }
 
@@ -118,13 +119,13 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(ProbeKind.Tcp, attempts: 3), target, CancellationToken.None));
 
-        Assert.False(health.Up);
+        Assert.Equal(HealthState.Down, health.State);
         Assert.Contains("no answer within 2 s", health.Reason, StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromSeconds((3 * 2) + (2 * 2)), _time.GetUtcNow() - start);
     }
 
     [Fact]
-    public async Task ProbeAsync_ProbeIgnoresItsToken_StillTimesOut()
+    public async Task ProbeAsync_PowerStateReadIgnoresItsToken_StillTimesOutAsUnknown()
     {
         var never = new TaskCompletionSource<PowerState>();
         _compute.Setup(c => c.GetPowerStateAsync(A.VirtualMachineId, It.IsAny<CancellationToken>())).Returns(never.Task);
@@ -132,8 +133,8 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(attempts: 1), A, CancellationToken.None));
 
-        Assert.False(health.Up);
-        Assert.Contains("no answer", health.Reason, StringComparison.Ordinal);
+        Assert.Equal(HealthState.Unknown, health.State);
+        Assert.Contains("did not answer", health.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -161,7 +162,7 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(ProbeKind.Http, attempts: 1), target, CancellationToken.None));
 
-        Assert.Equal(up, health.Up);
+        Assert.Equal(up, health.IsUp);
         Assert.Equal(new Uri("http://10.0.0.4/health"), _http.LastRequest);
         if (!up)
         {
@@ -183,7 +184,7 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(ProbeKind.All, attempts: 1), target, CancellationToken.None));
 
-        Assert.Equal(up, health.Up);
+        Assert.Equal(up, health.IsUp);
     }
 
     [Fact]
@@ -196,7 +197,7 @@ public sealed class NvaProberTests : IDisposable
 
         var health = await _time.RunAsync(() => sut.ProbeAllAsync("c", Options(attempts: 3), targets, CancellationToken.None));
 
-        Assert.All(health, h => Assert.False(h.Up));
+        Assert.All(health, h => Assert.Equal(HealthState.Down, h.State));
         Assert.Equal(TimeSpan.FromSeconds(4), _time.GetUtcNow() - start);
     }
 
@@ -211,10 +212,11 @@ public sealed class NvaProberTests : IDisposable
 
         var open = await probe.ProbeAsync(target, CancellationToken.None);
         listener.Stop();
-        var closed = await Record.ExceptionAsync(() => probe.ProbeAsync(target, CancellationToken.None));
+        var closed = await probe.ProbeAsync(target, CancellationToken.None);
 
-        Assert.True(open.Up);
-        Assert.IsAssignableFrom<SocketException>(closed);
+        Assert.Equal(HealthState.Up, open.State);
+        Assert.Equal(HealthState.Down, closed.State);
+        Assert.Contains("refused", closed.Reason, StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]

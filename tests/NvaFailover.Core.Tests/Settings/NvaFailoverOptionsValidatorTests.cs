@@ -19,9 +19,7 @@ public sealed class NvaFailoverOptionsValidatorTests
 
     private static IReadOnlyList<SettingProblem> Check(Dictionary<string, string?> values)
     {
-        var options = new NvaFailoverOptions();
-        SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), options);
-        return NvaFailoverOptionsValidator.Check(options);
+        return NvaFailoverOptionsValidator.Check(SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build()));
     }
 
     [Fact]
@@ -29,12 +27,12 @@ public sealed class NvaFailoverOptionsValidatorTests
 
     [Theory]
     [InlineData("NvaFailover:Schedule", "every 30s", "six fields")]
-    [InlineData("NvaFailover:Schedule", "61 * * * * *", "second field")]
+    [InlineData("NvaFailover:Schedule", "61 * * * * *", "61")]
     [InlineData("NvaFailover:Cloud", "Mars", "AzureCloud, AzureUSGovernment, AzureChinaCloud")]
     [InlineData("NvaFailover:ManagedIdentityClientId", "my-identity", "client id (a GUID)")]
     [InlineData("NvaFailover:DryRun", "maybe", "true or false")]
     [InlineData("NvaFailover:DiscoveryRefresh", "00:00:01", "from 00:00:10")]
-    [InlineData("NvaFailover:MaxParallelWrites", "0", "from 1 to 64")]
+    [InlineData("NvaFailover:MaxParallelWrites", "0", "from 1 to 1000")]
     [InlineData("NvaFailover:ConflictRetries", "11", "from 0 to 10")]
     [InlineData("NvaFailover:ArmEndpoint", "http://127.0.0.1:5000/", "https://")]
     [InlineData("NvaFailover:ArmCertificateThumbprint", "not-a-thumbprint", "40 hexadecimal")]
@@ -145,11 +143,10 @@ public sealed class NvaFailoverOptionsValidatorTests
         values["NvaFailover:Cloud"] = "Mars";
         values["SP_USERNAME"] = "app";
         values["SP_PASSWORD"] = "p@ss";
-        var options = new NvaFailoverOptions();
-        SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), options);
-        options.ReadProblems.Add(new SettingProblem("SP_PASSWORD", "p@ss", "example of a secret that must be masked"));
+        var read = SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        read = read with { Problems = [.. read.Problems, new SettingProblem("SP_PASSWORD", "p@ss", "example of a secret that must be masked")] };
 
-        var result = new NvaFailoverOptionsValidator().Validate(null, options);
+        var result = new NvaFailoverOptionsValidator(read).Validate(null, read.Options);
 
         Assert.True(result.Failed);
         Assert.Contains("4 problems", result.FailureMessage, StringComparison.Ordinal);
@@ -167,7 +164,7 @@ public sealed class NvaFailoverOptionsValidatorTests
         world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "0";
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(world.Settings);
-        builder.Services.AddNvaFailoverCore(builder.Configuration);
+        builder.Services.AddNvaFailoverCore(SettingsReader.Read(builder.Configuration));
         using var host = builder.Build();
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using NvaFailover.Probing;
 using NvaFailover.Settings;
 using NvaFailover.Tests.Fakes;
 
@@ -6,19 +7,16 @@ namespace NvaFailover.Tests.Settings;
 
 public sealed class SettingsReaderTests
 {
-    private static NvaFailoverOptions Read(Dictionary<string, string?> values)
-    {
-        var options = new NvaFailoverOptions();
-        SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), options);
-        return options;
-    }
+    private static SettingsRead Read(Dictionary<string, string?> values) =>
+        SettingsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
 
     [Fact]
     public void Read_NoSettings_UsesContractDefaults()
     {
-        var options = Read([]);
+        var read = Read([]);
+        var options = read.Options;
 
-        Assert.Equal("*/30 * * * * *", options.Schedule);
+        Assert.Equal("*/30 * * * * *", options.Schedule.Expression);
         Assert.Equal(AzureCloudName.AzureCloud, options.Cloud);
         Assert.False(options.DryRun);
         Assert.Empty(options.Clusters);
@@ -27,7 +25,10 @@ public sealed class SettingsReaderTests
         Assert.Equal(3, cluster.Probe.Attempts);
         Assert.Equal(TimeSpan.FromSeconds(2), cluster.Probe.Delay);
         Assert.Equal(TimeSpan.FromSeconds(2), cluster.Probe.Timeout);
-        Assert.Null(cluster.Probe.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(5), cluster.Probe.Interval);
+        Assert.Null(cluster.Probe.Port);
+        Assert.Null(options.MaxParallelWrites);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.ArmRequestTimeout);
         Assert.Equal("nva_ha_udr", cluster.RouteTables.TagName);
         Assert.Equal(FailbackPolicy.OnActiveFailure, cluster.Failback);
         Assert.Equal(TimeSpan.FromMinutes(5), cluster.PreemptAfter);
@@ -37,27 +38,30 @@ public sealed class SettingsReaderTests
     [Fact]
     public void Read_FlatFunctionsScheduleSetting_IsTheSchedule()
     {
-        var options = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *" });
+        var read = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *" });
+        var options = read.Options;
 
-        Assert.Equal("*/15 * * * * *", options.Schedule);
-        Assert.Empty(options.ReadProblems);
+        Assert.Equal("*/15 * * * * *", options.Schedule.Expression);
+        Assert.Empty(read.Problems);
     }
 
     [Fact]
     public void Read_FlatAndNestedScheduleAgree_NoProblem()
     {
-        var options = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *", ["NvaFailover:Schedule"] = "*/15 * * * * *" });
+        var read = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *", ["NvaFailover:Schedule"] = "*/15 * * * * *" });
+        var options = read.Options;
 
-        Assert.Equal("*/15 * * * * *", options.Schedule);
-        Assert.Empty(options.ReadProblems);
+        Assert.Equal("*/15 * * * * *", options.Schedule.Expression);
+        Assert.Empty(read.Problems);
     }
 
     [Fact]
     public void Read_FlatAndNestedScheduleDiffer_ProblemNamesBothAndWhichOneTheTimerUses()
     {
-        var options = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *", ["NvaFailover:Schedule"] = "*/30 * * * * *" });
+        var read = Read(new() { ["NvaFailoverSchedule"] = "*/15 * * * * *", ["NvaFailover:Schedule"] = "*/30 * * * * *" });
+        var options = read.Options;
 
-        var problem = Assert.Single(options.ReadProblems);
+        var problem = Assert.Single(read.Problems);
         Assert.Equal(("NvaFailoverSchedule", "*/15 * * * * *"), (problem.Key, problem.Value));
         Assert.Contains("NvaFailover:Schedule = '*/30 * * * * *'", problem.Expected, StringComparison.Ordinal);
         Assert.Contains("the Functions timer fires on NvaFailoverSchedule", problem.Expected, StringComparison.Ordinal);
@@ -66,7 +70,7 @@ public sealed class SettingsReaderTests
     [Fact]
     public void Read_FullSection_BindsEveryContractKey()
     {
-        var options = Read(new()
+        var read = Read(new()
         {
             ["NvaFailover:Schedule"] = "*/10 * * * * *",
             ["NvaFailover:Cloud"] = "AzureUSGovernment",
@@ -93,10 +97,11 @@ public sealed class SettingsReaderTests
             ["NvaFailover:Clusters:0:PreemptAfter"] = "00:10:00",
             ["NvaFailover:Clusters:0:WhenAllDown"] = "KeepLastKnownGood",
         });
+        var options = read.Options;
 
-        Assert.Empty(options.ReadProblems);
-        Assert.Empty(options.Warnings);
-        Assert.Equal("*/10 * * * * *", options.Schedule);
+        Assert.Empty(read.Problems);
+        Assert.Empty(read.Warnings);
+        Assert.Equal("*/10 * * * * *", options.Schedule.Expression);
         Assert.Equal(AzureCloudName.AzureUSGovernment, options.Cloud);
         Assert.True(options.DryRun);
         var c = Assert.Single(options.Clusters);
@@ -104,7 +109,7 @@ public sealed class SettingsReaderTests
         Assert.Equal([World.Vm("vmx-a"), World.Vm("vmx-b")], c.Nvas.Select(n => n.VirtualMachineId));
         Assert.Equal(["10.1.0.4"], c.Nvas[0].NextHopIps);
         Assert.Equal(["10.2.0.4"], c.Nvas[1].NextHopIps);
-        Assert.Equal("10.2.0.4:443", c.Nvas[1].ProbeEndpoint);
+        Assert.Equal("10.2.0.4:443", c.Nvas[1].ProbeEndpoint?.ToString());
         Assert.Equal(ProbeKind.Tcp, c.Probe.Kind);
         Assert.Equal(5, c.Probe.Attempts);
         Assert.Equal(TimeSpan.FromSeconds(1), c.Probe.Delay);
@@ -116,7 +121,7 @@ public sealed class SettingsReaderTests
         Assert.Equal([World.Pip("pip-vmx")], c.PublicIpAddressIds);
         Assert.Equal(FailbackPolicy.Preemptive, c.Failback);
         Assert.Equal(TimeSpan.FromMinutes(10), c.PreemptAfter);
-        Assert.Empty(NvaFailoverOptionsValidator.Check(options));
+        Assert.Empty(NvaFailoverOptionsValidator.Check(read));
     }
 
     [Fact]
@@ -128,7 +133,8 @@ public sealed class SettingsReaderTests
             values[$"NvaFailover:Clusters:{i}:Name"] = $"c{i}";
         }
 
-        var options = Read(values);
+        var read = Read(values);
+        var options = read.Options;
 
         Assert.Equal(Enumerable.Range(0, 12).Select(i => $"c{i}"), options.Clusters.Select(c => c.Name));
     }
@@ -136,7 +142,7 @@ public sealed class SettingsReaderTests
     [Fact]
     public void Read_UnparsableValues_RecordsEveryOneInsteadOfThrowing()
     {
-        var options = Read(new()
+        var read = Read(new()
         {
             ["NvaFailover:DryRun"] = "yes",
             ["NvaFailover:Clusters:0:Name"] = "x",
@@ -145,18 +151,19 @@ public sealed class SettingsReaderTests
             ["NvaFailover:Clusters:0:Probe:Delay"] = "2",
             ["NvaFailover:Clusters:0:Failback"] = "Sometimes",
         });
+        var options = read.Options;
 
         Assert.Equal(
             ["NvaFailover:DryRun", "NvaFailover:Clusters:0:Failback", "NvaFailover:Clusters:0:Probe:Kind", "NvaFailover:Clusters:0:Probe:Attempts", "NvaFailover:Clusters:0:Probe:Delay"],
-            options.ReadProblems.Select(p => p.Key));
-        Assert.Contains("VmPowerState, Tcp, Http, All", options.ReadProblems[2].Expected, StringComparison.Ordinal);
-        Assert.Contains("00:00:02", options.ReadProblems[4].Expected, StringComparison.Ordinal);
+            read.Problems.Select(p => p.Key));
+        Assert.Contains("VmPowerState, Tcp, Http, All", read.Problems[2].Expected, StringComparison.Ordinal);
+        Assert.Contains("00:00:02", read.Problems[4].Expected, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Read_LegacyNames_DefineDefaultCluster()
     {
-        var options = Read(new()
+        var read = Read(new()
         {
             ["FW1NAME"] = "vmx-a",
             ["FW2NAME"] = "vmx-b",
@@ -172,19 +179,20 @@ public sealed class SettingsReaderTests
             ["FW2PORT"] = "443",
             ["AZURECLOUD"] = "AzureChinaCloud",
         });
+        var options = read.Options;
 
-        Assert.Empty(options.ReadProblems);
+        Assert.Empty(read.Problems);
         var c = Assert.Single(options.Clusters);
         Assert.Equal("default", c.Name);
         Assert.Equal([World.Vm("vmx-a"), World.Vm("vmx-b")], c.Nvas.Select(n => n.VirtualMachineId));
-        Assert.Equal(["10.1.0.4:443", "10.2.0.4:443"], c.Nvas.Select(n => n.ProbeEndpoint));
+        Assert.Equal(["10.1.0.4:443", "10.2.0.4:443"], c.Nvas.Select(n => n.ProbeEndpoint?.ToString()));
         Assert.Equal("vmx", c.RouteTables.TagValue);
         Assert.Equal([World.Sub], c.RouteTables.SubscriptionIds);
         Assert.Equal(4, c.Probe.Attempts);
         Assert.Equal(TimeSpan.FromSeconds(3), c.Probe.Delay);
         Assert.Equal(ProbeKind.Tcp, c.Probe.Kind);
         Assert.Equal(AzureCloudName.AzureChinaCloud, options.Cloud);
-        Assert.Empty(NvaFailoverOptionsValidator.Check(options));
+        Assert.Empty(NvaFailoverOptionsValidator.Check(read));
     }
 
     [Theory]
@@ -197,9 +205,9 @@ public sealed class SettingsReaderTests
     [InlineData("FWDELAY", "2", "Probe:Delay")]
     [InlineData("FWMONITOR", "VMStatus", "Probe:Kind")]
     [InlineData("FW1FQDN", "10.1.0.4", "Nvas:0:ProbeEndpoint")]
-    [InlineData("FW1PORT", "443", "Nvas:0:ProbeEndpoint")]
+    [InlineData("FW1PORT", "443", "Probe:Port")]
     [InlineData("FW2FQDN", "10.2.0.4", "Nvas:1:ProbeEndpoint")]
-    [InlineData("FW2PORT", "443", "Nvas:1:ProbeEndpoint")]
+    [InlineData("FW2PORT", "443", "Probe:Port")]
     [InlineData("AZURECLOUD", "AzureCloud", "NvaFailover:Cloud")]
     [InlineData("FWMAILDOMAINMX", "mx.contoso.com", "alert rules")]
     [InlineData("FWMAILFROM", "fw@contoso.com", "alert rules")]
@@ -219,17 +227,19 @@ public sealed class SettingsReaderTests
             values.Remove("TENANTID");
         }
 
-        var options = Read(values);
+        var read = Read(values);
+        var options = read.Options;
 
-        var warning = Assert.Single(options.Warnings, w => w.Key.Contains(name, StringComparison.Ordinal));
+        var warning = Assert.Single(read.Warnings, w => w.Key.Contains(name, StringComparison.Ordinal));
         Assert.Contains(replacement, warning.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cret!", string.Join("\n", options.Warnings), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret!", string.Join("\n", read.Warnings), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Read_ServicePrincipal_KeptForTheAdapterAndNeverPrinted()
     {
-        var options = Read(new() { ["SP_USERNAME"] = "app-id", ["SP_PASSWORD"] = "s3cret!", ["TENANTID"] = "tenant" });
+        var read = Read(new() { ["SP_USERNAME"] = "app-id", ["SP_PASSWORD"] = "s3cret!", ["TENANTID"] = "tenant" });
+        var options = read.Options;
 
         Assert.Equal(new ServicePrincipalOptions("tenant", "app-id", "s3cret!"), options.LegacyServicePrincipal);
         Assert.DoesNotContain("s3cret!", options.LegacyServicePrincipal!.ToString(), StringComparison.Ordinal);
@@ -238,30 +248,33 @@ public sealed class SettingsReaderTests
     [Fact]
     public void Read_PartialServicePrincipal_IsAProblem()
     {
-        var options = Read(new() { ["SP_USERNAME"] = "app-id" });
+        var read = Read(new() { ["SP_USERNAME"] = "app-id" });
+        var options = read.Options;
 
-        Assert.Equal(["SP_PASSWORD", "TENANTID"], options.ReadProblems.Select(p => p.Key));
+        Assert.Equal(["SP_PASSWORD", "TENANTID"], read.Problems.Select(p => p.Key));
         Assert.Null(options.LegacyServicePrincipal);
     }
 
     [Fact]
     public void Read_LegacyNamesMissingSome_ReportsEachMissingName()
     {
-        var options = Read(new() { ["FW1NAME"] = "vmx-a", ["FWMONITOR"] = "Ping" });
+        var read = Read(new() { ["FW1NAME"] = "vmx-a", ["FWMONITOR"] = "Ping" });
+        var options = read.Options;
 
-        Assert.Equal(["SUBSCRIPTIONID", "FWRGNAME", "FW2NAME", "FWUDRTAG", "FWMONITOR"], options.ReadProblems.Select(p => p.Key));
+        Assert.Equal(["SUBSCRIPTIONID", "FWRGNAME", "FW2NAME", "FWUDRTAG", "FWMONITOR"], read.Problems.Select(p => p.Key));
     }
 
     [Fact]
     public void Read_LegacyAndModernTogether_ModernWinsAndLegacyIsReportedIgnored()
     {
-        var options = Read(new()
+        var read = Read(new()
         {
             ["NvaFailover:Clusters:0:Name"] = "edge",
             ["FW1NAME"] = "vmx-a",
         });
+        var options = read.Options;
 
         Assert.Equal("edge", Assert.Single(options.Clusters).Name);
-        Assert.Contains(options.Warnings, w => w.Key == "FW1NAME" && w.Message.Contains("ignored", StringComparison.Ordinal));
+        Assert.Contains(read.Warnings, w => w.Key == "FW1NAME" && w.Message.Contains("ignored", StringComparison.Ordinal));
     }
 }

@@ -34,6 +34,9 @@ public sealed class TelemetryContractTests
         (1013, "ProbeAttemptFailed", LogLevel.Debug),
         (1014, "WriteConflict", LogLevel.Information),
         (1015, "DiscoveryCompleted", LogLevel.Information),
+        (1016, "FailoverIncomplete", LogLevel.Error),
+        (1017, "NvaUnknown", LogLevel.Warning),
+        (1018, "FailoverSuperseded", LogLevel.Warning),
     ];
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class TopologyDiscoveryTests
     }
 
     [Fact]
-    public async Task Discover_ExplicitIpNotOnAnyNic_WarnsButKeepsTheSlot()
+    public async Task Discover_ExplicitIpNotOnAnyNic_ErrorButKeepsTheSlot()
     {
         var world = EdgePair();
         world.Settings["NvaFailover:Clusters:0:Nvas:0:NextHopIps:0"] = "172.20.1.4";
@@ -58,7 +58,7 @@ public sealed class TopologyDiscoveryTests
         var topology = await world.TopologyAsync();
 
         Assert.Equal("172.20.9.9", Assert.Single(topology.Nvas[1].Slots).IpAddress);
-        Assert.Contains(topology.Findings, f => f.Severity == FindingSeverity.Warning && f.Message.Contains("172.20.9.9", StringComparison.Ordinal));
+        Assert.Contains(topology.Findings, f => f.Severity == FindingSeverity.Error && f.Message.Contains("172.20.9.9", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-namespace NvaFailover.Execution;
+namespace NvaFailover.Concurrency;
 
 /// <summary>Runs work for many items with at most a given number in flight.</summary>
 internal static class Bounded

@@ -1,11 +1,13 @@
 using System.Text.Json.Nodes;
 using NvaFailover.Decisions;
 using NvaFailover.Monitoring;
-using NvaFailover.Topology;
+using NvaFailover.Ports;
+using NvaFailover.Probing;
+using NvaFailover.Time;
 
-namespace NvaFailover.Cli.Commands;
+namespace NvaFailover.Cli.Output;
 
-/// <summary>How cycles and plans read on a terminal and in JSON.</summary>
+/// <summary>How rounds and plans read on a terminal and in JSON: one home for the words every command uses.</summary>
 internal static class CycleText
 {
     public static string Action(CycleAction action) => action.ToString().ToLowerInvariant();
@@ -18,11 +20,19 @@ internal static class CycleText
         _ => "",
     };
 
-    public static string Health(CycleReport report) => string.Join(" ", report.Health.Select(h => $"{h.Nva}={(h.Up ? "up" : "down")}"));
+    /// <summary><c>a=up b=down</c>.</summary>
+    public static string Health(CycleReport report) => Words.Of(report.Health, " ");
 
+    /// <summary><c>{"a": "up", "b": "unknown"}</c>.</summary>
+    public static JsonObject HealthJson(IEnumerable<NvaHealth> health) =>
+        new(health.Select(h => KeyValuePair.Create(h.Nva, (JsonNode?)h.Word)));
+
+    public static string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
+
+    /// <summary>One round in a line (and a line per failed write or item left behind).</summary>
     public static string Summary(CycleReport report)
     {
-        var text = $"{report.Cluster}: {Action(report.Action)}, active {report.Active ?? "(none)"}, health {Health(report)}";
+        var text = $"{report.Cluster}: {Action(report.Action)}{(report.DryRun && report.Plan is { IsEmpty: false } ? " (dry run)" : "")}, active {report.Active ?? "(none)"}, health {Health(report)}";
         if (report.ActiveBefore != report.Active && report.Action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover)
         {
             text += $"; {report.ActiveBefore} -> {report.Active} ({Reason(report.Reason)})";
@@ -30,7 +40,16 @@ internal static class CycleText
 
         if (report.Writes > 0)
         {
-            text += $"; {Simulation.SimulationReport.Count(report.RoutesChanged, "route")}, {Simulation.SimulationReport.Count(report.PublicIpsMoved, "public IP")}, {Simulation.SimulationReport.Count(report.Writes, "write")}";
+            text += $"; {Count(report.RoutesChanged, "route")}, {Count(report.PublicIpsMoved, "public IP")}, {Count(report.Writes, "write")}";
+            if (report.Convergence is { } convergence)
+            {
+                text += $" in {Seconds.Text(convergence)}";
+            }
+        }
+
+        if (report.Execution is { Superseded: true })
+        {
+            text += "; superseded by a later decision";
         }
 
         if (report.Error is not null)
@@ -38,26 +57,24 @@ internal static class CycleText
             text += $"; {report.Error}";
         }
 
-        foreach (var failed in report.Outcomes.Where(o => o.Status != Ports.WriteStatus.Succeeded))
+        foreach (var failed in report.Outcomes.Where(o => o.Status is not (WriteStatus.Succeeded or WriteStatus.Canceled)))
         {
             text += $"{Environment.NewLine}  write to {failed.ResourceId} failed: {failed.Status} {failed.ErrorCode} {failed.ErrorMessage}";
+        }
+
+        foreach (var left in report.NotMoved)
+        {
+            text += $"{Environment.NewLine}  not moved: {left.ResourceId}: {left.Message}";
         }
 
         return text;
     }
 
-    public static string Severity(FindingSeverity severity) => severity switch
-    {
-        FindingSeverity.Error => "ERROR",
-        FindingSeverity.Warning => "WARN",
-        _ => "INFO",
-    };
-
     /// <summary>A plan as JSON: what would change, and why.</summary>
     public static JsonObject PlanJson(CycleReport report) => new()
     {
         ["cluster"] = report.Cluster,
-        ["health"] = new JsonObject(report.Health.Select(h => KeyValuePair.Create(h.Nva, (JsonNode?)(h.Up ? "up" : "down")))),
+        ["health"] = HealthJson(report.Health),
         ["active"] = report.ActiveBefore,
         ["target"] = report.Plan?.Target,
         ["action"] = report.Plan is { IsEmpty: false } ? Action(report.Action) : "none",
@@ -77,12 +94,16 @@ internal static class CycleText
             ["from"] = m.FromIpConfigurationId,
             ["to"] = m.To.IpConfigurationId,
         })]),
-        ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject
-        {
-            ["severity"] = f.Severity.ToString().ToLowerInvariant(),
-            ["resource"] = f.ResourceId,
-            ["message"] = f.Message,
-        })]),
+        ["notMoved"] = FindingsJson(report.NotMoved),
+        ["findings"] = FindingsJson(report.Findings.Except(report.NotMoved)),
         ["error"] = report.Error,
     };
+
+    public static JsonArray FindingsJson(IEnumerable<Topology.Finding> findings) =>
+        new([.. findings.Select(f => (JsonNode)new JsonObject
+        {
+            ["severity"] = f.SeverityWord,
+            ["resourceId"] = f.ResourceId,
+            ["message"] = f.Message,
+        })]);
 }

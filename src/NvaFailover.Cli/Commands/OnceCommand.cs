@@ -1,0 +1,37 @@
+using System.CommandLine;
+using NvaFailover.Cli.Output;
+using NvaFailover.Monitoring;
+
+namespace NvaFailover.Cli.Commands;
+
+/// <summary><c>nvafo once</c>: one round of every cluster, waiting for its writes.</summary>
+internal static class OnceCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var command = new Command("once", """
+            Run one round of every cluster (probe, decide, and write if a failover is needed, waiting for the writes)
+            and exit. Exit code 1 when a round failed or a write did not go through.
+
+            Example:
+              nvafo once --settings appsettings.json
+            """);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var host = CliHost.Build(parse, global, console);
+            if (host is null)
+            {
+                return NvafoCli.BadInput;
+            }
+
+            var reports = await host.Get<FailoverMonitor>().RunCycleAsync(CycleRequest.Timer, cancellationToken);
+            foreach (var report in reports)
+            {
+                await console.Out.WriteLineAsync(CycleText.Summary(report));
+            }
+
+            return reports.Any(r => r.Failed) ? NvafoCli.Failed : NvafoCli.Ok;
+        });
+        return command;
+    }
+}

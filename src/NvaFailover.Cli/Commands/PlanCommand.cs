@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NvaFailover.Cli.Output;
+using NvaFailover.Decisions;
+using NvaFailover.Monitoring;
+
+namespace NvaFailover.Cli.Commands;
+
+/// <summary><c>nvafo plan</c>: read-only; what a round would change right now.</summary>
+internal static class PlanCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Write the plan as JSON instead of a table" };
+        var command = new Command("plan", """
+            Show what a round would change right now, and why, without writing anything:
+            cluster, route table, route, next hop old -> new; public IP from -> to; what could not move.
+
+            Examples:
+              nvafo plan
+              nvafo plan --json > plan.json
+            """)
+        {
+            json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var host = CliHost.Build(parse, global, console);
+            if (host is null)
+            {
+                return NvafoCli.BadInput;
+            }
+
+            var reports = await host.Get<FailoverMonitor>().RunCycleAsync(new CycleRequest(ReadOnly: true), cancellationToken);
+            if (parse.GetValue(json))
+            {
+                await console.Out.WriteLineAsync(new JsonArray([.. reports.Select(r => (JsonNode)CycleText.PlanJson(r))]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                PlanTable.Print(console, reports);
+            }
+
+            return reports.Any(r => r.Action == CycleAction.Error) ? NvafoCli.Failed : NvafoCli.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using NvaFailover.Azure;
+using NvaFailover.Cli.Output;
+using NvaFailover.Decisions;
+using NvaFailover.Monitoring;
+
+namespace NvaFailover.Cli.Commands;
+
+/// <summary><c>nvafo run</c>: the monitor as a long-running process, on the timer schedule, as the Functions app runs it.</summary>
+internal static class RunCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var command = new Command("run", """
+            Run the monitor as a long-running process (container, VM, on-premises) on the Schedule setting, until Ctrl+C
+            or SIGTERM (exit 0; a failover's writes in flight are finished first). It does what the Functions app does:
+            each timer tick starts an invocation that probes every Probe:Interval until the next tick.
+            Run one of them per set of clusters, not both.
+
+            Example:
+              nvafo run --settings /etc/nvafo/appsettings.json
+            """);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var host = CliHost.Build(parse, global, console, logLevel: LogLevel.Information);
+            if (host is null)
+            {
+                return NvafoCli.BadInput;
+            }
+
+            var monitor = host.Get<FailoverMonitor>();
+            var time = host.Get<TimeProvider>();
+            var schedule = host.Options.Schedule;
+            await console.Out.WriteLineAsync($"nvafo run: {CycleText.Count(host.Options.Clusters.Count, "cluster")}, schedule '{schedule.Expression}', {host.Get<AzureConnection>().CredentialDescription}. Ctrl+C to stop.");
+            try
+            {
+                while (true)
+                {
+                    foreach (var report in await monitor.RunInvocationAsync(cancellationToken))
+                    {
+                        if (report.Action != CycleAction.None || report.Failed)
+                        {
+                            await console.Out.WriteLineAsync($"{time.GetUtcNow():u} {CycleText.Summary(report)}");
+                        }
+                    }
+
+                    // As the Functions timer: the next occurrence after the invocation ended.
+                    var now = time.GetUtcNow();
+                    await Task.Delay(schedule.Next(now) - now, time, cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                if (monitor.InFlight.Count > 0)
+                {
+                    await console.Out.WriteLineAsync($"nvafo run: stopping; waiting for the writes of {string.Join(", ", monitor.InFlight.Select(f => f.Report.Cluster))} to finish (Ctrl+C again to stop at once).");
+                    await monitor.WhenIdleAsync();
+                }
+
+                await console.Out.WriteLineAsync("nvafo run: stopped.");
+            }
+
+            return NvafoCli.Ok;
+        });
+        return command;
+    }
+}

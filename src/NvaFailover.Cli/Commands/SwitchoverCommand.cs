@@ -1,0 +1,88 @@
+using System.CommandLine;
+using NvaFailover.Cli.Output;
+using NvaFailover.Monitoring;
+using NvaFailover.Resources;
+
+namespace NvaFailover.Cli.Commands;
+
+/// <summary><c>nvafo switchover</c>: a planned, operator-requested move.</summary>
+internal static class SwitchoverCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var cluster = new Option<string>("--cluster") { Description = "The cluster", Required = true };
+        var to = new Option<string>("--to") { Description = "The NVA (VM name) to make active; it must be healthy", Required = true };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
+        var command = new Command("switchover", """
+            Move a cluster's routes and public IPs to a named, healthy NVA (planned maintenance).
+            Shows the plan and asks for confirmation unless --yes is given. Refused when the target is not up.
+
+            Example:
+              nvafo switchover --cluster vmx --to vmx-b --yes
+            """)
+        {
+            cluster,
+            to,
+            yes,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var host = CliHost.Build(parse, global, console);
+            if (host is null)
+            {
+                return NvafoCli.BadInput;
+            }
+
+            var target = parse.GetRequiredValue(to);
+            if (host.FindCluster(parse.GetRequiredValue(cluster), console) is not { } options)
+            {
+                return NvafoCli.BadInput;
+            }
+
+            var name = options.Name;
+            var nvas = options.Nvas.Select(n => ArmId.Name(n.VirtualMachineId)).ToList();
+            if (!nvas.Contains(target, StringComparer.OrdinalIgnoreCase))
+            {
+                await console.Error.WriteLineAsync($"--to '{target}' is not an NVA of cluster {name}; its NVAs are {string.Join(", ", nvas)}.");
+                return NvafoCli.BadInput;
+            }
+
+            var monitor = host.Get<FailoverMonitor>();
+            var preview = await monitor.RunCycleAsync(name, new CycleRequest(ReadOnly: true, SwitchoverTo: target), cancellationToken);
+            if (preview.Error is not null)
+            {
+                await console.Error.WriteLineAsync($"Switchover of {name} to {target} refused: {preview.Error}");
+                return NvafoCli.Failed;
+            }
+
+            PlanTable.Print(console, [preview]);
+            if (preview.Plan is null || preview.Plan.IsEmpty)
+            {
+                await console.Out.WriteLineAsync($"{target} is already active; nothing to do.");
+                return NvafoCli.Ok;
+            }
+
+            if (!parse.GetValue(yes))
+            {
+                if (console.InputRedirected)
+                {
+                    await console.Error.WriteLineAsync("No one can confirm here (input is redirected); add --yes to switch over without asking.");
+                    return NvafoCli.BadInput;
+                }
+
+                await console.Out.WriteAsync($"Switch {name} over to {target}? [y/N] ");
+                var answer = (await console.In.ReadLineAsync(cancellationToken))?.Trim();
+                if (!string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) && !string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+                {
+                    await console.Out.WriteLineAsync("Not switched over.");
+                    return NvafoCli.Ok;
+                }
+            }
+
+            var report = await monitor.RunCycleAsync(name, new CycleRequest(SwitchoverTo: target), cancellationToken);
+            await console.Out.WriteLineAsync(CycleText.Summary(report));
+            return report.Failed ? NvafoCli.Failed : NvafoCli.Ok;
+        });
+        return command;
+    }
+}

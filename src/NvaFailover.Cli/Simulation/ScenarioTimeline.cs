@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using NvaFailover.Emulator;
+using NvaFailover.Monitoring;
+using NvaFailover.Scheduling;
+
+namespace NvaFailover.Cli.Simulation;
+
+/// <summary>
+/// Plays a scenario: the timer fires on the schedule (each tick one invocation, as the Functions host runs it), and
+/// each timeline event happens at its own time, whatever else is running (an operator's switchover never delays a
+/// power-off that follows it).
+/// </summary>
+internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, FailoverMonitor monitor, TimerSchedule schedule, TimeProvider clock)
+{
+    private readonly ConcurrentQueue<AppliedEvent> _applied = new();
+
+    /// <summary>The events as they were applied.</summary>
+    public IReadOnlyList<AppliedEvent> Applied => [.. _applied.OrderBy(e => e.At)];
+
+    /// <summary>Runs from now until the scenario's duration has passed.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var start = clock.GetUtcNow();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tasks = new List<Task> { TimerAsync(start + scenario.Duration, stop.Token) };
+        tasks.AddRange(scenario.Timeline.Select(e => EventAsync(e, start, stop.Token)));
+        try
+        {
+            await Until(start + scenario.Duration, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            foreach (var task in tasks)
+            {
+                try
+                {
+                    await task;
+                }
+                catch (OperationCanceledException)
+                {
+                    // The scenario's time is up.
+                }
+            }
+        }
+    }
+
+    private async Task TimerAsync(DateTimeOffset end, CancellationToken token)
+    {
+        // As the Functions host: a tick starts an invocation; the next tick is the first occurrence after it returned.
+        var next = schedule.Next(clock.GetUtcNow());
+        while (next < end)
+        {
+            await Until(next, token);
+            await monitor.RunInvocationAsync(token);
+            next = schedule.Next(clock.GetUtcNow());
+        }
+    }
+
+    private async Task EventAsync(TimelineEvent e, DateTimeOffset start, CancellationToken token)
+    {
+        await Until(start + e.At, token);
+        string? error = null;
+        try
+        {
+            Apply(e);
+        }
+        catch (ArgumentException ex)
+        {
+            error = ex.Message;
+        }
+
+        _applied.Enqueue(new AppliedEvent(e, clock.GetUtcNow() - start, error));
+        if (e.Do == "switchover")
+        {
+            // An operator's request: the round's report says what came of it.
+            await monitor.RunCycleAsync(e["cluster"]!, new CycleRequest(SwitchoverTo: e["to"]), token);
+        }
+    }
+
+    private void Apply(TimelineEvent e)
+    {
+        switch (e.Do)
+        {
+            case "powerOff" or "start" or "deallocate":
+                emulator.PowerAction(e["vm"]!, e.Do);
+                break;
+            case "probeDown" or "probeUp":
+                emulator.SetProbe(e["vm"]!, e.Do == "probeUp");
+                break;
+            case "armFaults":
+                var status = e.Data["status"]!.GetValueKind() == JsonValueKind.String ? 0 : e.Data["status"]!.GetValue<int>();
+                emulator.AddFaults(status, e.Data["probability"]!.GetValue<double>(), TimeSpan.Parse(e["for"]!, CultureInfo.InvariantCulture));
+                break;
+            case "editRoute":
+                emulator.EditRoute(e["routeTable"]!, e["route"]!, e["nextHopIpAddress"]!);
+                break;
+            case "switchover":
+                break;
+            default:
+                throw new ArgumentException($"Unknown action '{e.Do}'.");
+        }
+    }
+
+    private async Task Until(DateTimeOffset at, CancellationToken token)
+    {
+        var wait = at - clock.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, clock, token);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using NvaFailover.Ports;
+using NvaFailover.Topology;
+
+namespace NvaFailover.Execution;
+
+/// <summary>The outcome of the writes to one resource.</summary>
+/// <param name="ResourceId">The resource written.</param>
+/// <param name="ResourceType"><c>routeTables</c> or <c>networkInterfaces</c>.</param>
+/// <param name="Status">How it ended (<see cref="WriteStatus.Succeeded"/> also when a re-read showed nothing was left to do).</param>
+/// <param name="Writes">Writes sent (conflicts included).</param>
+/// <param name="ErrorCode">ARM error code on failure.</param>
+/// <param name="ErrorMessage">ARM error message on failure.</param>
+public sealed record WriteOutcome(string ResourceId, string ResourceType, WriteStatus Status, int Writes, string? ErrorCode = null, string? ErrorMessage = null);
+
+/// <summary>What executing a plan did.</summary>
+/// <param name="Topology">The topology with every successfully written snapshot in it.</param>
+/// <param name="Outcomes">One per resource.</param>
+/// <param name="RoutesChanged">Routes whose next hop was changed.</param>
+/// <param name="PublicIpsMoved">Public IPs now on the target.</param>
+/// <param name="RoutesConvergedAt">When the last route table write completed (null when none succeeded).</param>
+/// <param name="PublicIpsConvergedAt">When the last public IP attach completed (null when none succeeded).</param>
+public sealed record ExecutionResult(ClusterTopology Topology, IReadOnlyList<WriteOutcome> Outcomes, int RoutesChanged, int PublicIpsMoved, DateTimeOffset? RoutesConvergedAt, DateTimeOffset? PublicIpsConvergedAt)
+{
+    /// <summary>Writes sent.</summary>
+    public int Writes => Outcomes.Sum(o => o.Writes);
+
+    /// <summary>True when every resource reached its planned state.</summary>
+    public bool Complete => Outcomes.All(o => o.Status == WriteStatus.Succeeded);
+
+    /// <summary>True when a newer decision superseded this execution.</summary>
+    public bool Superseded => Outcomes.Any(o => o.Status == WriteStatus.Canceled);
+
+    /// <summary>When the last successful write completed.</summary>
+    public DateTimeOffset? LastWriteAt => RoutesConvergedAt is { } r && PublicIpsConvergedAt is { } p ? (r > p ? r : p) : RoutesConvergedAt ?? PublicIpsConvergedAt;
+}
