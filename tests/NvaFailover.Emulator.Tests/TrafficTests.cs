@@ -78,6 +78,39 @@ public sealed class TrafficTests
     }
 
     [Fact]
+    public async Task Throttling_BurstBeyondTheWriteBucket_ThrottledExactlyAsAzuresTokenBucket_PerSubscription()
+    {
+        // Azure's defaults: 200 writes, refilling 10 per second, per subscription.
+        await using var h = await StartAsync();
+        var table = (await h.GetAsync(RouteTable())).Json;
+        var otherSubscription = Id("routeTables", "rt-spoke2", "rg-spoke2", EmulatorHarness.Sub2);
+        var other = (await h.GetAsync(otherSubscription)).Json;
+
+        var burst = new List<EmulatorHarness.Reply>();
+        for (var i = 0; i < 205; i++)
+        {
+            burst.Add(await h.PutAsync(RouteTable(), table));
+        }
+
+        var elsewhere = await h.PutAsync(otherSubscription, other);
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        var refilled = new List<EmulatorHarness.Reply>();
+        for (var i = 0; i < 11; i++)
+        {
+            refilled.Add(await h.PutAsync(RouteTable(), table));
+        }
+
+        // Writes to one busy table: most are refused as "another operation in progress", but each spends a token.
+        const string Throttled = "SubscriptionRequestsThrottled";
+        Assert.All(burst.Take(200), r => Assert.NotEqual(Throttled, r.ErrorCode));
+        Assert.Equal("199", burst[0].Header("x-ms-ratelimit-remaining-subscription-writes"));
+        Assert.All(burst.Skip(200), r => Assert.Equal((429, Throttled, "100"), (r.Status, r.ErrorCode, r.Header("x-ms-retry-after-ms"))));
+        Assert.NotEqual(Throttled, elsewhere.ErrorCode);
+        Assert.Equal(10, refilled.Count(r => r.ErrorCode != Throttled));
+        Assert.Equal(Throttled, refilled[^1].ErrorCode);
+    }
+
+    [Fact]
     public async Task Throttling_WritesHaveTheirOwnBucket()
     {
         await using var h = await StartAsync(new EmulatorOptions { Throttling = new ThrottleLimits(WriteCapacity: 1, WriteRefillPerSecond: 0.1) });

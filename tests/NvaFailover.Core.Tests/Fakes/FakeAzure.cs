@@ -32,6 +32,9 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     /// <summary>Runs before a write is checked; used to make an outside edit race the write.</summary>
     public Action<string> BeforeWrite { get; set; } = _ => { };
 
+    /// <summary>Thrown by the tag query, when set.</summary>
+    public GatewayException? TagQueryFault { get; set; }
+
     /// <summary>Thrown by reads of these ids.</summary>
     public Dictionary<string, GatewayException> ReadFaults { get; } = new(ArmId.Comparer);
 
@@ -67,6 +70,11 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     public Task<IReadOnlyList<string>> FindTaggedAsync(IReadOnlyCollection<string> subscriptionIds, string tagName, string tagValue, CancellationToken cancellationToken = default)
     {
         Calls.Enqueue($"LIST {tagName}={tagValue}");
+        if (TagQueryFault is { } fault)
+        {
+            throw fault;
+        }
+
         lock (_lock)
         {
             // Like ARM, the tag filter ignores the case of the value; the core must check it.

@@ -277,4 +277,50 @@ public sealed class SettingsReaderTests
         Assert.Equal("edge", Assert.Single(options.Clusters).Name);
         Assert.Contains(read.Warnings, w => w.Key == "FW1NAME" && w.Message.Contains("ignored", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("NvaFailover:Clusters:0:Failbak", "Preemptive", "Failback")]
+    [InlineData("NvaFailover:Clusters:0:Probe:Atempts", "5", "Attempts")]
+    [InlineData("NvaFailover:Clusters:0:Nvas:0:ProbeEndpont", "10.0.0.4:443", "ProbeEndpoint")]
+    [InlineData("NvaFailover:DryRunn", "true", "DryRun")]
+    public void Read_MisspelledKey_IsAProblemNamingTheKeyItProbablyMeant(string key, string value, string meant)
+    {
+        var read = Read(new() { ["NvaFailover:Clusters:0:Name"] = "edge", [key] = value });
+
+        var problem = Assert.Single(read.Problems);
+        Assert.Equal(key, problem.Key);
+        Assert.Contains(meant, problem.Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_ProbePort_WithoutEndpointsIsValidForTcp()
+    {
+        var read = Read(new()
+        {
+            ["NvaFailover:Clusters:0:Name"] = "edge",
+            ["NvaFailover:Clusters:0:Nvas:0:VirtualMachineId"] = World.Vm("edge-a"),
+            ["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = World.Vm("edge-b"),
+            ["NvaFailover:Clusters:0:RouteTables:TagValue"] = "edge",
+            ["NvaFailover:Clusters:0:Probe:Kind"] = "Tcp",
+            ["NvaFailover:Clusters:0:Probe:Port"] = "443",
+        });
+
+        Assert.Equal(443, read.Options.Clusters[0].Probe.Port);
+        Assert.Empty(NvaFailoverOptionsValidator.Check(read));
+    }
+
+    [Fact]
+    public void Read_LegacyTcpPortWithoutFqdn_ProbesEachNvaOnItsOwnIpAtThatPort()
+    {
+        var read = Read(new()
+        {
+            ["FW1NAME"] = "vmx-a", ["FW2NAME"] = "vmx-b", ["FWRGNAME"] = "rg-nva", ["SUBSCRIPTIONID"] = World.Sub, ["FWUDRTAG"] = "vmx",
+            ["FWMONITOR"] = "TCPPort", ["FW1PORT"] = "443", ["FW2PORT"] = "443",
+        });
+
+        var cluster = Assert.Single(read.Options.Clusters);
+        Assert.Equal(443, cluster.Probe.Port);
+        Assert.All(cluster.Nvas, n => Assert.Null(n.ProbeEndpoint));
+        Assert.Empty(NvaFailoverOptionsValidator.Check(read));
+    }
 }

@@ -1,0 +1,121 @@
+using NvaFailover.Tests;
+
+namespace NvaFailover.Azure.Tests;
+
+/// <summary>The model of ARM's per-subscription token buckets that paces our requests.</summary>
+public sealed class ArmBudgetTests
+{
+    private const string Sub = "aaaaaaaa-1111-1111-1111-000000000001";
+    private const string Sub2 = "aaaaaaaa-1111-1111-1111-000000000002";
+
+    // A small write bucket: 10 tokens, 1 per second, 1 kept in reserve for the subscription's other tenants.
+    private static readonly ArmBudgetLimits Small = new(ReadCapacity: 20, ReadRefillPerSecond: 2, WriteCapacity: 10, WriteRefillPerSecond: 1, ReserveShare: 0.1);
+
+    private static List<Task> Acquire(ArmBudget budget, int count, string subscription = Sub, bool urgent = false, CancellationToken cancellationToken = default) =>
+        [.. Enumerable.Range(0, count).Select(_ => budget.AcquireAsync(subscription, write: true, urgent, cancellationToken))];
+
+    [Fact]
+    public void Acquire_WithinTheBucketLessTheReserve_StartsAtOnce()
+    {
+        var budget = new ArmBudget(new TestClock(), Small);
+
+        var requests = Acquire(budget, 9);
+
+        Assert.All(requests, r => Assert.True(r.IsCompletedSuccessfully));
+    }
+
+    [Fact]
+    public void Acquire_BeyondTheBucket_StartsAtTheRefillRateFirstComeFirstServed()
+    {
+        var clock = new TestClock();
+        var budget = new ArmBudget(clock, Small);
+        var requests = Acquire(budget, 12);
+
+        var started = new List<int>();
+        for (var second = 0; second <= 3; second++)
+        {
+            started.Add(requests.Count(r => r.IsCompleted));
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal([9, 10, 11, 12], started);
+        Assert.True(requests.Select((r, i) => (r, i)).Where(x => x.r.IsCompleted).Max(x => x.i) == 11);
+    }
+
+    [Fact]
+    public void Acquire_Urgent_SpendsTheReserveAndDoesNotQueue()
+    {
+        var budget = new ArmBudget(new TestClock(), Small);
+        var ordinary = Acquire(budget, 10);
+
+        var urgent = budget.AcquireAsync(Sub, write: true, urgent: true, CancellationToken.None);
+
+        Assert.True(urgent.IsCompletedSuccessfully);
+        Assert.False(ordinary[^1].IsCompleted);
+    }
+
+    [Fact]
+    public void Acquire_SubscriptionsHaveTheirOwnBuckets_AndReadsTheirOwn()
+    {
+        var budget = new ArmBudget(new TestClock(), Small);
+        Acquire(budget, 9);
+
+        var otherSubscription = budget.AcquireAsync(Sub2, write: true, urgent: false, CancellationToken.None);
+        var read = budget.AcquireAsync(Sub, write: false, urgent: false, CancellationToken.None);
+
+        Assert.True(otherSubscription.IsCompletedSuccessfully);
+        Assert.True(read.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void Observe_Throttled_PausesForRetryAfterAndHalvesTheRefill()
+    {
+        var clock = new TestClock();
+        var budget = new ArmBudget(clock, Small);
+
+        budget.Observe(Sub, write: true, remaining: null, throttledFor: TimeSpan.FromSeconds(5));
+        var waiting = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(4.9));
+        var stillWaiting = !waiting.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.True(stillWaiting);
+        Assert.True(waiting.IsCompletedSuccessfully);
+
+        // After the pause the bucket refills at half the rate: 0.5 token per second.
+        var tokens = budget.Tokens(Sub, write: true);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1.0, budget.Tokens(Sub, write: true) - tokens, 3);
+    }
+
+    [Fact]
+    public void Observe_Remaining_OnlyEverLowersTheModel()
+    {
+        var budget = new ArmBudget(new TestClock(), Small);
+
+        budget.Observe(Sub, write: true, remaining: 3, throttledFor: null);
+        var lowered = budget.Tokens(Sub, write: true);
+        budget.Observe(Sub, write: true, remaining: 500, throttledFor: null);
+
+        Assert.Equal(3, lowered);
+        Assert.Equal(3, budget.Tokens(Sub, write: true));
+    }
+
+    [Fact]
+    public async Task Acquire_CancelledWhileQueued_GivesUpItsTurn()
+    {
+        var clock = new TestClock();
+        var budget = new ArmBudget(clock, Small);
+        Acquire(budget, 9);
+        using var cancel = new CancellationTokenSource();
+        var abandoned = budget.AcquireAsync(Sub, write: true, urgent: false, cancel.Token);
+        var next = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        // Without giving the turn up, the queue would wait for the abandoned request forever.
+        Assert.True(next.IsCompletedSuccessfully);
+    }
+}

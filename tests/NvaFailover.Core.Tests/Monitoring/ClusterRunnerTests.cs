@@ -1,0 +1,179 @@
+using Microsoft.Extensions.DependencyInjection;
+using NvaFailover.Decisions;
+using NvaFailover.Ports;
+using NvaFailover.Probing;
+using NvaFailover.Tests.Fakes;
+using static NvaFailover.Tests.Fakes.World;
+
+namespace NvaFailover.Tests.Monitoring;
+
+/// <summary>What a cluster's rounds do when health is unknown, while writes run, and when the topology cannot be read.</summary>
+public sealed class ClusterRunnerTests
+{
+    private static GatewayException ArmUnavailable(string id) => new(GatewayFailure.Failed, id, "ServiceUnavailable", "ARM answered HTTP 503");
+
+    /// <summary>The edge pair plus edge-c, third in priority, on an invocation of one minute probing every 5 s.</summary>
+    private static World EdgeTriple()
+    {
+        var world = EdgePair();
+        world.AddNva("edge-c", "eastus2", [("edge-c-outside", "172.20.0.6"), ("edge-c-inside", "172.20.1.6")]);
+        world.Settings["NvaFailover:Clusters:0:Nvas:2:VirtualMachineId"] = Vm("edge-c");
+        world.Settings["NvaFailover:Schedule"] = "0 * * * * *";
+        world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "1";
+        return world;
+    }
+
+    private static void At(World world, double seconds, Action action) =>
+        world.Time.CreateTimer(_ => action(), null, TimeSpan.FromSeconds(seconds), Timeout.InfiniteTimeSpan);
+
+    [Fact]
+    public async Task Round_ActivePowerStateUnreadable_UnknownNeverMovesTraffic()
+    {
+        var world = EdgePair();
+        world.Azure.ReadFaults[Vm("edge-a")] = ArmUnavailable(Vm("edge-a"));
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        Assert.Equal((CycleAction.None, "edge-a", 0), (report.Action, report.Active, world.Azure.Writes));
+        Assert.Equal(HealthState.Unknown, report.Health.Single(h => h.Nva == "edge-a").State);
+        Assert.Contains("ServiceUnavailable", report.Health.Single(h => h.Nva == "edge-a").Reason, StringComparison.Ordinal);
+        Assert.Single(world.Logs.Named("NvaUnknown"));
+        Assert.Empty(world.Logs.Named("NvaDown"));
+    }
+
+    [Fact]
+    public async Task Round_EveryNvaUnknown_NeverHolds()
+    {
+        var world = EdgePair();
+        world.Azure.ReadFaults[Vm("edge-a")] = ArmUnavailable(Vm("edge-a"));
+        world.Azure.ReadFaults[Vm("edge-b")] = ArmUnavailable(Vm("edge-b"));
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        Assert.Equal(CycleAction.None, report.Action);
+        Assert.Empty(world.Logs.Named("AllNvasDown"));
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    [Fact]
+    public async Task Round_StandbyUnknownActiveDown_WaitsRatherThanMovingToAnNvaNotSeenUp()
+    {
+        var world = EdgePair();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        world.Azure.ReadFaults[Vm("edge-b")] = ArmUnavailable(Vm("edge-b"));
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        Assert.NotEqual(CycleAction.Failover, report.Action);
+        Assert.NotEqual(CycleAction.Hold, report.Action);
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    [Fact]
+    public async Task Invocation_WritesInFlight_ProbingKeepsItsCadence()
+    {
+        var world = EdgeTriple();
+        var held = new HeldRouteTables(world.Azure);
+        var monitor = world.Monitor(s => s.AddSingleton<IRouteTableGateway>(held));
+        var start = world.Time.GetUtcNow();
+        At(world, 12, () => world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped));
+        At(world, 42, held.Release);
+
+        var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+
+        var failover = Assert.Single(reports, r => r.Action == CycleAction.Failover);
+        Assert.Equal(TimeSpan.FromSeconds(15), failover.DecidedAt - start);
+        Assert.True(failover.Converged);
+        var whileWriting = reports.Where(r => r.Explanation.Contains("still writing", StringComparison.Ordinal)).Select(r => (r.StartedAt - start).TotalSeconds);
+        Assert.Equal([20.0, 25, 30, 35, 40], whileWriting);
+        Assert.All(reports, r => Assert.Equal(1, r.Health.Count(h => h.Nva == "edge-a")));
+        Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-apps"), "default"));
+    }
+
+    [Fact]
+    public async Task Invocation_TargetDiesWhileWriting_SupersedesAndMovesToTheNextHealthyNva()
+    {
+        var world = EdgeTriple();
+        var held = new HeldRouteTables(world.Azure);
+        var monitor = world.Monitor(s => s.AddSingleton<IRouteTableGateway>(held));
+        At(world, 12, () => world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped));
+        At(world, 17, () => world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped));
+        At(world, 22, held.Release);
+
+        var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+
+        var superseded = Assert.Single(reports, r => r.Execution is { Superseded: true });
+        Assert.Equal("edge-b", superseded.Plan!.Target);
+        Assert.False(superseded.Failed);
+        Assert.Single(world.Logs.Named("FailoverSuperseded"));
+        var final = reports.Last(r => r.Action == CycleAction.Failover);
+        Assert.Equal(("edge-c", true), (final.Active, final.Converged));
+        Assert.Equal("172.20.1.6", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal("172.20.0.6", world.Azure.NextHop(Rt("rt-db"), "onprem"));
+        Assert.Equal(IpConfig("edge-c-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+    }
+
+    [Fact]
+    public async Task Round_RediscoveryFails_LastGoodTopologyStillFailsOver()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        await world.CycleAsync(monitor);
+        world.Azure.TagQueryFault = ArmUnavailable("tag query");
+        world.Azure.ReadFaults[Rt("rt-apps")] = ArmUnavailable(Rt("rt-apps"));
+        world.Azure.ReadFaults[Rt("rt-db")] = ArmUnavailable(Rt("rt-db"));
+
+        world.Time.Advance(TimeSpan.FromMinutes(6));
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        var report = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.Failover, "edge-b", true), (report.Action, report.Active, report.Converged));
+        Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-db"), "default"));
+    }
+
+    [Fact]
+    public async Task DryRun_AFailoverIsLoggedOnceNotEveryRound()
+    {
+        var world = EdgePair();
+        world.Settings["NvaFailover:DryRun"] = "true";
+        var monitor = world.Monitor();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+
+        var first = await world.CycleAsync(monitor);
+        world.Time.Advance(TimeSpan.FromSeconds(5));
+        var second = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.Failover, true), (first.Action, first.DryRun));
+        Assert.Equal(CycleAction.None, second.Action);
+        Assert.Equal(4, world.Logs.Named("DryRunChange").Count());
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    /// <summary>Route table writes wait until released (or cancelled), as ARM's take seconds each.</summary>
+    private sealed class HeldRouteTables(IRouteTableGateway inner) : IRouteTableGateway
+    {
+        private readonly TaskCompletionSource _released = new(); // continuations inline: the writes finish on the test clock's thread
+
+        public void Release() => _released.TrySetResult();
+
+        public Task<IReadOnlyList<string>> FindTaggedAsync(IReadOnlyCollection<string> subscriptionIds, string tagName, string tagValue, CancellationToken cancellationToken = default) =>
+            inner.FindTaggedAsync(subscriptionIds, tagName, tagValue, cancellationToken);
+
+        public Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default) => inner.GetAsync(routeTableId, cancellationToken);
+
+        public async Task<WriteResult<RouteTableSnapshot>> SetNextHopsAsync(RouteTableSnapshot table, IReadOnlyDictionary<string, string> nextHopIpByRouteName, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await _released.Task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return WriteResult.Failure<RouteTableSnapshot>(WriteStatus.Canceled, "Canceled", "superseded");
+            }
+
+            return await inner.SetNextHopsAsync(table, nextHopIpByRouteName, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.DependencyInjection;
+using NvaFailover.Ports;
+using NvaFailover.Preflight;
+using NvaFailover.Tests.Fakes;
+using NvaFailover.Topology;
+using static NvaFailover.Tests.Fakes.World;
+
+namespace NvaFailover.Tests.Preflight;
+
+public sealed class PreflightCheckTests
+{
+    private const string HostSubnet = $"/subscriptions/{Sub}/resourceGroups/rg-host/providers/Microsoft.Network/virtualNetworks/vnet-host/subnets/functions";
+
+    private static Task<IReadOnlyList<Finding>> CheckAsync(World world) =>
+        world.Services().GetRequiredService<PreflightCheck>().RunAsync();
+
+    /// <summary>The host's subnet, using a route table (tagged for no cluster) with these routes.</summary>
+    private static void HostSubnetRoutes(World world, params RouteInfo[] routes)
+    {
+        world.AddTable("rt-host", null, Sub, routes);
+        world.Azure.Subnets[HostSubnet] = new SubnetSnapshot(HostSubnet, Rt("rt-host"));
+        world.Settings["NvaFailover:HostSubnetId"] = HostSubnet;
+    }
+
+    [Fact]
+    public async Task Check_HealthyEdgePair_NoErrorsAndEachScopeAsked()
+    {
+        var world = EdgePair();
+
+        var findings = await CheckAsync(world);
+
+        Assert.DoesNotContain(findings, f => f.Severity == FindingSeverity.Error);
+        Assert.Contains($"ACCESS Subscription /subscriptions/{Sub}", world.Azure.Calls);
+        Assert.Contains($"ACCESS ResourceGroup /subscriptions/{Sub}/resourceGroups/rg-nva", world.Azure.Calls);
+        Assert.Contains($"ACCESS ResourceGroup /subscriptions/{Sub}/resourceGroups/rg-spoke", world.Azure.Calls);
+        Assert.Equal(0, world.Azure.Writes);
+    }
+
+    [Fact]
+    public async Task Check_MissingPermission_ErrorNamingTheActionTheScopeAndTheRole()
+    {
+        var world = EdgePair();
+        world.Azure.MissingActions[AccessScope.ResourceGroup] = ["Microsoft.Network/routeTables/write"];
+
+        var findings = await CheckAsync(world);
+
+        Assert.Contains(findings, f => f.Severity == FindingSeverity.Error && f.ResourceId.EndsWith("/resourceGroups/rg-spoke", StringComparison.Ordinal)
+            && f.Message.Contains("Microsoft.Network/routeTables/write", StringComparison.Ordinal) && f.Message.Contains("operator role", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Check_HostDefaultRouteThroughTheActiveNva_ErrorAndTheRouteIsNeverMoved()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, Va("default", "0.0.0.0/0", "172.20.1.4"));
+
+        var findings = await CheckAsync(world);
+
+        var error = Assert.Single(findings, f => f.Severity == FindingSeverity.Error && f.ResourceId == HostSubnet);
+        Assert.Contains("NVA edge-a", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AzureResourceManager", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"ACCESS HostNetwork /subscriptions/{Sub}/resourceGroups/rg-host", world.Azure.Calls);
+    }
+
+    [Fact]
+    public async Task Check_HostReachesArmByServiceTagRoute_NoErrorEvenWithADefaultRouteThroughTheNva()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, Va("default", "0.0.0.0/0", "172.20.1.4"), new RouteInfo("arm", "AzureResourceManager", "Internet", null));
+
+        var findings = await CheckAsync(world);
+
+        Assert.DoesNotContain(findings, f => f.Severity == FindingSeverity.Error);
+        Assert.Contains(findings, f => f.ResourceId == HostSubnet && f.Message.Contains("route 'arm'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Check_HostRouteInAManagedTable_PlannerLeavesItAlone()
+    {
+        var world = EdgePair();
+        world.Azure.Subnets[HostSubnet] = new SubnetSnapshot(HostSubnet, Rt("rt-apps"));
+        world.Settings["NvaFailover:HostSubnetId"] = HostSubnet;
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        // rt-apps 'default' (0.0.0.0/0) is the host's way to ARM: it stays where it is; the other routes move.
+        Assert.Equal("172.20.1.4", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-db"), "default"));
+        Assert.Contains(report.Findings, f => f.Severity == FindingSeverity.Error && f.ResourceId == HostSubnet);
+    }
+
+    [Fact]
+    public async Task Check_NextHopIpsMatchingNoNic_ErrorBeforeAnOutage()
+    {
+        var world = EdgePair();
+        world.Settings["NvaFailover:Clusters:0:Nvas:0:NextHopIps:0"] = "172.20.1.4";
+        world.Settings["NvaFailover:Clusters:0:Nvas:1:NextHopIps:0"] = "172.20.9.9";
+
+        var findings = await CheckAsync(world);
+
+        Assert.Contains(findings, f => f.Severity == FindingSeverity.Error && f.Message.Contains("172.20.9.9", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Check_PublicIpThatCannotFollowAcrossRegions_ErrorNamingTheTarget()
+    {
+        var world = new World();
+        world.AddNva("edge-a", "eastus2", [("edge-a-outside", "172.20.0.4")]);
+        world.AddNva("edge-b", "westeurope", [("edge-b-outside", "10.2.0.4")]);
+        world.AddPublicIp("pip-edge", "eastus2", IpConfig("edge-a-outside"));
+        world.AddTable("rt-apps", "edge", Va("default", "0.0.0.0/0", "172.20.0.4"));
+        world.Cluster(0, "edge", "edge", ["edge-a", "edge-b"]);
+        world.Settings["NvaFailover:Clusters:0:PublicIpAddressIds:0"] = Pip("pip-edge");
+
+        var findings = await CheckAsync(world);
+
+        Assert.Contains(findings, f => f.ResourceId == Pip("pip-edge") && f.Message.Contains("on a failover to edge-b", StringComparison.Ordinal));
+    }
+}
