@@ -1,7 +1,8 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using NvaFailover.Emulator;
 
-// Standalone: nvafo-emulator --scenario FILE [--speed N]. Prints the ARM endpoint and serves until Ctrl+C.
+// Standalone: nvafo-emulator --scenario FILE [--speed N]. Prints the ARM endpoint and serves until Ctrl+C or SIGTERM.
 string? scenarioPath = null;
 var speed = 1.0;
 for (var i = 0; i < args.Length; i++)
@@ -53,18 +54,23 @@ foreach (var vm in scenario.Topology["virtualMachines"]!.AsArray())
 }
 
 Console.WriteLine($"Control: {emulator.Endpoint}_emulator/state, /_emulator/requests, /_emulator/probes. Ctrl+C to stop.");
+Console.Out.Flush();
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 try
 {
     await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, stop.Token);
 }
 catch (OperationCanceledException)
 {
+    Console.WriteLine("Emulator stopped.");
 }
 
 return 0;

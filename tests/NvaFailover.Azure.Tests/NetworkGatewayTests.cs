@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using NvaFailover.Emulator;
 using NvaFailover.Ports;
 using static NvaFailover.Azure.Tests.AdapterHarness;
@@ -215,5 +216,31 @@ public sealed class NetworkGatewayTests
         var ex = await Assert.ThrowsAsync<GatewayException>(() => h.RouteTables.GetAsync(RouteTable()));
 
         Assert.Equal((GatewayFailure.Failed, "ServiceUnavailable", RouteTable()), (ex.Failure, ex.ErrorCode, ex.ResourceId));
+    }
+
+    [Fact]
+    public async Task GetSubnet_ItsRouteTable_AndNullWhenAbsent()
+    {
+        var subnet = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
+        await using var h = await StartAsync();
+        var network = h.Services.GetRequiredService<IVirtualNetworkGateway>();
+
+        var found = await network.GetSubnetAsync(subnet);
+        var absent = await network.GetSubnetAsync(subnet.Replace("functions", "nope", StringComparison.Ordinal));
+
+        Assert.Equal(new SubnetSnapshot(subnet, RouteTable()), found);
+        Assert.Null(absent);
+    }
+
+    [Fact]
+    public async Task Discover_HostSubnetWhoseDefaultRouteIsTheActiveNva_ErrorFinding()
+    {
+        var subnet = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
+        await using var h = await StartAsync(new Dictionary<string, string?> { ["NvaFailover:HostSubnetId"] = subnet });
+
+        var topology = await h.Monitor.DiscoverAsync("fw");
+
+        Assert.Equal(RouteTable(), topology.Host?.RouteTable?.Id);
+        Assert.Contains(topology.Findings, f => f.Severity == NvaFailover.Topology.FindingSeverity.Error && f.ResourceId == subnet && f.Message.Contains("NVA fw-a", StringComparison.Ordinal));
     }
 }

@@ -138,4 +138,21 @@ public sealed class ProtocolTests : IAsyncLifetime
 
         return paths;
     }
+
+    [Fact]
+    public async Task Subnet_GetServesItsRouteTable_AndTheTableListsTheSubnetsUsingIt()
+    {
+        var subnet = "/subscriptions/aaaaaaaa-1111-1111-1111-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
+
+        var reply = await _h.GetAsync(subnet);
+        var table = await _h.GetAsync(RouteTable());
+        var missing = await _h.GetAsync(subnet.Replace("functions", "nope", StringComparison.Ordinal));
+
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(RouteTable(), reply.Body!["properties"]!["routeTable"]!["id"]!.GetValue<string>());
+        Assert.Equal("10.10.9.0/27", reply.Body!["properties"]!["addressPrefix"]!.GetValue<string>());
+        Assert.Equal(subnet, table.Body!["properties"]!["subnets"]![0]!["id"]!.GetValue<string>());
+        Assert.Equal(404, missing.Status);
+        Assert.Contains(_h.Emulator.Requests, r => r.Operation == "GET subnets" && r.Actions.Contains("Microsoft.Network/virtualNetworks/subnets/read"));
+    }
 }

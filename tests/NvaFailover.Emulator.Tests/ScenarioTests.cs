@@ -62,6 +62,20 @@ public sealed class ScenarioTests
     [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":429,"probability":2,"for":"00:01:00"}]}""", "$.timeline[0].probability", "from 0 to 1")]
     [InlineData("""{"name":"x","topology":{},"duration":"00:01:00","timeline":[{"at":"00:02:00","do":"switchover","cluster":"c","to":"a"}]}""", "$.timeline[0].at", "after the scenario's duration")]
     [InlineData("""{"name":"x","topology":{},"arm":{"writesPerFiveMinutes":-3}}""", "$.arm.writesPerFiveMinutes", "whole number")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","networkInterfaces":[]}]}}""", "$.topology.virtualMachines[0].networkInterfaces", "at least one")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","networkInterfaces":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n","ipConfigurations":[{"name":"c","privateIPAddress":"10.0.0.4"}]}]}]}}""", "$.topology.virtualMachines[0].networkInterfaces[0].ipConfigurations[0].subnetId", "is required")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","networkInterfaces":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n","ipConfigurations":[{"name":"c","privateIPAddress":"10.0.0.4","subnetId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"},{"name":"d","privateIPAddress":"10.0.0.4","subnetId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"}]}]}]}}""", "$.topology.virtualMachines[0].networkInterfaces[0].ipConfigurations[1].privateIPAddress", "already used")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","networkInterfaces":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n","ipConfigurations":[{"name":"c","privateIPAddress":"10.0.0.4","subnetId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"},{"name":"c","privateIPAddress":"10.0.0.5","subnetId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"}]}]}]}}""", "$.topology.virtualMachines[0].networkInterfaces[0].ipConfigurations[1].name", "another ipconfig")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","networkInterfaces":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n","ipConfigurations":[{"name":"c","privateIPAddress":"10.0.0.4","subnetId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s","publicIPAddressId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/p"}]}]}]}}""", "$.topology.virtualMachines[0].networkInterfaces[0].ipConfigurations[0].publicIPAddressId", "is not one of $.topology.publicIPAddresses")]
+    [InlineData("""{"name":"x","topology":{"publicIPAddresses":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/p"}],"virtualMachines":[{"id":"VM","networkInterfaces":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n","ipConfigurations":[{"name":"c","privateIPAddress":"10.0.0.4","subnetId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s","publicIPAddressId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/p"},{"name":"d","privateIPAddress":"10.0.0.5","subnetId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s","publicIPAddressId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/p"}]}]}]}}""", "$.topology.virtualMachines[0].networkInterfaces[0].ipConfigurations[1].publicIPAddressId", "one ipconfig at a time")]
+    [InlineData("""{"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/t","routes":[{"name":"r","addressPrefix":"10.0.0.0/8","nextHopType":"VnetLocal"},{"name":"R","addressPrefix":"10.1.0.0/16","nextHopType":"VnetLocal"}]}]}}""", "$.topology.routeTables[0].routes[1].name", "unique within a table")]
+    [InlineData("""{"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/t","routes":[{"name":"r","addressPrefix":"not-a-prefix","nextHopType":"VnetLocal"}]}]}}""", "$.topology.routeTables[0].routes[0].addressPrefix", "not an address prefix")]
+    [InlineData("""{"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/t","routes":[{"name":"r","addressPrefix":"10.0.0.0/33","nextHopType":"VnetLocal"}]}]}}""", "$.topology.routeTables[0].routes[0].addressPrefix", "not an address prefix")]
+    [InlineData("""{"name":"x","topology":{"subnets":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s","routeTableId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/none"}]}}""", "$.topology.subnets[0].routeTableId", "is not one of $.topology.routeTables")]
+    [InlineData("""{"name":"x","topology":{"subnets":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"}]}}""", "$.topology.subnets[0].id", "is not a subnet id")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":500.5,"probability":0.5,"for":"00:01:00"}]}""", "$.timeline[0].status", "429, 500, 503, 409")]
+    [InlineData("""{"name":"x","topology":{},"duration":"9999.00:00:00"}""", "$.duration", "longer than a scenario can be")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":503,"probability":0.5,"for":"400.00:00:00"}]}""", "$.timeline[0].for", "longer than a scenario can be")]
     public void Parse_Invalid_NamesFileJsonPathAndProblem(string json, string path, string problem)
     {
         var ex = Invalid(json.Replace("\"VM\"", $"\"{Vm}\"", StringComparison.Ordinal));
@@ -70,5 +84,18 @@ public sealed class ScenarioTests
         Assert.Contains(problem, found.Message, StringComparison.Ordinal);
         Assert.Contains($"my-scenario.json", ex.Message, StringComparison.Ordinal);
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ServiceTagPrefixAndIpv6_AreValid()
+    {
+        var json = """
+            {"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/t","routes":[
+              {"name":"arm","addressPrefix":"AzureResourceManager","nextHopType":"Internet"},
+              {"name":"regional","addressPrefix":"AzureCloud.westeurope","nextHopType":"Internet"},
+              {"name":"v6","addressPrefix":"fd00::/8","nextHopType":"VnetLocal"}]}]}}
+            """;
+
+        Assert.Equal(3, Scenario.Parse(json, "ok.json").Topology["routeTables"]![0]!["routes"]!.AsArray().Count);
     }
 }

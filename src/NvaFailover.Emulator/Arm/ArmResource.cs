@@ -27,6 +27,9 @@ internal sealed class ArmResource(string id, string kind, JsonObject body)
     /// <summary>Whether a VM's probe endpoint answers (false: a hung appliance).</summary>
     public bool ProbeUp { get; set; } = true;
 
+    /// <summary>The Azure-filled properties the scenario gave, kept in the dump.</summary>
+    public IReadOnlySet<string> Given { get; set; } = new HashSet<string>();
+
     /// <summary>Insertion order, so lists and dumps keep the topology's order.</summary>
     public long Order { get; init; }
 

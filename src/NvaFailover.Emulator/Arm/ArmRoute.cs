@@ -87,6 +87,12 @@ internal sealed class ArmRoute
                 return Make(RouteKind.Resource, baseTemplate, $"{method} {kind}", sub, $"{provider}/{kind}/{(method == "GET" ? "read" : "write")}", id, kind);
             }
 
+            if (network && type.Equals("virtualNetworks", StringComparison.OrdinalIgnoreCase) && s.Length == 10 && Is(8, "subnets") && method == "GET")
+            {
+                return Make(RouteKind.Resource, $"{baseTemplate}/subnets/{{subnetName}}", "GET subnets", sub, "Microsoft.Network/virtualNetworks/subnets/read",
+                    "/" + string.Join('/', s), "subnets");
+            }
+
             if (kind == "routeTables" && s.Length == 10 && Is(8, "routes") && method is "GET" or "PUT")
             {
                 return Make(RouteKind.Route, $"{baseTemplate}/routes/{{routeName}}", $"{method} routes", sub,

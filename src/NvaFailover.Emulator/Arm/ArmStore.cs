@@ -42,6 +42,7 @@ internal sealed class ArmStore
                 var resource = Add(shaped.Id, shaped.Kind, shaped.Body);
                 resource.Power = shaped.Power;
                 resource.ProbeUp = shaped.ProbeUp;
+                resource.Given = shaped.Given ?? new HashSet<string>();
             }
         }
     }
@@ -56,9 +57,9 @@ internal sealed class ArmStore
                 new([.. _resources.Values.Where(r => r.Kind == kind).OrderBy(r => r.Order).Select(r => (JsonNode)map(r))]);
             return new JsonObject
             {
-                ["routeTables"] = Of("routeTables", r => TopologyShapes.RouteTable(r.Body)),
-                ["networkInterfaces"] = Of("networkInterfaces", r => TopologyShapes.NetworkInterface(r.Body)),
-                ["publicIPAddresses"] = Of("publicIPAddresses", r => TopologyShapes.PublicIpAddress(r.Body)),
+                ["routeTables"] = Of("routeTables", r => TopologyShapes.RouteTable(r.Body, r.Given)),
+                ["networkInterfaces"] = Of("networkInterfaces", r => TopologyShapes.NetworkInterface(r.Body, r.Given)),
+                ["publicIPAddresses"] = Of("publicIPAddresses", r => TopologyShapes.PublicIpAddress(r.Body, r.Given)),
                 ["virtualMachines"] = Of("virtualMachines", r => new JsonObject
                 {
                     ["id"] = r.Id,
@@ -86,7 +87,7 @@ internal sealed class ArmStore
             Settle();
             return [.. _resources.Values
                 .Where(r => r.Id.StartsWith($"/subscriptions/{subscription}/", StringComparison.OrdinalIgnoreCase))
-                .Where(r => kind is null || r.Kind == kind)
+                .Where(r => kind is null ? r.Kind != "subnets" : r.Kind == kind) // a subnet is a child resource, not listed as one
                 .OrderBy(r => r.Order)
                 .Select(r => r.Body)
                 .Where(b => filter is null || filter(b))

@@ -8,6 +8,9 @@ namespace NvaFailover.Emulator;
 /// <summary>Reads a scenario file and checks it, reporting every problem with its JSON path.</summary>
 internal static class ScenarioReader
 {
+    /// <summary>The longest scenario (and fault) a rehearsal runs.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
     /// <summary>Reads and checks a scenario file.</summary>
     /// <exception cref="ScenarioException">The file cannot be read or is invalid; the message names the file, the JSON path and the problem.</exception>
     public static Scenario Load(string path)
@@ -67,6 +70,11 @@ internal static class ScenarioReader
         var timeline = ReadTimeline(obj["timeline"], topology, problems);
         var duration = ReadDuration(obj, "duration", "$.duration", problems)
             ?? (timeline.Count == 0 ? TimeSpan.FromMinutes(5) : timeline[^1].At + TimeSpan.FromMinutes(2));
+        if (duration > MaxDuration)
+        {
+            problems.Add(new("$.duration", $"{duration:c} is longer than a scenario can be ({MaxDuration:c}); rehearse a day at most"));
+        }
+
         foreach (var late in timeline.Where(e => e.At > duration))
         {
             problems.Add(new(late.Path + ".at", $"{late.At:c} is after the scenario's duration {duration:c}"));
@@ -187,7 +195,7 @@ internal static class ScenarioReader
                     var status = e["status"];
                     var ok = status?.GetValueKind() switch
                     {
-                        JsonValueKind.Number => status.GetValue<int>() is 429 or 500 or 503 or 409,
+                        JsonValueKind.Number => status.AsValue().TryGetValue<int>(out var code) && code is 429 or 500 or 503 or 409,
                         JsonValueKind.String => status.GetValue<string>() == "timeout",
                         _ => false,
                     };
@@ -202,9 +210,16 @@ internal static class ScenarioReader
                         problems.Add(new($"{path}.probability", "must be a number from 0 to 1"));
                     }
 
-                    if (ReadDuration(e, "for", $"{path}.for", problems) is null && e["for"] is null)
+                    if (ReadDuration(e, "for", $"{path}.for", problems) is not { } lasts)
                     {
-                        problems.Add(new($"{path}.for", "is required: how long the faults last, hh:mm:ss"));
+                        if (e["for"] is null)
+                        {
+                            problems.Add(new($"{path}.for", "is required: how long the faults last, hh:mm:ss"));
+                        }
+                    }
+                    else if (lasts > MaxDuration)
+                    {
+                        problems.Add(new($"{path}.for", $"{lasts:c} is longer than a scenario can be ({MaxDuration:c})"));
                     }
 
                     break;

@@ -9,7 +9,8 @@ namespace NvaFailover.Emulator;
 /// <param name="Body">The ARM JSON.</param>
 /// <param name="Power">A VM's power state.</param>
 /// <param name="ProbeUp">Whether a VM's probe endpoint answers.</param>
-internal sealed record ShapedResource(string Id, string Kind, JsonObject Body, string Power = "running", bool ProbeUp = true);
+/// <param name="Given">The properties Azure would fill in by itself that the scenario gave (they come back in the dump).</param>
+internal sealed record ShapedResource(string Id, string Kind, JsonObject Body, string Power = "running", bool ProbeUp = true, IReadOnlySet<string>? Given = null);
 
 /// <summary>
 /// The scenario file's topology shape and ARM's, both ways: the emulator loads a scenario into ARM JSON, and its dump
@@ -20,8 +21,19 @@ public static class TopologyShapes
 {
     private static readonly string[] ServerProperties = ["provisioningState", "resourceGuid"];
 
+    // Properties Azure fills in by itself: left out of an export (they would only clutter it), but kept in a rehearsal's
+    // dump when the scenario gave them, so that every property a scenario gives comes back.
+    private static readonly string[] RouteDefaults = ["hasBgpOverride"];
+    private static readonly string[] IpConfigurationDefaults = ["privateIPAllocationMethod", "privateIPAddressVersion"];
+    private static readonly string[] NicDefaults = ["virtualMachine", "macAddress", "primary"];
+    private static readonly string[] PublicIpDefaults = ["publicIPAddressVersion", "publicIPAllocationMethod", "idleTimeoutInMinutes"];
+    private static readonly HashSet<string> AllDefaults = [.. RouteDefaults, .. IpConfigurationDefaults, .. NicDefaults, .. PublicIpDefaults];
+
     /// <summary>A route table's ARM JSON in the scenario's shape.</summary>
-    public static JsonObject RouteTable(JsonObject body)
+    public static JsonObject RouteTable(JsonObject body) => RouteTable(body, null);
+
+    /// <summary>A route table in the scenario's shape, with the Azure-filled properties in <paramref name="given"/> kept.</summary>
+    internal static JsonObject RouteTable(JsonObject body, IReadOnlySet<string>? given)
     {
         ArgumentNullException.ThrowIfNull(body);
         var props = Props(body);
@@ -35,7 +47,7 @@ public static class TopologyShapes
             CopyIfPresent(rp, route, "addressPrefix");
             CopyIfPresent(rp, route, "nextHopType");
             CopyIfPresent(rp, route, "nextHopIpAddress");
-            CopyUnknown(rp, route, [.. ServerProperties, "addressPrefix", "nextHopType", "nextHopIpAddress", "hasBgpOverride"]);
+            CopyUnknown(rp, route, [.. ServerProperties, "addressPrefix", "nextHopType", "nextHopIpAddress", .. Hidden(RouteDefaults, given)]);
             return (JsonNode)route;
         })]);
         CopyUnknown(props, table, [.. ServerProperties, "disableBgpRoutePropagation", "routes", "subnets"]);
@@ -43,7 +55,10 @@ public static class TopologyShapes
     }
 
     /// <summary>A NIC's ARM JSON in the scenario's shape.</summary>
-    public static JsonObject NetworkInterface(JsonObject body)
+    public static JsonObject NetworkInterface(JsonObject body) => NetworkInterface(body, null);
+
+    /// <summary>A NIC in the scenario's shape, with the Azure-filled properties in <paramref name="given"/> kept.</summary>
+    internal static JsonObject NetworkInterface(JsonObject body, IReadOnlySet<string>? given)
     {
         ArgumentNullException.ThrowIfNull(body);
         var props = Props(body);
@@ -78,15 +93,18 @@ public static class TopologyShapes
                 config["applicationSecurityGroupIds"] = new JsonArray([.. asgs.OfType<JsonObject>().Select(a => (JsonNode?)a["id"]?.DeepClone())]);
             }
 
-            CopyUnknown(cp, config, [.. ServerProperties, "privateIPAddress", "privateIPAllocationMethod", "privateIPAddressVersion", "subnet", "publicIPAddress", "primary", "applicationSecurityGroups"]);
+            CopyUnknown(cp, config, [.. ServerProperties, "privateIPAddress", .. Hidden(IpConfigurationDefaults, given), "subnet", "publicIPAddress", "primary", "applicationSecurityGroups"]);
             return (JsonNode)config;
         })]);
-        CopyUnknown(props, nic, [.. ServerProperties, "ipConfigurations", "enableIPForwarding", "enableAcceleratedNetworking", "networkSecurityGroup", "dnsSettings", "virtualMachine", "macAddress", "primary"]);
+        CopyUnknown(props, nic, [.. ServerProperties, "ipConfigurations", "enableIPForwarding", "enableAcceleratedNetworking", "networkSecurityGroup", "dnsSettings", .. Hidden(NicDefaults, given)]);
         return nic;
     }
 
     /// <summary>A public IP's ARM JSON in the scenario's shape.</summary>
-    public static JsonObject PublicIpAddress(JsonObject body)
+    public static JsonObject PublicIpAddress(JsonObject body) => PublicIpAddress(body, null);
+
+    /// <summary>A public IP in the scenario's shape, with the Azure-filled properties in <paramref name="given"/> kept.</summary>
+    internal static JsonObject PublicIpAddress(JsonObject body, IReadOnlySet<string>? given)
     {
         ArgumentNullException.ThrowIfNull(body);
         var props = Props(body);
@@ -98,7 +116,7 @@ public static class TopologyShapes
         }
 
         CopyIfPresent(body, pip, "tags");
-        CopyUnknown(props, pip, [.. ServerProperties, "ipAddress", "publicIPAddressVersion", "publicIPAllocationMethod", "idleTimeoutInMinutes", "ipConfiguration"]);
+        CopyUnknown(props, pip, [.. ServerProperties, "ipAddress", .. Hidden(PublicIpDefaults, given), "ipConfiguration"]);
         return pip;
     }
 
@@ -112,13 +130,74 @@ public static class TopologyShapes
             var location = Str(vm, "location") ?? "westeurope";
             var nics = Array(vm, "networkInterfaces").ToList();
             resources.Add(new ShapedResource(vmId, "virtualMachines", VirtualMachineToArm(vm, vmId, location, nics), Str(vm, "powerState") ?? "running", vm["probeUp"]?.GetValue<bool>() ?? true));
-            resources.AddRange(nics.Select(nic => new ShapedResource(Str(nic, "id")!, "networkInterfaces", NicToArm(nic, location, vmId))));
+            resources.AddRange(nics.Select(nic => new ShapedResource(Str(nic, "id")!, "networkInterfaces", NicToArm(nic, location, vmId), Given: Given(nic))));
         }
 
         var nicBodies = resources.Where(r => r.Kind == "networkInterfaces").Select(r => r.Body).ToList();
-        resources.AddRange(Array(topology, "publicIPAddresses").Select(pip => new ShapedResource(Str(pip, "id")!, "publicIPAddresses", PublicIpToArm(pip, nicBodies))));
-        resources.AddRange(Array(topology, "routeTables").Select(table => new ShapedResource(Str(table, "id")!, "routeTables", RouteTableToArm(table))));
+        resources.AddRange(Array(topology, "publicIPAddresses").Select(pip => new ShapedResource(Str(pip, "id")!, "publicIPAddresses", PublicIpToArm(pip, nicBodies), Given: Given(pip))));
+        var subnets = Array(topology, "subnets").ToList();
+        resources.AddRange(Array(topology, "routeTables").Select(table => new ShapedResource(Str(table, "id")!, "routeTables", RouteTableToArm(table, subnets), Given: Given(table))));
+        resources.AddRange(subnets.Select(subnet => new ShapedResource(Str(subnet, "id")!, "subnets", SubnetToArm(subnet))));
         return resources;
+    }
+
+    /// <summary>The Azure-filled properties a scenario resource gives, at any depth.</summary>
+    private static HashSet<string> Given(JsonNode? node)
+    {
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        void Walk(JsonNode? n)
+        {
+            switch (n)
+            {
+                case JsonObject o:
+                    foreach (var (key, value) in o)
+                    {
+                        if (AllDefaults.Contains(key))
+                        {
+                            given.Add(key);
+                        }
+
+                        Walk(value);
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var item in a)
+                    {
+                        Walk(item);
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        Walk(node);
+        return given;
+    }
+
+    private static string[] Hidden(string[] defaults, IReadOnlySet<string>? given) =>
+        given is null ? defaults : [.. defaults.Where(d => !given.Contains(d))];
+
+    private static JsonObject SubnetToArm(JsonObject subnet)
+    {
+        var id = Str(subnet, "id")!;
+        var props = new JsonObject { ["provisioningState"] = "Succeeded" };
+        if (Str(subnet, "routeTableId") is { } table)
+        {
+            props["routeTable"] = new JsonObject { ["id"] = table };
+        }
+
+        CopyUnknown(subnet, props, ["id", "routeTableId"]);
+        return new JsonObject
+        {
+            ["name"] = id[(id.LastIndexOf('/') + 1)..],
+            ["id"] = id,
+            ["etag"] = NewETag(),
+            ["type"] = "Microsoft.Network/virtualNetworks/subnets",
+            ["properties"] = props,
+        };
     }
 
     private static JsonObject VirtualMachineToArm(JsonObject vm, string vmId, string location, List<JsonObject> nics)
@@ -182,8 +261,8 @@ public static class TopologyShapes
         {
             ["provisioningState"] = "Succeeded",
             ["privateIPAddress"] = Str(c, "privateIPAddress"),
-            ["privateIPAllocationMethod"] = "Static",
-            ["privateIPAddressVersion"] = "IPv4",
+            ["privateIPAllocationMethod"] = c["privateIPAllocationMethod"]?.DeepClone() ?? "Static",
+            ["privateIPAddressVersion"] = c["privateIPAddressVersion"]?.DeepClone() ?? "IPv4",
             ["primary"] = c["primary"]?.DeepClone() ?? first,
         };
         if (Str(c, "subnetId") is { } subnet)
@@ -225,9 +304,9 @@ public static class TopologyShapes
             ["provisioningState"] = "Succeeded",
             ["resourceGuid"] = Guid.NewGuid().ToString(),
             ["ipAddress"] = Str(pip, "ipAddress"),
-            ["publicIPAddressVersion"] = "IPv4",
-            ["publicIPAllocationMethod"] = "Static",
-            ["idleTimeoutInMinutes"] = 4,
+            ["publicIPAddressVersion"] = pip["publicIPAddressVersion"]?.DeepClone() ?? "IPv4",
+            ["publicIPAllocationMethod"] = pip["publicIPAllocationMethod"]?.DeepClone() ?? "Static",
+            ["idleTimeoutInMinutes"] = pip["idleTimeoutInMinutes"]?.DeepClone() ?? 4,
         };
         if (holder.Config is not null)
         {
@@ -239,7 +318,7 @@ public static class TopologyShapes
         return body;
     }
 
-    private static JsonObject RouteTableToArm(JsonObject table)
+    private static JsonObject RouteTableToArm(JsonObject table, IReadOnlyList<JsonObject> subnets)
     {
         var id = Str(table, "id")!;
         var body = Envelope(id, "Microsoft.Network/routeTables", Str(table, "location") ?? "westeurope", table["tags"]);
@@ -250,6 +329,12 @@ public static class TopologyShapes
             ["disableBgpRoutePropagation"] = table["disableBgpRoutePropagation"]?.DeepClone() ?? false,
             ["routes"] = new JsonArray([.. Array(table, "routes").Select(r => (JsonNode)RouteToArm(id, r))]),
         };
+        var users = subnets.Where(n => string.Equals(Str(n, "routeTableId"), id, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (users.Count > 0)
+        {
+            props["subnets"] = new JsonArray([.. users.Select(n => (JsonNode)new JsonObject { ["id"] = Str(n, "id") })]);
+        }
+
         CopyUnknown(table, props, ["id", "location", "tags", "disableBgpRoutePropagation", "routes"]);
         body["properties"] = props;
         return body;
