@@ -4,6 +4,7 @@ using NvaFailover.Azure;
 using NvaFailover.Cli.Output;
 using NvaFailover.Decisions;
 using NvaFailover.Monitoring;
+using NvaFailover.Time;
 
 namespace NvaFailover.Cli.Commands;
 
@@ -46,8 +47,7 @@ internal static class RunCommand
                     }
 
                     // As the Functions timer: the next occurrence after the invocation ended.
-                    var now = time.GetUtcNow();
-                    await Task.Delay(schedule.Next(now) - now, time, cancellationToken);
+                    await time.DelayUntilAsync(schedule.Next(time.GetUtcNow()), cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,8 +1,9 @@
-using System.Text.Json.Nodes;
 using NvaFailover.Cli.Output;
 using NvaFailover.Decisions;
+using NvaFailover.Execution;
 using NvaFailover.Monitoring;
 using NvaFailover.Planning;
+using NvaFailover.Ports;
 using NvaFailover.Resources;
 
 namespace NvaFailover.Cli.Simulation;
@@ -20,8 +21,7 @@ internal static class FailoverRecords
     /// <param name="rounds">Every published round.</param>
     /// <param name="inFlight">Failovers still writing at the end, as far as they went.</param>
     /// <param name="events">The timeline as applied.</param>
-    /// <param name="final">The emulator's topology at the end.</param>
-    public static List<FailoverRecord> Build(DateTimeOffset start, IReadOnlyList<CycleReport> rounds, IReadOnlyList<CycleReport> inFlight, IReadOnlyList<AppliedEvent> events, JsonObject final)
+    public static List<FailoverRecord> Build(DateTimeOffset start, IReadOnlyList<CycleReport> rounds, IReadOnlyList<CycleReport> inFlight, IReadOnlyList<AppliedEvent> events)
     {
         var still = inFlight.ToHashSet();
         var done = new List<FailoverRecord>();
@@ -49,7 +49,7 @@ internal static class FailoverRecords
                     continue;
                 }
 
-                open = Add(open, r, start, still.Contains(r), final);
+                open = Add(open, r, start, still.Contains(r));
                 if (open.Status == FailoverStatus.Converged)
                 {
                     done.Add(open);
@@ -67,7 +67,7 @@ internal static class FailoverRecords
     }
 
     /// <summary>What round <paramref name="r"/> (the failover's own, or a repair) adds to <paramref name="open"/>.</summary>
-    private static FailoverRecord Add(FailoverRecord open, CycleReport r, DateTimeOffset start, bool inFlight, JsonObject final)
+    private static FailoverRecord Add(FailoverRecord open, CycleReport r, DateTimeOffset start, bool inFlight)
     {
         var execution = r.Execution;
         var status = execution switch
@@ -87,58 +87,39 @@ internal static class FailoverRecords
             PublicIpsConvergedAt = Later(open.PublicIpsConvergedAt, execution?.PublicIpsConvergedAt - start),
             Status = status,
             NotMoved = r.NotMoved,
-            Pending = status is FailoverStatus.Converged or FailoverStatus.NotMoved || r.Plan is null ? [] : Pending(r.Plan, final),
+            Pending = status is FailoverStatus.Converged or FailoverStatus.NotMoved || r.Plan is null ? [] : Pending(r.Plan, execution),
         };
     }
 
-    /// <summary>What of <paramref name="plan"/> the emulator's final topology shows is not on the target.</summary>
-    internal static List<string> Pending(FailoverPlan plan, JsonObject final)
+    /// <summary>
+    /// What of <paramref name="plan"/> no write has confirmed yet. Azure shows a resource's new state as soon as its write
+    /// is accepted, so only a write that completed counts: a public IP whose detach completed and whose attach did not
+    /// answers on no NVA until it does.
+    /// </summary>
+    internal static List<string> Pending(FailoverPlan plan, ExecutionResult? execution)
     {
+        var done = (execution?.Outcomes ?? []).Where(o => o.Status == WriteStatus.Succeeded).Select(o => o.ResourceId).ToHashSet(ArmId.Comparer);
         var pending = new List<string>();
-        var tables = (final["routeTables"] as JsonArray ?? []).OfType<JsonObject>()
-            .ToDictionary(t => t["id"]!.GetValue<string>(), ArmId.Comparer);
-        foreach (var table in plan.RouteTables)
+        foreach (var table in plan.RouteTables.Where(t => !done.Contains(t.Table.Id)))
         {
-            var routes = tables.TryGetValue(table.Table.Id, out var now) ? (now["routes"] as JsonArray ?? []).OfType<JsonObject>().ToList() : [];
-            foreach (var change in table.Changes)
-            {
-                var hop = routes.FirstOrDefault(x => string.Equals(x["name"]?.GetValue<string>(), change.RouteName, StringComparison.OrdinalIgnoreCase))?["nextHopIpAddress"]?.GetValue<string>();
-                if (hop != change.ToIp)
-                {
-                    pending.Add($"{ArmId.Name(table.Table.Id)}/{change.RouteName} still -> {hop ?? "(no route)"}, not {change.ToIp}");
-                }
-            }
+            pending.Add($"route table {ArmId.Name(table.Table.Id)}: {string.Join(", ", table.Changes.Select(c => $"{c.RouteName} -> {c.ToIp}"))} not confirmed");
         }
 
         foreach (var move in plan.PublicIpMoves)
         {
-            var holder = PublicIpHolder(final, move.PublicIp.Id);
-            if (!string.Equals(holder, move.To.IpConfigurationId, StringComparison.OrdinalIgnoreCase))
+            var to = move.To.NetworkInterfaceId;
+            if (to is null || done.Contains(to))
             {
-                pending.Add(holder is null
-                    ? $"public IP {ArmId.Name(move.PublicIp.Id)} is detached: it was taken off the old NVA and not yet attached to {move.To.IpConfigurationId}"
-                    : $"public IP {ArmId.Name(move.PublicIp.Id)} still on {holder}, not {move.To.IpConfigurationId}");
+                continue;
             }
+
+            var detached = ArmId.TrySplitIpConfigurationId(move.FromIpConfigurationId, out var from, out _) && done.Contains(from);
+            pending.Add(detached
+                ? $"public IP {ArmId.Name(move.PublicIp.Id)} ({move.PublicIp.IpAddress}) detached from {ArmId.Name(from)}, not yet attached to {ArmId.Name(to)}: it answers on no NVA until then"
+                : $"public IP {ArmId.Name(move.PublicIp.Id)} ({move.PublicIp.IpAddress}) not yet moved to {ArmId.Name(to)}");
         }
 
         return pending;
-    }
-
-    /// <summary>The ipconfig holding a public IP in the emulator's topology, or null when it is attached nowhere.</summary>
-    internal static string? PublicIpHolder(JsonObject final, string publicIpId)
-    {
-        foreach (var nic in (final["networkInterfaces"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            foreach (var ipConfiguration in (nic["ipConfigurations"] as JsonArray ?? []).OfType<JsonObject>())
-            {
-                if (string.Equals(ipConfiguration["publicIPAddressId"]?.GetValue<string>(), publicIpId, StringComparison.OrdinalIgnoreCase))
-                {
-                    return $"{nic["id"]!.GetValue<string>()}/ipConfigurations/{ipConfiguration["name"]!.GetValue<string>()}";
-                }
-            }
-        }
-
-        return null;
     }
 
     private static TimeSpan? Later(TimeSpan? a, TimeSpan? b) => a is { } x && b is { } y ? (x > y ? x : y) : a ?? b;

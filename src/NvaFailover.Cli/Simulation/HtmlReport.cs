@@ -148,7 +148,7 @@ internal static class HtmlReport
         {
             var outcome = f.ConvergedAt is { } c ? $"converged {SimulationResult.Time(c)} (+{Seconds.Text(c - f.DetectedAt)})" : f.StatusWord;
             var details = string.Join("<br>", f.NotMoved.Select(n => E($"not moved: {n.ResourceId}: {n.Message}")).Concat(f.Pending.Select(p => E($"pending: {p}"))));
-            html.Append("<tr><td>").Append(E(f.Cluster)).Append("</td><td>").Append(E($"{f.From} \u2192 {f.To}")).Append("</td><td>").Append(E(f.Reason))
+            html.Append("<tr><td>").Append(E(f.Cluster)).Append("</td><td>").Append(E(f.From)).Append(" &rarr; ").Append(E(f.To)).Append("</td><td>").Append(E(f.Reason))
                 .Append("</td><td>").Append(f.FaultAt is { } fault ? SimulationResult.Time(fault) : "").Append("</td><td>").Append(SimulationResult.Time(f.DetectedAt))
                 .Append(f.FaultAt is { } at ? E($" (+{Seconds.Text(f.DetectedAt - at)})") : "").Append("</td><td>").Append(E(CycleText.Count(f.RoutesChanged, "route")))
                 .Append(f.RoutesConvergedAt is { } r ? $" by {SimulationResult.Time(r)}" : "").Append("</td><td>").Append(f.PublicIpsMoved)

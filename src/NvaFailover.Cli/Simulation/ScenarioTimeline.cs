@@ -4,6 +4,7 @@ using System.Text.Json;
 using NvaFailover.Emulator;
 using NvaFailover.Monitoring;
 using NvaFailover.Scheduling;
+using NvaFailover.Time;
 
 namespace NvaFailover.Cli.Simulation;
 
@@ -104,12 +105,5 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
         }
     }
 
-    private async Task Until(DateTimeOffset at, CancellationToken token)
-    {
-        var wait = at - clock.GetUtcNow();
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, clock, token);
-        }
-    }
+    private Task Until(DateTimeOffset at, CancellationToken token) => clock.DelayUntilAsync(at, token);
 }

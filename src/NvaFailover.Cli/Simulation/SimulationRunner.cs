@@ -60,7 +60,10 @@ internal static class SimulationRunner
             return NvafoCli.BadInput;
         }
 
-        await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Speed = request.Speed, Arm = scenario.Arm }, cancellationToken);
+        // The clock runs from a day before the scenario, so that what happens before it starts (preflight, warming up)
+        // is in the past of every scenario time.
+        var clock = new ScaledTimeProvider(TimeProvider.System, request.Speed, ScenarioStart - TimeSpan.FromDays(1));
+        await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Clock = clock, Arm = scenario.Arm }, cancellationToken);
         emulator.Load(scenario);
         ScenarioSettings.Connect(settings.Options, scenario, emulator);
         var problems = ScenarioSettings.Check(settings, scenario);
@@ -70,7 +73,6 @@ internal static class SimulationRunner
             return NvafoCli.BadInput;
         }
 
-        var clock = (ScaledTimeProvider)emulator.Clock;
         var recorder = new Recorder();
         await using var host = CliHost.Create(settings, console, request.Verbose ? LogLevel.Information : LogLevel.None, clock, services =>
         {
@@ -83,6 +85,10 @@ internal static class SimulationRunner
         // What 'check' would say, read before the scenario's clock starts (its reads cost no scenario time); the
         // topology it reads is cached, so the first round does not read it again.
         var preflight = await host.Get<PreflightCheck>().RunAsync(cancellationToken);
+
+        // One read-only round before the clock starts: the first use of each code path and connection costs real time
+        // that a fast clock would turn into minutes of scenario time.
+        await monitor.RunCycleAsync(new CycleRequest(ReadOnly: true), cancellationToken);
         var before = emulator.Requests.Count;
         clock.Rebase(ScenarioStart);
         var timeline = new ScenarioTimeline(scenario, emulator, monitor, host.Options.Schedule, clock);
@@ -90,7 +96,7 @@ internal static class SimulationRunner
 
         var end = ScenarioStart + scenario.Duration;
         var inFlight = monitor.InFlight.Select(f => f.Report).ToList();
-        var rounds = recorder.Reports;
+        var rounds = recorder.Reports.Where(r => r.StartedAt >= ScenarioStart).ToList();
         var final = emulator.Dump();
         var requests = emulator.Requests.Skip(before).ToList();
         await monitor.StopAsync();
@@ -102,7 +108,7 @@ internal static class SimulationRunner
             ScenarioStart,
             [.. rounds.Concat(inFlight).OrderBy(r => r.StartedAt)],
             events,
-            FailoverRecords.Build(ScenarioStart, rounds, inFlight, events, final),
+            FailoverRecords.Build(ScenarioStart, rounds, inFlight, events),
             preflight,
             ArmCounters.Of(requests, end),
             final);

@@ -1,0 +1,46 @@
+using NvaFailover.Emulator;
+using static NvaFailover.Cli.Tests.CliHarness;
+
+namespace NvaFailover.Cli.Tests;
+
+/// <summary><c>nvafo check</c>.</summary>
+public sealed class CheckCommandTests
+{
+    [Fact]
+    public async Task Check_HealthyDeployment_Exit0WithFindingsPerLine()
+    {
+        await using var h = await StartAsync();
+
+        var result = await h.NvafoAsync("check");
+
+        Assert.True(result.Code == 0, result.ToString());
+        Assert.Contains("placeholder token for the local endpoint", result.Out, StringComparison.Ordinal);
+        Assert.Contains("WARN  /subscriptions/aaaaaaaa-1111-1111-1111-000000000002/resourceGroups/rg-spoke2/providers/Microsoft.Network/routeTables/rt-spoke2: tag nva_ha_udr='FW'", result.Out, StringComparison.Ordinal);
+        Assert.Contains("check passed", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(h.Emulator.Requests, r => r.Method != "GET");
+    }
+
+    [Fact]
+    public async Task Check_MissingPermission_Exit1NamingScopeAndAction()
+    {
+        var granted = Azure.RequiredActions.All.Where(a => a != "Microsoft.Network/publicIPAddresses/join/action").ToList();
+        await using var h = await StartAsync(new EmulatorOptions { GrantedActions = granted });
+
+        var result = await h.NvafoAsync("check");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"ERROR /subscriptions/{Sub}/resourceGroups/rg-fw: the identity lacks Microsoft.Network/publicIPAddresses/join/action", result.Out, StringComparison.Ordinal);
+        Assert.Contains("check failed", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_VmMissing_Exit1()
+    {
+        await using var h = await StartAsync(edit: s => s["Clusters"]![0]!["Nvas"]![1]!["VirtualMachineId"] = Vm("fw-gone"));
+
+        var result = await h.NvafoAsync("check");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"ERROR {Vm("fw-gone")}: NVA VM not found", result.Out, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using NvaFailover.Tests;
+
+namespace NvaFailover.Cli.Tests;
+
+/// <summary>A scenario built from the built-in one, run through <c>nvafo simulate --json -</c>.</summary>
+public sealed class Rehearsal
+{
+    private Rehearsal(JsonObject scenario) => Scenario = scenario;
+
+    public JsonObject Scenario { get; }
+
+    public JsonObject Cluster => Scenario["settings"]!["Clusters"]![0]!.AsObject();
+
+    public JsonObject ProbeSettings => Cluster["Probe"]!.AsObject();
+
+    /// <summary>The built-in SD-WAN pair (src/NvaFailover.Cli/Scenarios/default.json), to edit.</summary>
+    public static Rehearsal BuiltIn() =>
+        new(JsonNode.Parse(File.ReadAllText(Repository.File("src", "NvaFailover.Cli", "Scenarios", "default.json")))!.AsObject());
+
+    public Rehearsal Timeline(string duration, params JsonObject[] events)
+    {
+        Scenario["timeline"] = new JsonArray([.. events]);
+        Scenario["duration"] = duration;
+        return this;
+    }
+
+    public static JsonObject Event(string at, string action, string? vm = null)
+    {
+        var e = new JsonObject { ["at"] = at, ["do"] = action };
+        if (vm is not null)
+        {
+            e["vm"] = vm;
+        }
+
+        return e;
+    }
+
+    /// <summary>Runs the scenario; the report, or a failed assertion with nvafo's output.</summary>
+    public async Task<(JsonObject Report, CliHarness.Result Result)> RunAsync(double speed = 50, params string[] extra)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nvafo-rehearsal-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, Scenario.ToJsonString());
+        try
+        {
+            var result = await CliHarness.RunAsync(["simulate", "--scenario", path, "--json", "-", "--speed", speed.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra]);
+            Assert.True(result.Code == 0, result.ToString());
+            return (JsonNode.Parse(result.Out)!.AsObject(), result);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    public static IEnumerable<JsonObject> Failovers(JsonObject report) => report["failovers"]!.AsArray().Select(f => f!.AsObject());
+
+    public static IEnumerable<JsonObject> Cycles(JsonObject report) => report["cycles"]!.AsArray().Select(c => c!.AsObject());
+
+    public static string Health(JsonObject cycle, string nva) => cycle["health"]![nva]!.GetValue<string>();
+}

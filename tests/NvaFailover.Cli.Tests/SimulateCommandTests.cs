@@ -1,0 +1,318 @@
+using System.Text.Json.Nodes;
+using static NvaFailover.Cli.Tests.CliHarness;
+
+namespace NvaFailover.Cli.Tests;
+
+/// <summary><c>nvafo simulate</c>: the simulation contract.</summary>
+public sealed class SimulateCommandTests
+{
+    private static string SharedExample => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/scenarios/example-edge-pair.json"));
+
+    private static async Task<string> WriteAsync(string json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nvafo-scenario-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, json);
+        return path;
+    }
+
+    [Fact]
+    public async Task Simulate_BuiltIn_JsonReportFollowsTheContract()
+    {
+        var result = await RunAsync(["simulate", "--json", "-", "--speed", "30"]);
+
+        Assert.True(result.Code == 0, result.ToString());
+        var report = JsonNode.Parse(result.Out)!.AsObject();
+        Assert.Equal(["scenario", "cycles", "failovers", "final", "preflight", "arm"], report.Select(p => p.Key));
+        Assert.Equal("builtin-sdwan-pair", report["scenario"]!.GetValue<string>());
+
+        var cycle = report["cycles"]![0]!.AsObject();
+        Assert.Equal(["at", "cluster", "health", "active", "action", "writes"], cycle.Select(p => p.Key));
+        // The first timer tick is at 00:00:30; a loaded machine may start the cycle a moment later.
+        Assert.InRange(string.CompareOrdinal(cycle["at"]!.GetValue<string>(), "00:00:30"), 0, int.MaxValue);
+        Assert.True(string.CompareOrdinal(cycle["at"]!.GetValue<string>(), "00:01:00") < 0);
+        Assert.All(report["cycles"]!.AsArray(), c =>
+        {
+            Assert.Matches(@"^\d\d:\d\d:\d\d$", c!["at"]!.GetValue<string>());
+            Assert.Contains(c["action"]!.GetValue<string>(), new[] { "none", "failover", "failback", "switchover", "reconcile", "hold", "error" });
+            Assert.All(c["health"]!.AsObject(), h => Assert.Contains(h.Value!.GetValue<string>(), new[] { "up", "down", "unknown" }));
+        });
+
+        var failovers = report["failovers"]!.AsArray();
+        var down = failovers.First(f => f!["reason"]!.GetValue<string>() == "activeDown")!.AsObject();
+        // The contract's fields first, in its order; then what this implementation adds (documented in the README).
+        Assert.Equal(["cluster", "from", "to", "reason", "faultAt", "detectedAt", "convergedAt", "routesChanged", "publicIpsMoved"], down.Select(p => p.Key).Take(9));
+        Assert.Equal(["status", "routesConvergedAt", "publicIpsConvergedAt", "detectionSeconds", "convergenceSeconds", "notMoved", "pending"], down.Select(p => p.Key).Skip(9));
+        Assert.Equal("converged", down["status"]!.GetValue<string>());
+        Assert.Equal(("vmx-a", "vmx-b", "00:01:00"), (down["from"]!.GetValue<string>(), down["to"]!.GetValue<string>(), down["faultAt"]!.GetValue<string>()));
+        Assert.Equal((3, 1), (down["routesChanged"]!.GetValue<int>(), down["publicIpsMoved"]!.GetValue<int>()));
+        Assert.True(string.CompareOrdinal(down["detectedAt"]!.GetValue<string>(), "00:01:00") >= 0);
+        Assert.True(string.CompareOrdinal(down["convergedAt"]!.GetValue<string>(), down["detectedAt"]!.GetValue<string>()) >= 0);
+        var planned = failovers.Last(f => f!["reason"]!.GetValue<string>() == "switchover")!;
+        Assert.Null(planned["faultAt"]);
+        Assert.Equal("vmx-a", planned["to"]!.GetValue<string>());
+
+        var final = report["final"]!.AsObject();
+        Assert.Equal(["routeTables", "networkInterfaces", "publicIPAddresses"], final.Select(p => p.Key));
+        var apps = final["routeTables"]![0]!;
+        Assert.Equal("app-team", apps["tags"]!["owner"]!.GetValue<string>());
+        Assert.Equal("10.1.0.4", apps["routes"]![0]!["nextHopIpAddress"]!.GetValue<string>());
+        var data = final["routeTables"]![1]!;
+        Assert.Equal("10.0.64.4", data["routes"]![1]!["nextHopIpAddress"]!.GetValue<string>());
+        var nic = final["networkInterfaces"]![0]!;
+        Assert.EndsWith("nsg-sdwan", nic["networkSecurityGroupId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith("pip-sdwan", nic["ipConfigurations"]![0]!["publicIPAddressId"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var arm = report["arm"]!.AsObject();
+        Assert.Equal(["reads", "writes", "throttled", "conflicts", "failed", "byOperation"], arm.Select(p => p.Key));
+        Assert.Equal(4, arm["byOperation"]!["PUT routeTables"]!.GetValue<int>());
+        Assert.Equal(4, arm["byOperation"]!["PUT networkInterfaces"]!.GetValue<int>());
+        Assert.True(arm["byOperation"]!["GET resources"]!.GetValue<int>() >= 1);
+    }
+
+    [Fact]
+    public async Task Simulate_BuiltIn_ReadableTimeline()
+    {
+        var result = await RunAsync(["simulate", "--speed", "30"]);
+
+        Assert.True(result.Code == 0, result.ToString());
+        Assert.Contains(">> powerOff vmx-a", result.Out, StringComparison.Ordinal);
+        Assert.Contains("vmx-a -> vmx-b (activeDown)", result.Out, StringComparison.Ordinal);
+        Assert.Contains(">> operator: switchover of vmx to vmx-a", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Failovers:", result.Out, StringComparison.Ordinal);
+        Assert.Contains("ARM:", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_SharedExample_RunsAndKeepsUnrelatedRoutes()
+    {
+        Assert.True(File.Exists(SharedExample), $"expected ../shared beside the repository: {SharedExample}");
+        var json = Path.Combine(Path.GetTempPath(), $"nvafo-report-{Guid.NewGuid():N}.json");
+
+        var result = await RunAsync(["simulate", "--scenario", SharedExample, "--json", json, "--speed", "30"]);
+
+        Assert.True(result.Code == 0, result.ToString());
+        var report = JsonNode.Parse(await File.ReadAllTextAsync(json))!;
+        File.Delete(json);
+        Assert.Equal("example-edge-pair", report["scenario"]!.GetValue<string>());
+        Assert.Contains(report["failovers"]!.AsArray(), f => f!["reason"]!.GetValue<string>() == "activeDown" && f["publicIpsMoved"]!.GetValue<int>() == 1);
+        var routes = report["final"]!["routeTables"]![0]!["routes"]!.AsArray();
+        Assert.Equal("VnetLocal", routes.Single(r => r!["name"]!.GetValue<string>() == "apps-local")!["nextHopType"]!.GetValue<string>());
+        Assert.Contains("JSON report written to", result.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "name": "x", "topology": """, "not valid JSON")]
+    [InlineData("""{ "name": "x", "topology": {}, "timeline": [ { "at": "00:01:00", "do": "melt" } ] }""", "$.timeline[0].do")]
+    [InlineData("""{ "name": "x", "topology": {} }""", "$.settings is required")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" }, "Probe": { "Attempts": 0 } } ] } }""", "$.settings.Clusters[0].Probe.Attempts")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" } } ] } }""", "$.settings.Clusters[0].Nvas[0].VirtualMachineId")]
+    public async Task Simulate_InvalidScenario_Exit2NamingFilePathAndProblemWithoutReport(string json, string expected)
+    {
+        var path = await WriteAsync(json);
+        try
+        {
+            var result = await RunAsync(["simulate", "--scenario", path, "--json", "-"]);
+
+            Assert.Equal(2, result.Code);
+            Assert.Contains(path, result.Err, StringComparison.Ordinal);
+            Assert.Contains(expected, result.Err, StringComparison.Ordinal);
+            Assert.Equal("", result.Out);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Simulate_MissingScenarioFile_Exit2()
+    {
+        var result = await RunAsync(["simulate", "--scenario", "/no/such/scenario.json"]);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains("/no/such/scenario.json", result.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("5000")]
+    public async Task Simulate_BadSpeed_Exit2(string speed)
+    {
+        var result = await RunAsync(["simulate", "--speed", speed]);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains("--speed", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_AtSpeed500_NoFalseDownAndNothingThrottled()
+    {
+        var (report, _) = await Rehearsal.BuiltIn().RunAsync(speed: 500);
+
+        // vmx-b never fails; vmx-a only between its power-off at 00:01:00 and its start at 00:03:00 (+ its boot).
+        Assert.All(Rehearsal.Cycles(report), c => Assert.NotEqual("down", Rehearsal.Health(c, "vmx-b")));
+        Assert.All(Rehearsal.Cycles(report).Where(c => Rehearsal.Health(c, "vmx-a") == "down"), c =>
+            Assert.InRange(c["at"]!.GetValue<string>(), "00:01:00", "00:04:00"));
+        Assert.DoesNotContain(Rehearsal.Cycles(report), c => c["action"]!.GetValue<string>() == "hold");
+        Assert.Single(Rehearsal.Failovers(report), f => f["reason"]!.GetValue<string>() == "activeDown");
+        Assert.Equal(0, report["arm"]!["throttled"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Simulate_ArmFailingOnly_UnknownHealthNeverMovesTraffic()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:03:00", new JsonObject { ["at"] = "00:00:20", ["do"] = "armFaults", ["status"] = 503, ["probability"] = 1.0, ["for"] = "00:02:00" });
+        rehearsal.ProbeSettings["Kind"] = "VmPowerState";
+
+        var (report, _) = await rehearsal.RunAsync();
+
+        Assert.Empty(Rehearsal.Failovers(report));
+        Assert.Contains(Rehearsal.Cycles(report), c => Rehearsal.Health(c, "vmx-a") == "unknown" && Rehearsal.Health(c, "vmx-b") == "unknown");
+        Assert.DoesNotContain(Rehearsal.Cycles(report), c => c["action"]!.GetValue<string>() is "hold" or "failover");
+        Assert.Equal(0, report["arm"]!["writes"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Simulate_EndsWhileWriting_FailoverReportedInFlightWithWhatIsPending()
+    {
+        // The public IP needs two NIC writes of 15 s each; the scenario ends before the second completes.
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:01:20", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+
+        var (report, _) = await rehearsal.RunAsync(speed: 20);
+
+        var failover = Assert.Single(Rehearsal.Failovers(report));
+        Assert.Equal("inFlight", failover["status"]!.GetValue<string>());
+        Assert.Null(failover["convergedAt"]);
+        Assert.Contains(failover["pending"]!.AsArray(), p => p!.GetValue<string>().Contains("public IP pip-sdwan", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Simulate_EndsWhileWriting_TimelineSaysSoInsteadOfNoFailover()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:01:20", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+        var path = Path.Combine(Path.GetTempPath(), $"nvafo-rehearsal-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, rehearsal.Scenario.ToJsonString());
+
+        var result = await RunAsync(["simulate", "--scenario", path, "--speed", "20"]);
+        File.Delete(path);
+
+        Assert.True(result.Code == 0, result.ToString());
+        Assert.DoesNotContain("No failover happened", result.Out, StringComparison.Ordinal);
+        Assert.Contains("still writing when the scenario ended", result.Out, StringComparison.Ordinal);
+        Assert.Contains("pending: public IP pip-sdwan", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_TcpProbeWithoutProbeEndpoint_ProbesTheEmulatorsEndpointForEachNva()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:01:00", "probeDown", "vmx-a"));
+        rehearsal.ProbeSettings["Kind"] = "Tcp";
+
+        var (report, _) = await rehearsal.RunAsync();
+
+        var failover = Assert.Single(Rehearsal.Failovers(report));
+        Assert.Equal(("vmx-a", "activeDown", "00:01:00"), (failover["from"]!.GetValue<string>(), failover["reason"]!.GetValue<string>(), failover["faultAt"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Simulate_OneRoundPerTick_CadenceFollowsTheScheduleAtAnySpeed()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:05:00");
+        rehearsal.ProbeSettings["Interval"] = "00:00:00";
+
+        var (report, _) = await rehearsal.RunAsync(speed: 300);
+
+        // */30: ticks at 00:00:30 ... 00:04:30, one round each (at 300x a real millisecond is 0.3 s of scenario time).
+        var at = Rehearsal.Cycles(report).Select(c => TimeSpan.Parse(c["at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(9, at.Count);
+        Assert.All(at.Select((t, i) => t - TimeSpan.FromSeconds(30 * (i + 1))), late => Assert.InRange(late.TotalSeconds, 0, 5));
+    }
+
+    [Fact]
+    public async Task Simulate_ConflictsInjected_CountedAsConflicts()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:03:00",
+            new JsonObject { ["at"] = "00:00:50", ["do"] = "armFaults", ["status"] = 409, ["probability"] = 0.5, ["for"] = "00:01:00" },
+            Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+
+        var (report, _) = await rehearsal.RunAsync();
+
+        Assert.True(report["arm"]!["conflicts"]!.GetValue<int>() > 0, report["arm"]!.ToJsonString());
+        Assert.Equal("converged", Assert.Single(Rehearsal.Failovers(report))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Simulate_DryRun_NoFailoverListedAndNothingWritten()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+        rehearsal.Scenario["settings"]!["DryRun"] = true;
+
+        var (report, _) = await rehearsal.RunAsync();
+
+        Assert.Empty(Rehearsal.Failovers(report));
+        Assert.Equal(0, report["arm"]!["writes"]!.GetValue<int>());
+        Assert.Single(Rehearsal.Cycles(report), c => c["action"]!.GetValue<string>() == "failover");
+    }
+
+    [Fact]
+    public async Task Simulate_RouteToASlotTheTargetLacks_NotConvergedAndSaysWhy()
+    {
+        // vmx-a gets a second interface (slot 1); vmx-b has none, so a route to vmx-a's slot 1 cannot follow.
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+        var vmxA = rehearsal.Scenario["topology"]!["virtualMachines"]![0]!;
+        var subnet = vmxA["networkInterfaces"]![0]!["ipConfigurations"]![0]!["subnetId"]!.GetValue<string>();
+        vmxA["networkInterfaces"]!.AsArray().Add(new JsonObject
+        {
+            ["id"] = "/subscriptions/5d1f0000-0000-4000-8000-00000000a001/resourceGroups/rg-sdwan/providers/Microsoft.Network/networkInterfaces/vmx-a-nic2",
+            ["enableIPForwarding"] = true,
+            ["ipConfigurations"] = new JsonArray(new JsonObject { ["name"] = "ipconfig1", ["privateIPAddress"] = "10.1.0.20", ["subnetId"] = subnet }),
+        });
+        rehearsal.Scenario["topology"]!["routeTables"]![0]!["routes"]!.AsArray().Add(new JsonObject
+        {
+            ["name"] = "inside", ["addressPrefix"] = "172.16.0.0/12", ["nextHopType"] = "VirtualAppliance", ["nextHopIpAddress"] = "10.1.0.20",
+        });
+
+        var (report, _) = await rehearsal.RunAsync();
+
+        var failover = Assert.Single(Rehearsal.Failovers(report));
+        Assert.Equal("notMoved", failover["status"]!.GetValue<string>());
+        Assert.Null(failover["convergedAt"]);
+        Assert.Contains(failover["notMoved"]!.AsArray(), n => n!["message"]!.GetValue<string>().Contains("inside", StringComparison.Ordinal));
+        Assert.Contains(report["preflight"]!.AsArray(), f => f!["severity"]!.GetValue<string>() == "ERROR" && f["message"]!.GetValue<string>().Contains("on a failover to vmx-b", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Simulate_UnwritableJsonPath_Exit2BeforeRunning()
+    {
+        var result = await RunAsync(["simulate", "--json", "/no/such/dir/report.json"]);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains("--json /no/such/dir/report.json cannot be written", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_Html_WritesASelfContainedPage()
+    {
+        var html = Path.Combine(Path.GetTempPath(), $"nvafo-{Guid.NewGuid():N}.html");
+        try
+        {
+            var result = await RunAsync(["simulate", "--speed", "50", "--html", html]);
+
+            Assert.True(result.Code == 0, result.ToString());
+            var page = await File.ReadAllTextAsync(html);
+            Assert.StartsWith("<!DOCTYPE html>", page, StringComparison.Ordinal);
+            Assert.Contains("builtin-sdwan-pair", page, StringComparison.Ordinal);
+            Assert.Contains("<svg", page, StringComparison.Ordinal);
+            Assert.Contains("vmx-a &rarr; vmx-b", page, StringComparison.Ordinal);
+            Assert.DoesNotContain("<script", page, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("http://", page.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Contains($"HTML report written to {html}", result.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(html);
+        }
+    }
+}
