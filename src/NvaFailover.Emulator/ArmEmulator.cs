@@ -56,7 +56,7 @@ public sealed class ArmEmulator : IAsyncDisposable
     {
         options ??= new EmulatorOptions();
         var clock = options.Clock ?? new ScaledTimeProvider(TimeProvider.System, options.Speed, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        // Retry-After and latencies are real time: divide scenario time by the clock's speed (1 for a clock that is not scaled).
+        // Latencies are real waits: divide scenario time by the clock's speed (1 for a clock that is not scaled). Retry-After is scenario time.
         var speed = clock is ScaledTimeProvider scaled ? scaled.Speed : 1;
         var certificate = SelfSignedCertificate.Create(TimeProvider.System);
         var store = new ArmStore(clock, options.Arm);

@@ -305,6 +305,11 @@ public sealed class SimulateCommandTests
             Assert.StartsWith("<!DOCTYPE html>", page, StringComparison.Ordinal);
             Assert.Contains("builtin-sdwan-pair", page, StringComparison.Ordinal);
             Assert.Contains("<svg", page, StringComparison.Ordinal);
+
+            // The page's structure is fixed: the same sections, in the same order, for every scenario.
+            var sections = System.Text.RegularExpressions.Regex.Matches(page, "<h2 id=\"([a-z]+)\"").Select(m => m.Groups[1].Value);
+            Assert.Equal(["timeline", "failovers", "arm", "changes", "preflight"], sections);
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(page, "<svg "));
             Assert.Contains("vmx-a &rarr; vmx-b", page, StringComparison.Ordinal);
             Assert.DoesNotContain("<script", page, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("http://", page.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using NvaFailover.Cli.Output;
-using NvaFailover.Probing;
 using NvaFailover.Time;
 
 namespace NvaFailover.Cli.Simulation;
@@ -14,10 +13,6 @@ namespace NvaFailover.Cli.Simulation;
 /// </summary>
 internal static class HtmlReport
 {
-    private const int Width = 960;
-    private const int Left = 150;
-    private const int Lane = 26;
-
     public static string Build(SimulationResult result)
     {
         var html = new StringBuilder();
@@ -31,11 +26,16 @@ internal static class HtmlReport
             .Append(E(string.Create(CultureInfo.InvariantCulture, $"{scenario.Duration:c} of scenario time at {result.Speed:0.##}x on the local ARM emulator: the real monitor and Azure adapters over HTTPS.")))
             .Append("</p>");
         Cards(html, result);
-        html.Append("<h2>Timeline</h2>");
-        Svg(html, result);
+        html.Append("<h2 id=\"timeline\">Timeline</h2>");
+        HtmlCharts.Timeline(html, result);
+        html.Append("<p>Lanes: green up, red down, grey unknown (the probe could not observe the NVA; never treated as down); the active NVA in colour. ")
+            .Append("Below them each failover: fault (red), detection (orange), routes converged (blue), public IPs converged (purple), with the seconds since the previous step. Dashed lines: the scenario's events.</p>");
         Failovers(html, result);
-        Preflight(html, result);
+        html.Append("<h2 id=\"arm\">ARM traffic</h2>");
+        HtmlCharts.Traffic(html, result);
         Arm(html, result);
+        Changes(html, result);
+        Preflight(html, result);
         html.Append("</body></html>");
         return html.ToString();
     }
@@ -57,86 +57,9 @@ internal static class HtmlReport
     private static void Card(StringBuilder html, string label, string value, string? css = null) =>
         html.Append("<div class=\"card\"><b").Append(css is null ? "" : $" class=\"{css}\"").Append('>').Append(E(value)).Append("</b>").Append(E(label)).Append("</div>");
 
-    private static void Svg(StringBuilder html, SimulationResult result)
-    {
-        var duration = result.Scenario.Duration.TotalSeconds;
-        double X(TimeSpan t) => Left + (Math.Clamp(t.TotalSeconds, 0, duration) / duration * (Width - Left - 10));
-        var lanes = new List<(string Cluster, string Nva)>();
-        foreach (var cluster in result.Rounds.GroupBy(r => r.Cluster))
-        {
-            lanes.AddRange(cluster.SelectMany(r => r.Health).Select(h => h.Nva).Distinct(StringComparer.OrdinalIgnoreCase).Select(n => (cluster.Key, n)));
-            lanes.Add((cluster.Key, ""));
-        }
-
-        var top = 40;
-        var height = top + (lanes.Count * Lane) + 30;
-        html.Append(string.Create(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" role=\"img\" aria-label=\"health, active NVA and events over scenario time\">"));
-        for (var i = 0; i < lanes.Count; i++)
-        {
-            var (cluster, nva) = lanes[i];
-            var y = top + (i * Lane);
-            var rounds = result.Rounds.Where(r => r.Cluster == cluster).OrderBy(r => r.DecidedAt).ToList();
-            html.Append(string.Create(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{y + 16}\">{E(nva.Length == 0 ? $"{cluster}: active" : $"{cluster}: {nva}")}</text>"));
-            for (var r = 0; r < rounds.Count; r++)
-            {
-                var from = X(result.Since(rounds[r].DecidedAt));
-                var to = r + 1 < rounds.Count ? X(result.Since(rounds[r + 1].DecidedAt)) : X(result.Scenario.Duration);
-                string fill;
-                string? label = null;
-                if (nva.Length == 0)
-                {
-                    var active = rounds[r].Active ?? "(none)";
-                    fill = Color(active);
-                    label = r == 0 || rounds[r - 1].Active != rounds[r].Active ? active : null;
-                }
-                else
-                {
-                    var state = rounds[r].Health.FirstOrDefault(h => h.Nva.Equals(nva, StringComparison.OrdinalIgnoreCase))?.State;
-                    fill = state switch { HealthState.Up => "#4ac26b", HealthState.Down => "#e5534b", _ => "#afb8c1" };
-                }
-
-                html.Append(string.Create(CultureInfo.InvariantCulture, $"<rect x=\"{from:0.#}\" y=\"{y}\" width=\"{Math.Max(to - from, 0.5):0.#}\" height=\"{Lane - 6}\" fill=\"{fill}\"/>"));
-                if (label is not null)
-                {
-                    html.Append(string.Create(CultureInfo.InvariantCulture, $"<text x=\"{from + 3:0.#}\" y=\"{y + 15}\" fill=\"#fff\">{E(label)}</text>"));
-                }
-            }
-        }
-
-        foreach (var f in result.Failovers)
-        {
-            var from = X(f.DetectedAt);
-            var to = X(f.ConvergedAt ?? result.Scenario.Duration);
-            html.Append(string.Create(CultureInfo.InvariantCulture, $"<rect x=\"{from:0.#}\" y=\"{top - 6}\" width=\"{Math.Max(to - from, 1):0.#}\" height=\"4\" fill=\"{(f.ConvergedAt is null ? "#cf222e" : "#0969da")}\"><title>{E(TimelineText.Describe(f))}</title></rect>"));
-        }
-
-        foreach (var e in result.Events)
-        {
-            var x = X(e.At);
-            html.Append(string.Create(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"{top - 10}\" x2=\"{x:0.#}\" y2=\"{height - 24}\" stroke=\"#57606a\" stroke-dasharray=\"3 3\"/><text x=\"{x + 2:0.#}\" y=\"{top - 14}\"><title>{E(TimelineText.Event(e))}</title>{E(e.Event.Do)}</text>"));
-        }
-
-        for (var t = TimeSpan.Zero; t <= result.Scenario.Duration; t += Tick(result.Scenario.Duration))
-        {
-            html.Append(string.Create(CultureInfo.InvariantCulture, $"<text x=\"{X(t) - 18:0.#}\" y=\"{height - 6}\" fill=\"#57606a\">{SimulationResult.Time(t)}</text>"));
-        }
-
-        html.Append("</svg><p>Green: up; red: down; grey: unknown (the probe could not observe the NVA, never treated as down). Blue bar: a failover from detection to convergence (red: not converged). Dashed lines: the scenario's events.</p>");
-    }
-
-    private static TimeSpan Tick(TimeSpan duration) => duration <= TimeSpan.FromMinutes(5) ? TimeSpan.FromSeconds(30) : duration <= TimeSpan.FromMinutes(20) ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(5);
-
-    private static string Color(string name)
-    {
-        string[] palette = ["#0969da", "#8250df", "#bf3989", "#1b7c83", "#953800"];
-        return name == "(none)" ? "#afb8c1" : palette[(int)((uint)StableHash(name) % palette.Length)];
-    }
-
-    private static int StableHash(string text) => text.Aggregate(17, (h, c) => unchecked((h * 31) + char.ToLowerInvariant(c)));
-
     private static void Failovers(StringBuilder html, SimulationResult result)
     {
-        html.Append("<h2>Failovers</h2>");
+        html.Append("<h2 id=\"failovers\">Failovers</h2>");
         if (result.Failovers.Count == 0)
         {
             html.Append("<p>No failover happened.</p>");
@@ -161,7 +84,7 @@ internal static class HtmlReport
 
     private static void Preflight(StringBuilder html, SimulationResult result)
     {
-        html.Append("<h2>Preflight (what nvafo check says)</h2>");
+        html.Append("<h2 id=\"preflight\">Preflight (what nvafo check says)</h2>");
         if (result.Preflight.Count == 0)
         {
             html.Append("<p class=\"ok\">No findings.</p>");
@@ -181,11 +104,31 @@ internal static class HtmlReport
     private static void Arm(StringBuilder html, SimulationResult result)
     {
         var arm = result.Arm;
-        html.Append("<h2>ARM requests</h2><p>").Append(E($"{arm.Reads} reads, {arm.Writes} writes, {arm.Throttled} throttled, {arm.Conflicts} conflicts, {arm.Failed} failed."))
+        html.Append("<p>").Append(E($"{arm.Reads} reads, {arm.Writes} writes, {arm.Throttled} throttled, {arm.Conflicts} conflicts, {arm.Failed} failed."))
             .Append("</p><table><tr><th>operation</th><th>requests</th></tr>");
         foreach (var (operation, count) in arm.ByOperation)
         {
             html.Append("<tr><td>").Append(E(operation)).Append("</td><td>").Append(count).Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    private static void Changes(StringBuilder html, SimulationResult result)
+    {
+        var changes = TopologyDiff.Between(result.Initial, result.Final);
+        html.Append("<h2 id=\"changes\">What changed</h2>");
+        if (changes.Count == 0)
+        {
+            html.Append("<p>Nothing: every route table, NIC and public IP is as it was at the start.</p>");
+            return;
+        }
+
+        html.Append("<table><tr><th>resource</th><th>property</th><th>at the start</th><th>at the end</th></tr>");
+        foreach (var c in changes)
+        {
+            html.Append("<tr><td>").Append(E(c.Resource)).Append("</td><td>").Append(E(c.Path)).Append("</td><td>").Append(E(c.Before ?? "(absent)"))
+                .Append("</td><td>").Append(E(c.After ?? "(absent)")).Append("</td></tr>");
         }
 
         html.Append("</table>");

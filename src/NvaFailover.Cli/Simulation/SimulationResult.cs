@@ -89,7 +89,9 @@ internal sealed record SimulationResult(
     IReadOnlyList<FailoverRecord> Failovers,
     IReadOnlyList<Finding> Preflight,
     ArmCounters Arm,
-    JsonObject Final)
+    JsonObject Initial,
+    JsonObject Final,
+    IReadOnlyList<RequestRecord> Requests)
 {
     /// <summary>Scenario time as the report writes it, <c>hh:mm:ss</c>.</summary>
     public static string Time(TimeSpan t) => TimeSpan.FromSeconds(Math.Round(Math.Max(0, t.TotalSeconds))).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);

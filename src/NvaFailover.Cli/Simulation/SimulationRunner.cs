@@ -90,6 +90,7 @@ internal static class SimulationRunner
         // that a fast clock would turn into minutes of scenario time.
         await monitor.RunCycleAsync(new CycleRequest(ReadOnly: true), cancellationToken);
         var before = emulator.Requests.Count;
+        var initial = emulator.Dump();
         clock.Rebase(ScenarioStart);
         var timeline = new ScenarioTimeline(scenario, emulator, monitor, host.Options.Schedule, clock);
         await timeline.RunAsync(cancellationToken);
@@ -111,7 +112,9 @@ internal static class SimulationRunner
             FailoverRecords.Build(ScenarioStart, rounds, inFlight, events),
             preflight,
             ArmCounters.Of(requests, end),
-            final);
+            initial,
+            final,
+            [.. requests.Where(r => r.At >= ScenarioStart && r.At < end)]);
         return await WriteAsync(result, request, console, cancellationToken);
     }
 

@@ -312,11 +312,14 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
     private static TimeSpan Clamp(TimeSpan remaining) =>
         remaining < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : remaining > TimeSpan.FromSeconds(10) ? TimeSpan.FromSeconds(10) : remaining;
 
-    private void SetRetryAfter(HttpContext context, TimeSpan scenarioTime)
+    /// <summary>
+    /// Retry-After in scenario time, as ARM states it in its own time: NvaFailover waits on the app's clock, which a
+    /// rehearsal scales exactly as the emulator's, so the wait is right at any speed.
+    /// </summary>
+    private static void SetRetryAfter(HttpContext context, TimeSpan scenarioTime)
     {
-        var real = toRealTime(scenarioTime);
-        context.Response.Headers.RetryAfter = Math.Max(0, Math.Ceiling(real.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers["x-ms-retry-after-ms"] = Math.Max(1, Math.Ceiling(real.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = Math.Max(0, Math.Ceiling(scenarioTime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["x-ms-retry-after-ms"] = Math.Max(1, Math.Ceiling(scenarioTime.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
     }
 
     private static async Task FailAsync(HttpContext context, FaultWindow fault)
@@ -355,7 +358,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         }
     }
 
-    private async Task<int> WriteErrorAsync(HttpContext context, ArmError error)
+    private static async Task<int> WriteErrorAsync(HttpContext context, ArmError error)
     {
         if (error.RetryAfter is { } wait)
         {
