@@ -3,6 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NvaFailover.Settings;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace NvaFailover.Cli;
 
@@ -25,6 +28,9 @@ internal sealed class CliHost : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>What goes to Application Insights, if anything.</summary>
+    public AzureMonitorSignals Telemetry => Services.GetService<TelemetryExport>()?.Signals ?? AzureMonitorSignals.None;
+
     /// <summary>The configured cluster named <paramref name="name"/>, or null after saying which clusters there are.</summary>
     public ClusterOptions? FindCluster(string name, CliConsole console)
     {
@@ -41,7 +47,7 @@ internal sealed class CliHost : IAsyncDisposable
     /// appsettings.json, environment variables, --settings, then --endpoint: read once, checked, composed with
     /// AddNvaFailover. Null (after printing what is wrong and what to do) when the settings cannot be read or are invalid.
     /// </summary>
-    public static CliHost? Build(ParseResult parse, GlobalOptions global, CliConsole console, LogLevel? logLevel = null)
+    public static CliHost? Build(ParseResult parse, GlobalOptions global, CliConsole console, LogLevel? logLevel = null, AzureMonitorSignals telemetry = AzureMonitorSignals.None)
     {
         var builder = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
@@ -83,7 +89,14 @@ internal sealed class CliHost : IAsyncDisposable
         }
 
         var level = logLevel ?? (parse.GetValue(global.Verbose) ? LogLevel.Information : LogLevel.Warning);
-        var host = Create(SettingsReader.Read(configuration), console, level, TimeProvider.System);
+        var settings = SettingsReader.Read(configuration);
+        var host = Create(settings, console, level, TimeProvider.System, services =>
+        {
+            if (services.AddNvaFailoverAzureMonitor(configuration, settings, telemetry))
+            {
+                services.AddSingleton(new TelemetryExport(telemetry));
+            }
+        });
         if (host is null)
         {
             console.Error.WriteLine($"(settings read from appsettings.json in {Directory.GetCurrentDirectory()}, environment variables{(settingsFile is null ? "" : $" and {settingsFile.FullName}")})");
@@ -107,8 +120,24 @@ internal sealed class CliHost : IAsyncDisposable
             .AddProvider(new TextWriterLoggerProvider(console.Error, level, logClock)));
         configure?.Invoke(services);
         services.AddNvaFailover(settings);
-        return new CliHost(services.BuildServiceProvider(), settings);
+        var provider = services.BuildServiceProvider();
+
+        // Without a generic host nothing starts the OpenTelemetry providers: resolving them does.
+        _ = provider.GetService<MeterProvider>();
+        _ = provider.GetService<TracerProvider>();
+        return new CliHost(provider, settings);
     }
 
-    public async ValueTask DisposeAsync() => await Services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        // Send what the exporters still hold before they go (a stopped 'run' must not lose its last events).
+        Services.GetService<TracerProvider>()?.ForceFlush();
+        Services.GetService<MeterProvider>()?.ForceFlush();
+        Services.GetService<LoggerProvider>()?.ForceFlush();
+        await Services.DisposeAsync();
+    }
 }
+
+/// <summary>Marks a host that exports telemetry, and what.</summary>
+/// <param name="Signals">The signals exported.</param>
+internal sealed record TelemetryExport(AzureMonitorSignals Signals);

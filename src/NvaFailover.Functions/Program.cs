@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NvaFailover.Settings;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
@@ -24,6 +25,11 @@ builder.Services.Configure<LoggerFilterOptions>(options =>
 });
 
 // Invalid settings fail here, at start-up, with the settings message, before any Azure call.
-builder.Services.AddNvaFailover(builder.Configuration);
+var settings = SettingsReader.Read(builder.Configuration);
+builder.Services.AddNvaFailover(settings);
+
+// Logs go through the Functions Application Insights SDK above; it does not read System.Diagnostics.Metrics meters,
+// so the NvaFailover meter (failover duration, probe latency, writes, throttling) goes through OpenTelemetry.
+builder.Services.AddNvaFailoverAzureMonitor(builder.Configuration, settings, AzureMonitorSignals.Metrics);
 
 builder.Build().Run();

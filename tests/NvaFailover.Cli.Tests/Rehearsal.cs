@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using NvaFailover.Tests;
 
 namespace NvaFailover.Cli.Tests;
 

@@ -62,5 +62,18 @@ public sealed class WorkerTests(WorkerRun run) : IClassFixture<WorkerRun>
         Assert.DoesNotContain(run.Ingestion.Items, i => i["sampleRate"] is not null);
     }
 
+    [Fact]
+    public async Task Telemetry_TheNvaFailoverMeterReachesApplicationInsights()
+    {
+        static bool Has(IngestionStandIn i, string metric) =>
+            i.Metrics.Any(m => m["metrics"]!.AsArray().Any(x => x!["name"]!.GetValue<string>() == metric));
+
+        // The Azure Monitor exporter sends metrics once a minute.
+        await run.Ingestion.WaitForAsync(i => Has(i, "nvafailover.failover.duration") && Has(i, "nvafailover.arm.writes"), "the NvaFailover meter's failover duration and writes", TimeSpan.FromSeconds(90));
+
+        var writes = run.Ingestion.Metrics.First(m => m["metrics"]![0]!["name"]!.GetValue<string>() == "nvafailover.arm.writes");
+        Assert.Contains(writes["properties"]!["resource_type"]!.GetValue<string>(), new[] { "routeTables", "networkInterfaces" });
+    }
+
     private static string? Event(JsonObject trace) => trace["properties"]?["EventName"]?.GetValue<string>();
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NvaFailover.Azure;
 using NvaFailover.Cli.Output;
@@ -24,7 +25,7 @@ internal static class RunCommand
             """);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var host = CliHost.Build(parse, global, console, logLevel: LogLevel.Information);
+            await using var host = CliHost.Build(parse, global, console, logLevel: LogLevel.Information, telemetry: AzureMonitorSignals.All);
             if (host is null)
             {
                 return NvafoCli.BadInput;
@@ -33,7 +34,10 @@ internal static class RunCommand
             var monitor = host.Get<FailoverMonitor>();
             var time = host.Get<TimeProvider>();
             var schedule = host.Options.Schedule;
-            await console.Out.WriteLineAsync($"nvafo run: {CycleText.Count(host.Options.Clusters.Count, "cluster")}, schedule '{schedule.Expression}', {host.Get<AzureConnection>().CredentialDescription}. Ctrl+C to stop.");
+            var telemetry = host.Telemetry == AzureMonitorSignals.None
+                ? $"telemetry to standard error only (set {NvaFailoverAzureMonitorExtensions.ConnectionStringSetting} to send it to Application Insights)"
+                : "logs, metrics and traces to Application Insights";
+            await console.Out.WriteLineAsync($"nvafo run: {CycleText.Count(host.Options.Clusters.Count, "cluster")}, schedule '{schedule.Expression}', {host.Get<AzureConnection>().CredentialDescription}, {telemetry}. Ctrl+C to stop.");
             try
             {
                 while (true)

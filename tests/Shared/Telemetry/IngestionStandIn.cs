@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace NvaFailover.Functions.Tests;
+namespace NvaFailover.Tests;
 
 /// <summary>
 /// Stands in for the Application Insights ingestion service on loopback: accepts the track calls a client makes to a
@@ -20,13 +20,28 @@ public sealed class IngestionStandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<JsonObject> _items;
+    private readonly ConcurrentQueue<string> _authorizations;
 
-    private IngestionStandIn(WebApplication app, ConcurrentQueue<JsonObject> items, Uri endpoint)
+    private IngestionStandIn(WebApplication app, ConcurrentQueue<JsonObject> items, ConcurrentQueue<string> authorizations, Uri endpoint)
     {
         _app = app;
         _items = items;
+        _authorizations = authorizations;
         Endpoint = endpoint;
     }
+
+    /// <summary>The Authorization header of each track call ("" when it had none).</summary>
+    public IReadOnlyList<string> Authorizations => [.. _authorizations];
+
+    /// <summary>Metric items, <c>MetricData</c>: each with its metrics (name, value, count) and custom dimensions.</summary>
+    public IEnumerable<JsonObject> Metrics => Items
+        .Where(i => i["data"]?["baseType"]?.GetValue<string>() == "MetricData")
+        .Select(i => (JsonObject)i["data"]!["baseData"]!);
+
+    /// <summary>Span items (<c>RemoteDependencyData</c> or <c>RequestData</c>).</summary>
+    public IEnumerable<JsonObject> Spans => Items
+        .Where(i => i["data"]?["baseType"]?.GetValue<string>() is "RemoteDependencyData" or "RequestData")
+        .Select(i => (JsonObject)i["data"]!["baseData"]!);
 
     public Uri Endpoint { get; }
 
@@ -43,12 +58,14 @@ public sealed class IngestionStandIn : IAsyncDisposable
     public static async Task<IngestionStandIn> StartAsync()
     {
         var items = new ConcurrentQueue<JsonObject>();
+        var authorizations = new ConcurrentQueue<string>();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         app.MapPost("/{**path}", async (HttpContext context) =>
         {
+            authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             using var buffer = new MemoryStream();
             var body = context.Request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase)
                 ? new GZipStream(context.Request.Body, CompressionMode.Decompress)
@@ -67,7 +84,7 @@ public sealed class IngestionStandIn : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new IngestionStandIn(app, items, new Uri(address.TrimEnd('/') + "/"));
+        return new IngestionStandIn(app, items, authorizations, new Uri(address.TrimEnd('/') + "/"));
     }
 
     /// <summary>Waits (bounded) until <paramref name="arrived"/> holds for what has been received.</summary>
