@@ -41,6 +41,11 @@ public static class NvafoCli
             SimulateCommand.Create(global, console),
             ExportCommand.Create(global, console),
         };
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion(console);
+        }
+
         root.Options.Add(global.Settings);
         root.Options.Add(global.Endpoint);
         root.Options.Add(global.EndpointThumbprint);
@@ -82,5 +87,29 @@ public static class NvafoCli
 
             return Failed;
         }
+    }
+}
+
+/// <summary><c>nvafo --version</c>: the release and the commit it was built from.</summary>
+internal sealed class PrintVersion(CliConsole console) : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    /// <summary><c>nvafo 0.3.0 (commit 5a1bec8)</c>, from the assembly's informational version (<c>0.3.0+sha</c>).</summary>
+    public static string Text
+    {
+        get
+        {
+            var informational = typeof(NvafoCli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+            var plus = informational.IndexOf('+', StringComparison.Ordinal);
+            return plus < 0
+                ? $"nvafo {informational}"
+                : $"nvafo {informational[..plus]} (commit {informational[(plus + 1)..][..Math.Min(7, informational.Length - plus - 1)]})";
+        }
+    }
+
+    public override int Invoke(ParseResult parseResult)
+    {
+        console.Out.WriteLine(Text);
+        return NvafoCli.Ok;
     }
 }
