@@ -15,8 +15,16 @@ return which switch
         tables: Arg("--tables", 100),
         parallel: Arg("--parallel", 8),
         speed: Arg("--speed", 20)),
+    "faults" => await Faults(),
     _ => Usage(),
 };
+
+async Task<int> Faults()
+{
+    var outcome = await FaultSuiteBenchmark.RunAsync(Arg("--seeds", 1000), Arg("--first-seed", 1), Arg("--speed", 200), Arg("--parallel", 2), Path.Combine(Path.GetTempPath(), "nvafo-fault-suite"), Console.Out);
+    Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults, {outcome.Failovers} failovers, {outcome.Violations} violations in {outcome.Wall:c}");
+    return outcome.Violations == 0 ? 0 : 1;
+}
 
 int Arg(string name, int fallback)
 {

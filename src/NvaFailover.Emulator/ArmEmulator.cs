@@ -123,6 +123,9 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <summary>An outside edit of a route's next hop, as a person in the portal would make it.</summary>
     public void EditRoute(string tableName, string routeName, string nextHopIp) => _store.EditRoute(Resolve("routeTables", tableName), routeName, nextHopIp);
 
+    /// <summary>An outside edit of a NIC's tags (a person in the portal), with a new ETag.</summary>
+    public void EditNic(string nicName, JsonObject tags) => _store.EditNic(Resolve("networkInterfaces", nicName), tags);
+
     /// <summary>From now, for <paramref name="duration"/> (scenario time), this share of ARM requests fails with <paramref name="status"/> (0: never answers).</summary>
     public void AddFaults(int status, double probability, TimeSpan duration, bool failOperations = false)
     {

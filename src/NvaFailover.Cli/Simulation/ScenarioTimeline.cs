@@ -98,6 +98,9 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
             case "editRoute":
                 emulator.EditRoute(e["routeTable"]!, e["route"]!, e["nextHopIpAddress"]!);
                 break;
+            case "editNic":
+                emulator.EditNic(e["nic"]!, e.Data["tags"]!.AsObject());
+                break;
             case "switchover":
                 break;
             default:

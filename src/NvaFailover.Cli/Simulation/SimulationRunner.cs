@@ -60,21 +60,41 @@ internal static class SimulationRunner
             return NvafoCli.BadInput;
         }
 
+        SimulationResult result;
+        try
+        {
+            result = await RehearseAsync(scenario, settings, request.Speed, console, request.Verbose ? LogLevel.Information : LogLevel.None, cancellationToken);
+        }
+        catch (ScenarioException ex)
+        {
+            await console.Error.WriteLineAsync(new ScenarioException(source, ex.Problems).Message);
+            return NvafoCli.BadInput;
+        }
+
+        return await WriteAsync(result, request, console, cancellationToken);
+    }
+
+    /// <summary>
+    /// Plays <paramref name="scenario"/> with <paramref name="settings"/> (read from it) on a fresh emulator at
+    /// <paramref name="speed"/>, and returns everything it saw and did.
+    /// </summary>
+    /// <exception cref="ScenarioException">The settings do not fit the scenario (the problems have JSON paths).</exception>
+    internal static async Task<SimulationResult> RehearseAsync(Scenario scenario, SettingsRead settings, double speed, CliConsole console, LogLevel logLevel, CancellationToken cancellationToken)
+    {
         // The clock runs from a day before the scenario, so that what happens before it starts (preflight, warming up)
         // is in the past of every scenario time.
-        var clock = new ScaledTimeProvider(TimeProvider.System, request.Speed, ScenarioStart - TimeSpan.FromDays(1));
+        var clock = new ScaledTimeProvider(TimeProvider.System, speed, ScenarioStart - TimeSpan.FromDays(1));
         await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Clock = clock, Arm = scenario.Arm }, cancellationToken);
         emulator.Load(scenario);
         ScenarioSettings.Connect(settings.Options, scenario, emulator);
         var problems = ScenarioSettings.Check(settings, scenario);
         if (problems.Count > 0)
         {
-            await console.Error.WriteLineAsync(new ScenarioException(source, problems).Message);
-            return NvafoCli.BadInput;
+            throw new ScenarioException(scenario.Name, problems);
         }
 
         var recorder = new Recorder();
-        await using var host = CliHost.Create(settings, console, request.Verbose ? LogLevel.Information : LogLevel.None, clock, services =>
+        await using var host = CliHost.Create(settings, console, logLevel, clock, services =>
         {
             services.AddSingleton<TimeProvider>(clock);
             services.AddSingleton<ICycleObserver>(recorder);
@@ -105,7 +125,7 @@ internal static class SimulationRunner
         var events = timeline.Applied;
         var result = new SimulationResult(
             scenario,
-            request.Speed,
+            speed,
             ScenarioStart,
             [.. rounds.Concat(inFlight).OrderBy(r => r.StartedAt)],
             events,
@@ -115,7 +135,7 @@ internal static class SimulationRunner
             initial,
             final,
             [.. requests.Where(r => r.At >= ScenarioStart && r.At < end)]);
-        return await WriteAsync(result, request, console, cancellationToken);
+        return result;
     }
 
     /// <summary>The built-in scenario, shipped in this assembly.</summary>

@@ -71,6 +71,7 @@ internal static class TimelineText
     {
         "switchover" => $"operator: switchover of {e.Event["cluster"]} to {e.Event["to"]}",
         "editRoute" => $"someone edits route {e.Event["route"]} of {e.Event["routeTable"]} to {e.Event["nextHopIpAddress"]}",
+        "editNic" => $"someone tags NIC {e.Event["nic"]} ({string.Join(", ", e.Event.Data["tags"]!.AsObject().Select(t => $"{t.Key}={t.Value}"))})",
         "armFaults" => string.Create(CultureInfo.InvariantCulture, $"ARM starts failing: {e.Event.Data["status"]} for {e.Event.Data["probability"]!.GetValue<double>():P0} of requests, for {e.Event["for"]}"),
         "probeDown" => $"{e.Event["vm"]} hangs (its probe stops answering, the VM keeps running)",
         "probeUp" => $"{e.Event["vm"]} answers its probe again",

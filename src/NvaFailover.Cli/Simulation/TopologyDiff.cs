@@ -42,7 +42,7 @@ internal static class TopologyDiff
                 }
 
                 break;
-            case (JsonArray b, JsonArray a) when b.All(i => i?["name"] is not null) && a.All(i => i?["name"] is not null):
+            case (JsonArray b, JsonArray a) when b.All(i => i is JsonObject o && o["name"] is not null) && a.All(i => i is JsonObject o && o["name"] is not null):
                 // Named items (routes, ipconfigs) are compared by name, so a reordering is no change.
                 var names = b.Select(Name).Union(a.Select(Name), StringComparer.OrdinalIgnoreCase);
                 foreach (var name in names)

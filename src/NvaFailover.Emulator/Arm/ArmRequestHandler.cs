@@ -33,7 +33,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         finally
         {
             log(new RequestRecord(store.Time.GetUtcNow(), request.Method, route.Template, route.Operation, status,
-                request.Headers.IfMatch.Count > 0, route.Actions, route.Subscription));
+                request.Headers.IfMatch.Count > 0, route.Actions, route.Subscription, route.ResourceId));
         }
     }
 

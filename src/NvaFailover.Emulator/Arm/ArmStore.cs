@@ -262,6 +262,30 @@ internal sealed class ArmStore
         }
     }
 
+    /// <summary>An outside edit of a NIC (a person tags it in the portal): immediate, with a new ETag; refused while it is being updated.</summary>
+    public void EditNic(string nicId, JsonObject tags)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var nic = Find(nicId, "networkInterfaces");
+            if (nic.PendingOperation is not null)
+            {
+                throw new ArgumentException($"NIC {nicId} is being updated; Azure refuses another change until that finishes (AnotherOperationInProgress).");
+            }
+
+            var current = nic.Body["tags"] as JsonObject ?? [];
+            foreach (var (key, value) in tags)
+            {
+                current[key] = value?.DeepClone();
+            }
+
+            nic.Body["tags"] = current.DeepClone();
+            nic.Body["etag"] = NewETag();
+            nic.Committed = (JsonObject)nic.Body.DeepClone();
+        }
+    }
+
     /// <summary>Completes every operation whose time has passed.</summary>
     private void Settle()
     {

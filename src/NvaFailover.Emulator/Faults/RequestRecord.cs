@@ -9,4 +9,5 @@ namespace NvaFailover.Emulator;
 /// <param name="IfMatch">Whether an If-Match header was sent.</param>
 /// <param name="Actions">The RBAC actions Azure would check for it.</param>
 /// <param name="Subscription">The subscription, if any.</param>
-public sealed record RequestRecord(DateTimeOffset At, string Method, string PathTemplate, string Operation, int Status, bool IfMatch, IReadOnlyList<string> Actions, string? Subscription);
+/// <param name="ResourceId">The resource the request was about, if any.</param>
+public sealed record RequestRecord(DateTimeOffset At, string Method, string PathTemplate, string Operation, int Status, bool IfMatch, IReadOnlyList<string> Actions, string? Subscription, string? ResourceId = null);

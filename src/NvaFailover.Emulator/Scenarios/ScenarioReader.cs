@@ -149,6 +149,7 @@ internal static class ScenarioReader
                 .Select(id => id[(id.LastIndexOf('/') + 1)..])];
         var vms = NamesOf("virtualMachines");
         var tables = NamesOf("routeTables");
+        var nics = NamesOf("virtualMachines", "networkInterfaces");
 
         for (var i = 0; i < array.Count; i++)
         {
@@ -184,6 +185,14 @@ internal static class ScenarioReader
                     if (ip is not null && !IPAddress.TryParse(ip, out _))
                     {
                         problems.Add(new($"{path}.nextHopIpAddress", $"'{ip}' is not an IP address"));
+                    }
+
+                    break;
+                case "editNic":
+                    NameOf(e, "nic", path, nics, "networkInterfaces", problems);
+                    if (e["tags"] is not JsonObject tags || tags.Any(t => t.Value?.GetValueKind() != JsonValueKind.String))
+                    {
+                        problems.Add(new($"{path}.tags", "is required: an object of string tags to set on the NIC, for example { \"owner\": \"netops\" }"));
                     }
 
                     break;

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using NvaFailover.FaultSuite;
+
+namespace NvaFailover.Bench;
+
+/// <summary>The seeded fault suite over many seeds: runs, faults injected, invariants broken (target 0).</summary>
+internal static class FaultSuiteBenchmark
+{
+    public sealed record Outcome(int Runs, int FaultsInjected, int Failovers, int Violations, IReadOnlyList<string> ViolatingSeeds, TimeSpan Wall, double Speed, int FirstSeed);
+
+    public static async Task<Outcome> RunAsync(int seeds, int firstSeed, double speed, int parallel, string replayFolder, TextWriter log)
+    {
+        var wall = Stopwatch.StartNew();
+        var next = firstSeed - 1;
+        var faults = 0;
+        var failovers = 0;
+        var violations = 0;
+        var violating = new List<string>();
+        var done = 0;
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
+        {
+            int seed;
+            while ((seed = Interlocked.Increment(ref next)) < firstSeed + seeds)
+            {
+                var run = await FaultRun.RunAsync(seed, speed);
+                Interlocked.Add(ref faults, run.FaultsInjected);
+                Interlocked.Add(ref failovers, run.Failovers);
+                if (run.Violations.Count > 0)
+                {
+                    Interlocked.Add(ref violations, run.Violations.Count);
+                    var path = run.SaveScenario(replayFolder);
+                    lock (violating)
+                    {
+                        violating.Add($"seed {seed}: {string.Join("; ", run.Violations)} (replay: nvafo simulate --scenario {path})");
+                    }
+
+                    await log.WriteLineAsync($"  seed {seed}: {run.Violations.Count} violation(s): {string.Join("; ", run.Violations)}");
+                }
+
+                var count = Interlocked.Increment(ref done);
+                if (count % 50 == 0)
+                {
+                    await log.WriteLineAsync($"  {count}/{seeds} seeds, {violations} violation(s) so far, {wall.Elapsed:c}");
+                }
+            }
+        }));
+        return new Outcome(seeds, faults, failovers, violations, violating, wall.Elapsed, speed, firstSeed);
+    }
+}

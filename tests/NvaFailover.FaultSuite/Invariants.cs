@@ -1,0 +1,178 @@
+using System.Text.Json.Nodes;
+using NvaFailover.Cli.Simulation;
+using NvaFailover.Decisions;
+
+namespace NvaFailover.FaultSuite;
+
+/// <summary>
+/// What must hold after every run, whatever the faults: once they stop, every managed route and public IP sits on one
+/// healthy NVA per cluster; nothing unmanaged changed and every NIC property survived; no write while every NVA was
+/// down; no write in steady state; no failover without a real NVA failure; failovers never outnumber failures.
+/// </summary>
+internal static class Invariants
+{
+    /// <summary>How long after the last NVA of a cluster goes down a write decided earlier may still be sent: a round's
+    /// probes (up to 3 attempts of 2 s with 1 s between), the probe interval, and a margin for scaled-time jitter.</summary>
+    private static readonly TimeSpan Reaction = TimeSpan.FromSeconds(20);
+
+    public static List<string> Check(GroundTruth truth, SimulationResult result)
+    {
+        var violations = new List<string>();
+        Converged(truth, result, violations);
+        NothingElseChanged(truth, result, violations);
+        NoWriteWhileAllDown(truth, result, violations);
+        NoWriteInSteadyState(result, violations);
+        FailoversFollowRealFailures(truth, result, violations);
+        return violations;
+    }
+
+    /// <summary>At the end (three minutes after the last fault), each cluster's managed routes and public IPs are on one NVA, slot for slot.</summary>
+    private static void Converged(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        var initial = Routes(result.Initial);
+        var final = Routes(result.Final);
+        foreach (var (cluster, nvas) in truth.Clusters)
+        {
+            var managed = initial.Where(r => r.Tag == cluster && truth.Owner(r.NextHop) is { } o && o.Cluster == cluster).ToList();
+            var holders = new HashSet<string>();
+            foreach (var route in managed)
+            {
+                var now = final.Single(f => f.Key == route.Key);
+                if (truth.Owner(now.NextHop) is not { } owner || owner.Cluster != cluster || owner.Slot != truth.Owner(route.NextHop)!.Value.Slot)
+                {
+                    violations.Add($"{cluster}: route {route.Key} ends at {now.NextHop}, not at the same slot of one of the cluster's NVAs");
+                    continue;
+                }
+
+                holders.Add(owner.Nva);
+            }
+
+            foreach (var pip in truth.PublicIps[cluster])
+            {
+                var holder = PublicIpHolder(result.Final, pip);
+                var nva = holder is null ? null : nvas.Keys.FirstOrDefault(n => holder.Contains($"/{n}-nic0/", StringComparison.Ordinal));
+                if (nva is null)
+                {
+                    violations.Add($"{cluster}: public IP {Name(pip)} ends on {holder ?? "no ipconfig"}, not on an NVA's first interface");
+                    continue;
+                }
+
+                holders.Add(nva);
+            }
+
+            if (holders.Count > 1)
+            {
+                violations.Add($"{cluster}: traffic ends split across {string.Join(", ", holders.Order())}");
+            }
+            else if (holders.Count == 1 && truth.IsDown(cluster, holders.Single(), result.Scenario.Duration - TimeSpan.FromSeconds(1)))
+            {
+                violations.Add($"{cluster}: traffic ends on {holders.Single()}, which is down");
+            }
+        }
+    }
+
+    /// <summary>Between the start and the end, only managed next hops, public IP attachments and the timeline's own edits differ.</summary>
+    private static void NothingElseChanged(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        var managedRoutes = Routes(result.Initial).Where(r => r.Tag is not null && truth.Owner(r.NextHop) is { } o && o.Cluster == r.Tag).Select(r => r.Key).ToHashSet();
+        var editedTags = result.Events.Where(e => e.Error is null && e.Event.Do == "editNic")
+            .SelectMany(e => e.Event.Data["tags"]!.AsObject().Select(t => $"{e.Event["nic"]}|tags.{t.Key}")).ToHashSet();
+        foreach (var change in TopologyDiff.Between(result.Initial, result.Final))
+        {
+            var expected =
+                (change.Path.EndsWith(".nextHopIpAddress", StringComparison.Ordinal) && managedRoutes.Contains($"{change.Resource}/{RouteName(change.Path)}"))
+                || change.Path.EndsWith(".publicIPAddressId", StringComparison.Ordinal)
+                || editedTags.Contains($"{change.Resource}|{change.Path}");
+            if (!expected)
+            {
+                violations.Add($"{change.Resource} {change.Path} changed from {change.Before ?? "(absent)"} to {change.After ?? "(absent)"}");
+            }
+        }
+    }
+
+    /// <summary>While every NVA of a cluster is down, no write to its resources is sent (after the reaction time).</summary>
+    private static void NoWriteWhileAllDown(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        foreach (var cluster in truth.Clusters.Keys)
+        {
+            foreach (var (from, to) in truth.AllDown(cluster, result.Scenario.Duration))
+            {
+                var writes = result.Requests.Where(r => r.Method == "PUT" && r.At - result.Start >= from + Reaction && r.At - result.Start < to && OfCluster(r.ResourceId ?? "", cluster)).ToList();
+                if (writes.Count > 0)
+                {
+                    violations.Add($"{cluster}: {writes.Count} write(s) while every NVA was down ({SimulationResult.Time(from)}-{SimulationResult.Time(to)})");
+                }
+            }
+        }
+    }
+
+    /// <summary>In the last minute, with every fault long over and everything converged, nothing is written.</summary>
+    private static void NoWriteInSteadyState(SimulationResult result, List<string> violations)
+    {
+        var quiet = result.Scenario.Duration - TimeSpan.FromMinutes(1);
+        var writes = result.Requests.Count(r => r.Method is "PUT" or "POST" && r.At - result.Start >= quiet);
+        if (writes > 0)
+        {
+            violations.Add($"{writes} write(s) in the last minute, in steady state");
+        }
+    }
+
+    /// <summary>Every failover away from an NVA follows a real failure of it; there are never more failovers than failures.</summary>
+    private static void FailoversFollowRealFailures(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        foreach (var failover in result.Failovers.Where(f => f.Reason == "activeDown"))
+        {
+            var from = failover.From ?? "";
+            var real = Enumerable.Range(0, (int)Reaction.TotalSeconds + 1).Any(s => truth.IsDown(failover.Cluster, from, failover.DetectedAt - TimeSpan.FromSeconds(s)));
+            if (!real)
+            {
+                violations.Add($"{failover.Cluster}: failover from {from} at {SimulationResult.Time(failover.DetectedAt)} without a real failure of {from}");
+            }
+        }
+
+        foreach (var cluster in truth.Clusters.Keys)
+        {
+            var failovers = result.Failovers.Count(f => f.Cluster == cluster && f.Reason == "activeDown");
+            var failures = truth.Down.Count(d => d.Cluster == cluster);
+            if (failovers > failures)
+            {
+                violations.Add($"{cluster}: {failovers} failovers for {failures} NVA failures");
+            }
+        }
+
+        foreach (var round in result.Rounds.Where(r => r.Action == CycleAction.Failback))
+        {
+            violations.Add($"{round.Cluster}: a failback at {SimulationResult.Time(round.DecidedAt - result.Start)}, with Failback OnActiveFailure");
+        }
+    }
+
+    private sealed record RouteState(string Key, string? Tag, string? NextHop);
+
+    private static List<RouteState> Routes(JsonObject dump) =>
+        [.. (dump["routeTables"] as JsonArray ?? []).OfType<JsonObject>().SelectMany(t => (t["routes"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(r => r["nextHopType"]?.GetValue<string>() == "VirtualAppliance")
+            .Select(r => new RouteState($"{Name(t["id"]!.GetValue<string>())}/{r["name"]!.GetValue<string>()}", t["tags"]?["nva_ha_udr"]?.GetValue<string>(), r["nextHopIpAddress"]?.GetValue<string>())))];
+
+    private static string? PublicIpHolder(JsonObject dump, string pip)
+    {
+        foreach (var nic in (dump["networkInterfaces"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            foreach (var config in (nic["ipConfigurations"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                if (string.Equals(config["publicIPAddressId"]?.GetValue<string>(), pip, StringComparison.OrdinalIgnoreCase))
+                {
+                    return $"{nic["id"]!.GetValue<string>()}/ipConfigurations/{config["name"]!.GetValue<string>()}";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Route tables of a cluster are named rt-{cluster}-N, its NICs {cluster}-nvaK-nicS.</summary>
+    private static bool OfCluster(string path, string cluster) => path.Contains($"/rt-{cluster}-", StringComparison.Ordinal) || path.Contains($"/{cluster}-nva", StringComparison.Ordinal);
+
+    private static string RouteName(string path) => path[(path.IndexOf('[', StringComparison.Ordinal) + 1)..path.IndexOf(']', StringComparison.Ordinal)];
+
+    private static string Name(string id) => id[(id.LastIndexOf('/') + 1)..];
+}
