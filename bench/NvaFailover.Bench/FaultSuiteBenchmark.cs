@@ -22,7 +22,26 @@ internal static class FaultSuiteBenchmark
             int seed;
             while ((seed = Interlocked.Increment(ref next)) < firstSeed + seeds)
             {
-                var run = await FaultRun.RunAsync(seed, speed);
+                FaultRun run;
+                try
+                {
+                    run = await FaultRun.RunAsync(seed, speed);
+                }
+                catch (TimeoutException ex)
+                {
+                    Interlocked.Increment(ref violations);
+                    var path = Path.Combine(replayFolder, $"fault-suite-seed-{seed}.json");
+                    Directory.CreateDirectory(replayFolder);
+                    await File.WriteAllTextAsync(path, ScenarioGenerator.Generate(seed).Scenario.ToJsonString());
+                    lock (violating)
+                    {
+                        violating.Add($"{ex.Message} (scenario: {path})");
+                    }
+
+                    await log.WriteLineAsync($"  {ex.Message}");
+                    continue;
+                }
+
                 Interlocked.Add(ref faults, run.FaultsInjected);
                 Interlocked.Add(ref failovers, run.Failovers);
                 if (run.Violations.Count > 0)

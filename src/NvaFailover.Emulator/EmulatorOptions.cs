@@ -24,6 +24,9 @@ public sealed record EmulatorOptions
     /// </summary>
     public IReadOnlyList<string> GrantedActions { get; init; } = ["*"];
 
+    /// <summary>Keep every request in <see cref="ArmEmulator.Requests"/> (a long benchmark turns it off to measure its client's memory alone).</summary>
+    public bool RecordRequests { get; init; } = true;
+
     /// <summary>Per-subscription token buckets (scenario time); a scenario's writesPerFiveMinutes overrides the write bucket.</summary>
     public ThrottleLimits Throttling { get; init; } = new();
 }

@@ -29,7 +29,16 @@ internal sealed record FaultRun(int Seed, JsonObject ScenarioJson, GroundTruth T
         var settings = ScenarioSettings.Read(scenario, scenario.Name);
         using var quiet = new StringWriter();
         var console = new CliConsole(quiet, quiet, TextReader.Null, InputRedirected: true);
-        var result = await SimulationRunner.RehearseAsync(scenario, settings, speed, console, LogLevel.None, cancellationToken);
+        var rehearsal = SimulationRunner.RehearseAsync(scenario, settings, speed, console, LogLevel.None, cancellationToken);
+
+        // A rehearsal that does not end is a hang somewhere in NvaFailover or the emulator: a violation, never a stuck suite.
+        var patience = TimeSpan.FromSeconds(30) + ((TimeSpan.Parse(json["duration"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) / speed) * 10);
+        if (await Task.WhenAny(rehearsal, Task.Delay(patience, TimeProvider.System, cancellationToken)) != rehearsal)
+        {
+            throw new TimeoutException($"seed {seed}: the rehearsal did not end within {patience.TotalSeconds:0} s of wall time (a hang); replay its scenario with 'nvafo simulate --verbose'");
+        }
+
+        var result = await rehearsal;
         return new FaultRun(seed, json, truth, result, Invariants.Check(truth, result));
     }
 
@@ -39,6 +48,11 @@ internal sealed record FaultRun(int Seed, JsonObject ScenarioJson, GroundTruth T
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"fault-suite-seed-{Seed}.json");
         File.WriteAllText(path, ScenarioJson.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+        // What this run did, beside it: a replay need not take the same turns (timing, injected faults).
+        using var report = new StringWriter();
+        TimelineText.PrintAsync(report, Result).GetAwaiter().GetResult();
+        File.WriteAllText(Path.ChangeExtension(path, ".txt"), $"{string.Join(Environment.NewLine, Violations)}{Environment.NewLine}{Environment.NewLine}{report}");
         return path;
     }
 }

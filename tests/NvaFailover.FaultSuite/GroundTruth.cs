@@ -5,7 +5,11 @@ namespace NvaFailover.FaultSuite;
 /// <param name="Nva">The NVA (VM name).</param>
 /// <param name="From">Scenario time it stopped forwarding (power off, hang).</param>
 /// <param name="To">Scenario time it forwarded again (start plus its boot, or the probe answering again).</param>
-internal sealed record DownEpisode(string Cluster, string Nva, TimeSpan From, TimeSpan To);
+/// <param name="Observable">
+/// Whether the cluster's probe can see it: a hung appliance keeps its VM running, so a cluster probing only the power
+/// state cannot tell (the documented limit of VmPowerState); the invariants hold NvaFailover to what it can observe.
+/// </param>
+internal sealed record DownEpisode(string Cluster, string Nva, TimeSpan From, TimeSpan To, bool Observable = true);
 
 /// <summary>What a generated scenario holds, known to the generator: the truth the invariants are checked against.</summary>
 internal sealed class GroundTruth
@@ -19,8 +23,8 @@ internal sealed class GroundTruth
     /// <summary>Every episode of an NVA not forwarding.</summary>
     public List<DownEpisode> Down { get; } = [];
 
-    /// <summary>NIC tags set by outside edits: NIC name -> tag -> value.</summary>
-    public Dictionary<string, Dictionary<string, string>> NicEdits { get; } = [];
+    /// <summary>Each cluster's Probe:Kind.</summary>
+    public Dictionary<string, string> ProbeKinds { get; } = [];
 
     /// <summary>How many ARM fault windows the timeline opens.</summary>
     public int ArmFaultWindows { get; set; }
@@ -50,12 +54,12 @@ internal sealed class GroundTruth
     }
 
     /// <summary>True when <paramref name="nva"/> of <paramref name="cluster"/> was down at <paramref name="at"/>.</summary>
-    public bool IsDown(string cluster, string nva, TimeSpan at) => Down.Any(d => d.Cluster == cluster && d.Nva == nva && d.From <= at && at < d.To);
+    public bool IsDown(string cluster, string nva, TimeSpan at) => Down.Any(d => d.Observable && d.Cluster == cluster && d.Nva == nva && d.From <= at && at < d.To);
 
     /// <summary>The spans in which every NVA of <paramref name="cluster"/> was down.</summary>
     public List<(TimeSpan From, TimeSpan To)> AllDown(string cluster, TimeSpan end)
     {
-        var edges = Down.Where(d => d.Cluster == cluster).SelectMany(d => new[] { d.From, d.To }).Append(TimeSpan.Zero).Append(end).Distinct().Order().ToList();
+        var edges = Down.Where(d => d.Observable && d.Cluster == cluster).SelectMany(d => new[] { d.From, d.To }).Append(TimeSpan.Zero).Append(end).Distinct().Order().ToList();
         var spans = new List<(TimeSpan From, TimeSpan To)>();
         for (var i = 0; i + 1 < edges.Count; i++)
         {

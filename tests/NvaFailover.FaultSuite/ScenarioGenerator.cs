@@ -63,6 +63,7 @@ internal static class ScenarioGenerator
             }
 
             var kind = new[] { "VmPowerState", "Tcp", "All" }[random.Next(3)];
+            truth.ProbeKinds[name] = kind;
             clusters.Add(new JsonObject
             {
                 ["Name"] = name,
@@ -121,7 +122,7 @@ internal static class ScenarioGenerator
                             var up = Min(at + TimeSpan.FromSeconds(kind == 1 ? random.Next(20, 90) : random.Next(6, 15)), faultsEnd);
                             events.Add((at, Event(at, "probeDown", ("vm", nva))));
                             events.Add((up, Event(up, "probeUp", ("vm", nva))));
-                            truth.Down.Add(new DownEpisode(cluster, nva, at, up));
+                            truth.Down.Add(new DownEpisode(cluster, nva, at, up, Observable: truth.ProbeKinds[cluster] != "VmPowerState"));
                             at = up + TimeSpan.FromSeconds(random.Next(5, 15));
                         }
 

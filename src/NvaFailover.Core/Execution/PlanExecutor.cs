@@ -190,8 +190,9 @@ internal sealed class PlanExecutor(
                 return refused;
             }
 
+            // The holder is read afresh: what this run believed of it is what the refusal just proved wrong.
             var (holderNic, holderConfig) = Split(holder);
-            var detach = await WriteNicAsync(run, holderNic, new(StringComparer.OrdinalIgnoreCase) { [holderConfig] = move.PublicIp.Id }, detach: true);
+            var detach = await WriteNicAsync(run, holderNic, new(StringComparer.OrdinalIgnoreCase) { [holderConfig] = move.PublicIp.Id }, detach: true, reread: true);
             run.Outcomes.Add(detach);
             if (detach.Status != WriteStatus.Succeeded)
             {
@@ -207,9 +208,9 @@ internal sealed class PlanExecutor(
     /// One write to a NIC for all its ipconfigs: <paramref name="wanted"/> maps ipconfig name to public IP id.
     /// Detaching removes that public IP from the ipconfig; attaching sets it. Re-read and retried on ETag conflict.
     /// </summary>
-    private async Task<WriteOutcome> WriteNicAsync(Run run, string nicId, Dictionary<string, string> wanted, bool detach)
+    private async Task<WriteOutcome> WriteNicAsync(Run run, string nicId, Dictionary<string, string> wanted, bool detach, bool reread = false)
     {
-        var nic = run.Nics.GetValueOrDefault(nicId) ?? run.Topology.FindNetworkInterface(nicId);
+        var nic = reread ? null : run.Nics.GetValueOrDefault(nicId) ?? run.Topology.FindNetworkInterface(nicId);
         if (nic is null)
         {
             var read = await ReadAsync(run, ct => networkInterfaces.GetAsync(nicId, ct));

@@ -25,8 +25,11 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refres
             return await RefreshAsync(cluster, cancellationToken);
         }
 
-        var due = entry.Stale || !topology.IsComplete || timeProvider.GetUtcNow() - topology.DiscoveredAt >= refreshAfter;
-        if (due && mayRefresh)
+        // While a failover writes, a rediscovery waits (what it read could be older than what the writes return), but
+        // not for ever: a cluster whose writes keep failing is read again once the topology is twice too old.
+        var age = timeProvider.GetUtcNow() - topology.DiscoveredAt;
+        var due = entry.Stale || !topology.IsComplete || age >= refreshAfter;
+        if (due && (mayRefresh || age >= refreshAfter * 2))
         {
             StartRefresh(cluster, entry);
         }

@@ -217,6 +217,23 @@ public sealed class PlanExecutorTests
         Assert.True((await execution).Complete);
     }
 
+    [Fact]
+    public async Task Execute_PublicIpLandedOnAnotherNvaBehindOurBack_ReadsTheHolderAfreshDetachesAndAttaches()
+    {
+        // A superseded failover's attach to edge-c landed after all: Azure has the public IP there, our topology does not.
+        var world = EdgePair();
+        world.AddNva("edge-c", "eastus2", [("edge-c-outside", "172.20.0.6"), ("edge-c-inside", "172.20.1.6")]);
+        world.Settings["NvaFailover:Clusters:0:Nvas:2:VirtualMachineId"] = Vm("edge-c");
+        var (topology, plan) = await PlanToB(world);
+        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-c-outside"));
+
+        var result = await CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None);
+
+        Assert.True(result.Complete, string.Join("; ", result.Outcomes.Select(o => $"{o.ResourceId} {o.Status} {o.ErrorCode}")));
+        Assert.Equal(IpConfig("edge-b-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+        Assert.Contains("PUT networkInterfaces edge-c-outside", world.Azure.WritesTo("networkInterfaces"));
+    }
+
     /// <summary>Counts route table writes in flight; optionally holds each until a signal.</summary>
     private sealed class CountingRouteTables(IRouteTableGateway inner, Task? waitBeforeWrite = null) : IRouteTableGateway
     {

@@ -186,6 +186,28 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
         }
     }
 
+    /// <summary>Moves a public IP behind everyone's back (a write that landed after its failover was superseded), renewing the NICs' ETags.</summary>
+    public void MovePublicIp(string pipId, string toIpConfigurationId)
+    {
+        lock (_lock)
+        {
+            foreach (var (id, nic) in Nics.ToList())
+            {
+                var configs = nic.IpConfigurations.Select(c =>
+                {
+                    var here = ArmId.Comparer.Equals(ArmId.IpConfigurationId(id, c.Name), toIpConfigurationId);
+                    return here ? c with { PublicIpAddressId = pipId } : ArmId.Comparer.Equals(c.PublicIpAddressId, pipId) ? c with { PublicIpAddressId = null } : c;
+                }).ToList();
+                if (!configs.SequenceEqual(nic.IpConfigurations))
+                {
+                    Nics[id] = nic with { ETag = NewETag(), IpConfigurations = configs };
+                }
+            }
+
+            PublicIps[pipId] = PublicIps[pipId] with { IpConfigurationId = toIpConfigurationId };
+        }
+    }
+
     public void SetPower(string vmId, PowerState state)
     {
         lock (_lock)

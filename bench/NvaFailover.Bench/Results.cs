@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace NvaFailover.Bench;
+
+/// <summary>Everything one run of the benchmarks measured, and how it reads in bench/RESULTS.md and bench/results.json.</summary>
+internal sealed record Results(
+    string Command,
+    DateTimeOffset Date,
+    string Machine,
+    string Version,
+    List<ConvergenceBenchmark.Row> Convergence,
+    List<ConvergenceBenchmark.Row> RoutesOnly,
+    DetectionBenchmark.Outcome Detection,
+    List<CostBenchmark.Row> Cost,
+    MemoryBenchmark.Outcome Memory,
+    EmulatorBenchmark.Outcome Emulator,
+    FaultSuiteBenchmark.Outcome Faults)
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string MachineDescription()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return $"{Environment.ProcessorCount} cores{(cpu is null ? "" : $" ({cpu})")}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+    }
+
+    public void Write(string folder)
+    {
+        File.WriteAllText(Path.Combine(folder, "results.json"), JsonSerializer.Serialize(this, Indented));
+        File.WriteAllText(Path.Combine(folder, "RESULTS.md"), Markdown());
+    }
+
+    private string Markdown()
+    {
+        var md = new StringBuilder();
+        void Line(FormattableString text) => md.AppendLine(text.ToString(CultureInfo.InvariantCulture));
+        string Met(bool met) => met ? "met" : "**not met**";
+        double Median(IReadOnlyList<double> v) => Stats.Percentile(v, 50);
+        double P95(IReadOnlyList<double> v) => Stats.Percentile(v, 95);
+
+        Line($"# Benchmark results");
+        md.AppendLine();
+        Line($"Written by `{Command}` on {Date:yyyy-MM-dd HH:mm} UTC, {Version}, on {Machine}. Everything runs the real monitor,");
+        Line($"executor and Azure adapters against the local ARM emulator over HTTPS, with Azure-like latencies (read 100 ms, route");
+        Line($"table write 5 s, NIC write 15 s) and Azure's token buckets (writes 200 refilling 10/s, reads 250 refilling 25/s, per");
+        Line($"subscription), in scaled time: every duration below is scenario time. The baseline is bench/'s implementation of");
+        Line($"Azure/ha-nva-fo (30 s timer, FW1/FW2 power state 3 tries 2 s apart, every tagged table rewritten one after another,");
+        Line($"on every tick while failed over, no public IP move), measured in the same run against the same emulator.");
+        md.AppendLine();
+
+        var big = Convergence.Where(r => r.Tables >= 1).ToList();
+        var routesOnly = RoutesOnly.Where(r => r.Tables <= 100).ToList();
+        var healthy = Cost.First();
+        Line($"## Targets");
+        md.AppendLine();
+        Line($"| target | measured | |");
+        Line($"|---|---|---|");
+        Line($"| convergence within 1.2x of the floor at every N (public IP included) | worst {big.Max(r => r.Ratio):0.00}x (N = {big.MaxBy(r => r.Ratio)!.Tables}) | {Met(big.All(r => r.Ratio <= 1.2))} |");
+        Line($"| routes only: within 1.2x of one table write up to N = 100 | worst {routesOnly.Max(r => r.Ratio):0.00}x | {Met(routesOnly.All(r => r.Ratio <= 1.2))} |");
+        Line($"| no write beyond one per table and two per public IP | {big.Sum(r => r.OursWrites)} writes for {big.Sum(r => r.Tables + 2)} | {Met(big.All(r => r.OursWrites <= r.Tables + 2))} |");
+        Line($"| detection median < 10 s, p95 < 15 s | median {Median(Detection.Ours.Detection):0.0} s, p95 {P95(Detection.Ours.Detection):0.0} s | {Met(Median(Detection.Ours.Detection) < 10 && P95(Detection.Ours.Detection) < 15)} |");
+        Line($"| a healthy hour costs 0 writes | {healthy.OursWrites} writes | {Met(healthy.OursWrites == 0)} |");
+        Line($"| memory grows < 5% over {Memory.Rounds} rounds | heap {Memory.HeapGrowth:P1}, working set {Memory.WorkingSetGrowth:P1} | {Met(Memory.HeapGrowth < 0.05 && Memory.WorkingSetGrowth < 0.05)} |");
+        Line($"| emulator serves >= 2,000 requests/s | {Emulator.PerSecond:0} | {Met(Emulator.PerSecond >= 2000)} |");
+        Line($"| fault suite: 0 violations over >= 1,000 seeds | {Faults.Violations} over {Faults.Runs} | {Met(Faults.Violations == 0 && Faults.Runs >= 1000)} |");
+        md.AppendLine();
+
+        Line($"## Convergence vs N (decision to last write), one subscription, one public IP, default settings");
+        md.AppendLine();
+        Line($"Floor = max(two NIC writes one after the other, 30 s; one table write + ARM's refill time for the writes beyond its bucket).");
+        Line($"\"Throttled\" counts 429 answers our own burst caused. Large N run slower (speed column) so that the real cost of N");
+        Line($"concurrent HTTPS writes on this machine stays small in scenario time.");
+        md.AppendLine();
+        Line($"| tables | floor | NvaFailover | ratio to floor | writes | throttled | ha-nva-fo (routes only) | speed |");
+        Line($"|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in Convergence)
+        {
+            Line($"| {r.Tables} | {r.FloorSeconds:0.0} s | {r.OursSeconds:0.0} s | {r.Ratio:0.00}x | {r.OursWrites} | {r.OursThrottled} | {(r.BaselineSeconds is { } b ? $"{b:0.0} s ({r.BaselineWrites} writes)" : "-")} | {r.Speed:0}x |");
+        }
+
+        md.AppendLine();
+        Line($"## Routes only (no public IP)");
+        md.AppendLine();
+        Line($"| tables | floor | NvaFailover | ratio to floor | writes | throttled |");
+        Line($"|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in RoutesOnly)
+        {
+            Line($"| {r.Tables} | {r.FloorSeconds:0.0} s | {r.OursSeconds:0.0} s | {r.Ratio:0.00}x | {r.OursWrites} | {r.OursThrottled} |");
+        }
+
+        md.AppendLine();
+        Line($"## Detection and restoration over {Detection.Faults} random fault times");
+        md.AppendLine();
+        Line($"The active NVA is powered off at a random moment of each 90 s period and started again 40 s later; 10 route tables and");
+        Line($"a public IP; default settings (30 s timer, VmPowerState, 3 attempts 2 s apart, probing every 5 s within each run).");
+        md.AppendLine();
+        Line($"| | NvaFailover median | p95 | ha-nva-fo median | p95 |");
+        Line($"|---|---:|---:|---:|---:|");
+        Line($"| fault -> decision | {Median(Detection.Ours.Detection):0.0} s | {P95(Detection.Ours.Detection):0.0} s | {Median(Detection.Baseline.Detection):0.0} s | {P95(Detection.Baseline.Detection):0.0} s |");
+        Line($"| fault -> routes restored | {Median(Detection.Ours.Routes):0.0} s | {P95(Detection.Ours.Routes):0.0} s | {Median(Detection.Baseline.Routes):0.0} s | {P95(Detection.Baseline.Routes):0.0} s |");
+        Line($"| fault -> public IP restored | {Median(Detection.Ours.PublicIp):0.0} s | {P95(Detection.Ours.PublicIp):0.0} s | never (not moved) | |");
+        Line($"| failovers for {Detection.Faults} faults | {Detection.OursFailovers} | | {Detection.BaselineFailovers} | |");
+        md.AppendLine();
+
+        Line($"## ARM cost of an hour (10 route tables)");
+        md.AppendLine();
+        Line($"| hour | NvaFailover reads | writes | ha-nva-fo reads | writes |");
+        Line($"|---|---:|---:|---:|---:|");
+        foreach (var c in Cost)
+        {
+            Line($"| {c.Case} | {c.OursReads} | {c.OursWrites} | {c.BaselineReads} | {c.BaselineWrites} |");
+        }
+
+        md.AppendLine();
+        Line($"NvaFailover's reads are its probes (two power-state reads every 5 s: about 1,440 an hour) and a rediscovery every");
+        Line($"DiscoveryRefresh (5 minutes); a healthy or settled hour writes nothing.");
+        md.AppendLine();
+        Line($"## Memory");
+        md.AppendLine();
+        Line($"{Memory.Rounds} rounds in scaled time, measured after round 200 and after the last (full collection first): managed heap");
+        Line($"{Memory.HeapAt200 / 1048576.0:0.0} -> {Memory.HeapAtEnd / 1048576.0:0.0} MiB ({Memory.HeapGrowth:P1}), working set {Memory.WorkingSetAt200 / 1048576.0:0} -> {Memory.WorkingSetAtEnd / 1048576.0:0} MiB ({Memory.WorkingSetGrowth:P1}).");
+        md.AppendLine();
+        Line($"## Emulator throughput");
+        md.AppendLine();
+        Line($"{Emulator.Requests} GET route table over HTTPS, {Emulator.Concurrency} concurrent: {Emulator.PerSecond:0} requests/s, p50 {Emulator.P50Ms:0.00} ms, p99 {Emulator.P99Ms:0.00} ms, {Emulator.Failures} failures.");
+        md.AppendLine();
+        Line($"## Fault suite");
+        md.AppendLine();
+        Line($"Seeds {Faults.FirstSeed} to {Faults.FirstSeed + Faults.Runs - 1} (tests/NvaFailover.FaultSuite) at {Faults.Speed:0}x: {Faults.Runs} runs, {Faults.FaultsInjected} faults injected");
+        Line($"(NVA failures, hangs and flapping, ARM fault windows, outside edits), {Faults.Failovers} failovers, **{Faults.Violations} violations** in {Faults.Wall:hh\\:mm\\:ss} of wall time.");
+        foreach (var v in Faults.ViolatingSeeds)
+        {
+            Line($"- {v}");
+        }
+
+        return md.ToString();
+    }
+}
