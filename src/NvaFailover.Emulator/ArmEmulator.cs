@@ -75,7 +75,7 @@ public sealed class ArmEmulator : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+            k.Listen(IPAddress.Loopback, options.Port, listen => listen.UseHttps(certificate));
         });
         builder.Services.AddRoutingCore();
         var app = builder.Build();

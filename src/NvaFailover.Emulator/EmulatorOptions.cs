@@ -24,6 +24,9 @@ public sealed record EmulatorOptions
     /// </summary>
     public IReadOnlyList<string> GrantedActions { get; init; } = ["*"];
 
+    /// <summary>The loopback port to serve ARM on; 0 (the default) takes a free one.</summary>
+    public int Port { get; init; }
+
     /// <summary>Keep every request in <see cref="ArmEmulator.Requests"/> (a long benchmark turns it off to measure its client's memory alone).</summary>
     public bool RecordRequests { get; init; } = true;
 

@@ -5,6 +5,7 @@ using NvaFailover.Emulator;
 // Standalone: nvafo-emulator --scenario FILE [--speed N]. Prints the ARM endpoint and serves until Ctrl+C or SIGTERM.
 string? scenarioPath = null;
 var speed = 1.0;
+var port = 0;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -16,12 +17,16 @@ for (var i = 0; i < args.Length; i++)
             speed = s;
             i++;
             break;
+        case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536:
+            port = p;
+            i++;
+            break;
         case "--help" or "-h":
-            Console.WriteLine("Usage: dotnet run --project src/NvaFailover.Emulator -- --scenario FILE [--speed N]");
+            Console.WriteLine("Usage: dotnet run --project src/NvaFailover.Emulator -- --scenario FILE [--speed N] [--port P]");
             Console.WriteLine("Serves a local Azure Resource Manager for the scenario's topology on https://127.0.0.1:<port>/ until Ctrl+C.");
             return 0;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: --scenario FILE [--speed N] (N > 0).");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: --scenario FILE [--speed N] [--port P] (N > 0, P a free port from 1 to 65535).");
             return 2;
     }
 }
@@ -43,7 +48,18 @@ catch (ScenarioException ex)
     return 2;
 }
 
-await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Speed = speed, Arm = scenario.Arm });
+ArmEmulator emulator;
+try
+{
+    emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Speed = speed, Arm = scenario.Arm, Port = port });
+}
+catch (IOException ex)
+{
+    Console.Error.WriteLine($"Cannot serve on port {port}: {ex.Message} Choose another --port, or leave it out for a free one.");
+    return 1;
+}
+
+await using var lifetime = emulator;
 emulator.Load(scenario);
 Console.WriteLine($"ARM endpoint: {emulator.Endpoint}");
 Console.WriteLine($"Certificate thumbprint (trust it for this endpoint only): {emulator.Certificate.GetCertHashString()}");

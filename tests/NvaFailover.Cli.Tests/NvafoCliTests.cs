@@ -91,4 +91,59 @@ public sealed class NvafoCliTests
         Assert.Contains("NvaFailover:Clusters:0:RouteTables:TagValue is missing", result.Err, StringComparison.Ordinal);
         Assert.Empty(h.Emulator.Requests);
     }
+
+    [Theory]
+    [InlineData("check", "--endpoint", "not-a-url")]
+    [InlineData("once", "--endpoint", "http://127.0.0.1:5443/")]
+    [InlineData("plan", "--endpoint", "https://127.0.0.1:5443/", "--endpoint-thumbprint", "xyz")]
+    [InlineData("simulate", "--speed", "-1")]
+    [InlineData("simulate", "--speed", "fast")]
+    [InlineData("simulate", "--scenario", "/etc/hostname")]
+    [InlineData("run", "--settings", "/no/such/settings.json")]
+    [InlineData("export", "--cluster")]
+    [InlineData("switchover", "--cluster", "fw", "--to")]
+    public async Task MalformedInput_Exit2WithOneClearLineAndNoStackTrace(params string[] args)
+    {
+        var result = await RunAsync(args);
+
+        Assert.True(result.Code == 2, result.ToString());
+        Assert.DoesNotContain("   at ", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("switchover", "--cluster", "nope", "--to", "fw-b", "--yes")]
+    [InlineData("switchover", "--cluster", "fw", "--to", "nope", "--yes")]
+    [InlineData("export", "--cluster", "nope")]
+    public async Task UnknownClusterOrNva_Exit2NamingWhatExistsAndNothingWritten(params string[] args)
+    {
+        await using var h = await StartAsync();
+
+        var result = await h.NvafoAsync(args);
+
+        Assert.True(result.Code == 2, result.ToString());
+        Assert.Contains("nope", result.Err, StringComparison.Ordinal);
+        Assert.Matches("the clusters are fw|its NVAs are fw-a, fw-b", result.Err);
+        Assert.DoesNotContain("   at ", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(h.Emulator.Requests, r => r.Method != "GET");
+    }
+
+    [Fact]
+    public async Task UnexpectedFailure_OneLineAndExit1_VerboseAddsTheDetail()
+    {
+        // A settings file that is a directory cannot be read as JSON: not a settings problem the reader knows.
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"nvafo-{Guid.NewGuid():N}.json")).FullName;
+        try
+        {
+            var quiet = await RunAsync(["check", "--settings", folder]);
+
+            Assert.NotEqual(0, quiet.Code);
+            Assert.DoesNotContain("   at ", quiet.Err, StringComparison.Ordinal);
+            Assert.Contains(folder, quiet.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder);
+        }
+    }
 }

@@ -59,14 +59,11 @@ internal static class HtmlReport
 
     private static void Failovers(StringBuilder html, SimulationResult result)
     {
-        html.Append("<h2 id=\"failovers\">Failovers</h2>");
-        if (result.Failovers.Count == 0)
+        if (!Table(html, "failovers", "Failovers", result.Failovers.Count, "<p>No failover happened.</p>", "cluster", "from &rarr; to", "reason", "fault", "detected", "routes", "public IPs", "outcome"))
         {
-            html.Append("<p>No failover happened.</p>");
             return;
         }
 
-        html.Append("<table><tr><th>cluster</th><th>from &rarr; to</th><th>reason</th><th>fault</th><th>detected</th><th>routes</th><th>public IPs</th><th>outcome</th></tr>");
         foreach (var f in result.Failovers)
         {
             var outcome = f.ConvergedAt is { } c ? $"converged {SimulationResult.Time(c)} (+{Seconds.Text(c - f.DetectedAt)})" : f.StatusWord;
@@ -84,14 +81,11 @@ internal static class HtmlReport
 
     private static void Preflight(StringBuilder html, SimulationResult result)
     {
-        html.Append("<h2 id=\"preflight\">Preflight (what nvafo check says)</h2>");
-        if (result.Preflight.Count == 0)
+        if (!Table(html, "preflight", "Preflight (what nvafo check says)", result.Preflight.Count, "<p class=\"ok\">No findings.</p>", "severity", "resource", "message"))
         {
-            html.Append("<p class=\"ok\">No findings.</p>");
             return;
         }
 
-        html.Append("<table><tr><th>severity</th><th>resource</th><th>message</th></tr>");
         foreach (var f in result.Preflight)
         {
             html.Append("<tr><td class=\"").Append(f.SeverityWord switch { "ERROR" => "bad", "WARN" => "warn", _ => "" }).Append("\">").Append(f.SeverityWord)
@@ -117,14 +111,11 @@ internal static class HtmlReport
     private static void Changes(StringBuilder html, SimulationResult result)
     {
         var changes = TopologyDiff.Between(result.Initial, result.Final);
-        html.Append("<h2 id=\"changes\">What changed</h2>");
-        if (changes.Count == 0)
+        if (!Table(html, "changes", "What changed", changes.Count, "<p>Nothing: every route table, NIC and public IP is as it was at the start.</p>", "resource", "property", "at the start", "at the end"))
         {
-            html.Append("<p>Nothing: every route table, NIC and public IP is as it was at the start.</p>");
             return;
         }
 
-        html.Append("<table><tr><th>resource</th><th>property</th><th>at the start</th><th>at the end</th></tr>");
         foreach (var c in changes)
         {
             html.Append("<tr><td>").Append(E(c.Resource)).Append("</td><td>").Append(E(c.Path)).Append("</td><td>").Append(E(c.Before ?? "(absent)"))
@@ -132,6 +123,20 @@ internal static class HtmlReport
         }
 
         html.Append("</table>");
+    }
+
+    /// <summary>A section's heading and, when it has rows, its table's header (true); otherwise what to say instead (false).</summary>
+    private static bool Table(StringBuilder html, string id, string title, int rows, string none, params string[] columns)
+    {
+        html.Append("<h2 id=\"").Append(id).Append("\">").Append(title).Append("</h2>");
+        if (rows == 0)
+        {
+            html.Append(none);
+            return false;
+        }
+
+        html.Append("<table><tr>").AppendJoin("", columns.Select(c => $"<th>{c}</th>")).Append("</tr>");
+        return true;
     }
 
     private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
