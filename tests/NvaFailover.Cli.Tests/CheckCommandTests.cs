@@ -43,4 +43,18 @@ public sealed class CheckCommandTests
         Assert.Equal(1, result.Code);
         Assert.Contains($"ERROR {Vm("fw-gone")}: NVA VM not found", result.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_HostSubnetRoutesArmThroughTheActiveNva_Exit1WithTheErrorNamingSubnetRouteAndNva()
+    {
+        var subnet = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
+        await using var h = await StartAsync(edit: s => s["HostSubnetId"] = subnet);
+
+        var result = await h.NvafoAsync("check");
+
+        Assert.Equal(1, result.Code);
+        var error = Assert.Single(result.Out.Split('\n'), l => l.StartsWith($"ERROR {subnet}", StringComparison.Ordinal));
+        Assert.Contains("route 'default' (0.0.0.0/0 -> 10.10.0.4)", error, StringComparison.Ordinal);
+        Assert.Contains("NVA fw-a", error, StringComparison.Ordinal);
+    }
 }

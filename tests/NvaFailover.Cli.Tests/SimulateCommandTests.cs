@@ -320,4 +320,26 @@ public sealed class SimulateCommandTests
             File.Delete(html);
         }
     }
+
+    [Fact]
+    public async Task Simulate_HostSubnetRoutesArmThroughAnNva_PreflightErrorInTheReportAndTheRouteNeverMoves()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+        var subnet = "/subscriptions/5d1f0000-0000-4000-8000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
+        var table = rehearsal.Scenario["topology"]!["routeTables"]![0]!["id"]!.GetValue<string>();
+        rehearsal.Scenario["topology"]!["subnets"] = new JsonArray(new JsonObject { ["id"] = subnet, ["routeTableId"] = table });
+        rehearsal.Scenario["topology"]!["routeTables"]![0]!["routes"]!.AsArray().Add(new JsonObject
+        {
+            ["name"] = "everything", ["addressPrefix"] = "0.0.0.0/0", ["nextHopType"] = "VirtualAppliance", ["nextHopIpAddress"] = "10.1.0.4",
+        });
+        rehearsal.Scenario["settings"]!["HostSubnetId"] = subnet;
+
+        var (report, _) = await rehearsal.RunAsync();
+
+        Assert.Contains(report["preflight"]!.AsArray(), f => f!["severity"]!.GetValue<string>() == "ERROR" && f["resourceId"]!.GetValue<string>() == subnet
+            && f["message"]!.GetValue<string>().Contains("NVA vmx-a", StringComparison.Ordinal));
+        var routes = report["final"]!["routeTables"]![0]!["routes"]!.AsArray();
+        Assert.Equal("10.1.0.4", routes.Single(r => r!["name"]!.GetValue<string>() == "everything")!["nextHopIpAddress"]!.GetValue<string>());
+        Assert.Equal("10.1.0.5", routes.Single(r => r!["name"]!.GetValue<string>() == "branches")!["nextHopIpAddress"]!.GetValue<string>());
+    }
 }
