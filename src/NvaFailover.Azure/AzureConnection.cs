@@ -134,6 +134,27 @@ public sealed class AzureConnection
             : exception.Message.Split('\n', 2)[0].Trim();
     }
 
+    /// <summary>
+    /// Null when the ARM endpoint answers at all (any status: even a refusal proves it is reached); otherwise why it
+    /// cannot be reached, in words (connection refused, a TLS certificate not trusted, a name that does not resolve).
+    /// </summary>
+    public async Task<string?> FindUnreachableAsync(CancellationToken cancellationToken = default)
+    {
+        var pipeline = HttpPipelineBuilder.Build(ClientOptions);
+        using var message = pipeline.CreateMessage();
+        message.Request.Method = RequestMethod.Get;
+        message.Request.Uri.Reset(new Uri(Endpoints.Endpoint, "subscriptions?api-version=2021-04-01"));
+        try
+        {
+            await pipeline.SendAsync(message, cancellationToken);
+            return null;
+        }
+        catch (RequestFailedException ex)
+        {
+            return DescribeFailure(ex);
+        }
+    }
+
     internal static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
 

@@ -57,4 +57,18 @@ public sealed class CheckCommandTests
         Assert.Contains("route 'default' (0.0.0.0/0 -> 10.10.0.4)", error, StringComparison.Ordinal);
         Assert.Contains("NVA fw-a", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_WrongCertificateThumbprint_OneErrorNamingBothCertificates()
+    {
+        await using var h = await StartAsync(edit: s => s["ArmCertificateThumbprint"] = new string('A', 40));
+
+        var result = await h.NvafoAsync("check");
+
+        Assert.Equal(1, result.Code);
+        var error = Assert.Single(result.Out.Split('\n'), l => l.StartsWith("ERROR", StringComparison.Ordinal));
+        Assert.Contains(h.Emulator.Certificate.GetCertHashString(), error, StringComparison.Ordinal);
+        Assert.Contains(new string('A', 40), error, StringComparison.Ordinal);
+        Assert.Contains("cannot be reached, so nothing else was checked", result.Out, StringComparison.Ordinal);
+    }
 }

@@ -31,6 +31,14 @@ internal static class CheckCommand
 
             var connection = host.Get<AzureConnection>();
             await console.Out.WriteLineAsync($"INFO  endpoint {connection.Endpoints.Endpoint}: {connection.CredentialDescription}");
+            if (await connection.FindUnreachableAsync(cancellationToken) is { } unreachable)
+            {
+                // One line that says why, rather than the same transport error once per resource.
+                await console.Out.WriteLineAsync($"ERROR {connection.Endpoints.Endpoint}: {unreachable}");
+                await console.Out.WriteLineAsync("check failed: Azure Resource Manager cannot be reached, so nothing else was checked.");
+                return NvafoCli.Failed;
+            }
+
             foreach (var warning in host.Settings.Warnings)
             {
                 await console.Out.WriteLineAsync($"WARN  {warning.Key}: {warning.Message}");
