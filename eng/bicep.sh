@@ -4,7 +4,10 @@
 # bicep build and lint exit 0 on warnings, so any diagnostic they print fails this script too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bicep=$(dotnet msbuild eng/bicep/Bicep.csproj -restore -nologo -verbosity:quiet -getProperty:BicepCliPath)
+# Restore first, on its own: NuGetPackageRoot comes from the restore's nuget.g.props, which an evaluation that restores
+# in the same call (-restore -getProperty) does not see on a fresh clone.
+dotnet restore eng/bicep/Bicep.csproj -nologo -verbosity:quiet >/dev/null || { echo "eng/bicep.sh: restoring eng/bicep/Bicep.csproj (the Bicep CLI package) failed; run 'dotnet restore eng/bicep/Bicep.csproj' to see why." >&2; exit 1; }
+bicep=$(dotnet msbuild eng/bicep/Bicep.csproj -nologo -verbosity:quiet -getProperty:BicepCliPath)
 [ -x "$bicep" ] || { echo "eng/bicep.sh: the Bicep CLI was not found at '$bicep' after restoring eng/bicep/Bicep.csproj." >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

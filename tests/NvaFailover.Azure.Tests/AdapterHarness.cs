@@ -7,7 +7,11 @@ using NvaFailover.Ports;
 
 namespace NvaFailover.Azure.Tests;
 
-/// <summary>The emulator (scenario time 50x real time) loaded with the fixture, and NvaFailover composed against it as a host would.</summary>
+/// <summary>
+/// The emulator (scenario time 50x real time) loaded with the fixture, and NvaFailover composed against it as a host
+/// would, on the emulator's clock as in a rehearsal: ARM's latencies and Retry-After are scenario time, and so are the
+/// app's waits and timeouts below.
+/// </summary>
 public sealed class AdapterHarness : IAsyncDisposable
 {
     public const string Sub = "aaaaaaaa-1111-1111-1111-000000000001";
@@ -43,8 +47,8 @@ public sealed class AdapterHarness : IAsyncDisposable
         {
             ["NvaFailover:ArmEndpoint"] = emulator.Endpoint.ToString(),
             ["NvaFailover:ArmCertificateThumbprint"] = emulator.Certificate.GetCertHashString(),
-            ["NvaFailover:ArmPollInterval"] = "00:00:00.050",
-            ["NvaFailover:ArmOperationTimeout"] = "00:00:20",
+            ["NvaFailover:ArmPollInterval"] = "00:00:02.5",
+            ["NvaFailover:ArmOperationTimeout"] = "00:15:00",
             ["NvaFailover:Clusters:0:Name"] = "fw",
             ["NvaFailover:Clusters:0:Nvas:0:VirtualMachineId"] = Vm("fw-a"),
             ["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = Vm("fw-b"),
@@ -59,6 +63,7 @@ public sealed class AdapterHarness : IAsyncDisposable
 
         configure?.Invoke(emulator, values);
         var services = new ServiceCollection()
+            .AddSingleton(emulator.Clock)
             .AddLogging(b =>
             {
                 b.SetMinimumLevel(LogLevel.Warning);

@@ -146,7 +146,7 @@ public sealed class NetworkGatewayTests
         h.Emulator.ClearFaults();
         var result = await write;
 
-        Assert.Equal(WriteStatus.Succeeded, result.Status);
+        Assert.True(result.Status == WriteStatus.Succeeded, $"{result.Status} {result.ErrorCode}: {result.ErrorMessage}");
     }
 
     [Fact]
