@@ -128,15 +128,21 @@ public sealed class FailoverMonitor : IDisposable
                 return;
             }
 
+            // The host fires the timer at the first tick after this invocation returns (Azure Functions' timer listener
+            // counts from when the invocation ended), so an invocation that cannot return before its tick (writes in
+            // flight, or a round that ran past the tick because an NVA's probe attempts were failing) keeps probing until
+            // the tick after: returning late would leave a whole timer period unprobed.
+            // The invocation returns when every cluster has, so while any cluster's writes run, every cluster keeps probing.
             var next = roundStarted + probe.Interval;
-            if (runner.Executing && _time.GetUtcNow() + probe.Timeout >= deadline)
+            var now = _time.GetUtcNow();
+            var executing = _runners.Values.Any(r => r.Executing);
+            if (executing ? now + probe.Timeout >= deadline : now >= deadline)
             {
-                // The host fires the timer again only after this invocation returns: keep probing until the tick after.
-                deadline = _options.Schedule.Next(_time.GetUtcNow());
+                deadline = _options.Schedule.Next(now > deadline ? now : deadline);
             }
 
             // A healthy round ends within one probe timeout: leave that much before the next tick.
-            if (!runner.Executing && next + probe.Timeout >= deadline)
+            if (!executing && next + probe.Timeout >= deadline)
             {
                 return;
             }

@@ -91,6 +91,29 @@ public sealed class ClusterRunnerTests
     }
 
     [Fact]
+    public async Task Invocation_AnotherClustersWritesRunPastTheTick_EveryClusterKeepsProbing()
+    {
+        // edge's failover writes run from 15 s to 70 s, past the tick at 60 s, so the invocation lasts until shortly before
+        // 120 s; fw, with nothing to do, must not stop probing at 55 s and stay blind until the invocation returns.
+        var world = EdgeTriple();
+        world.AddNva("fw-1", "eastus2", [("fw-1-nic", "10.0.0.4")]);
+        world.AddNva("fw-2", "eastus2", [("fw-2-nic", "10.0.0.5")]);
+        world.Cluster(1, "fw", "fw", ["fw-1", "fw-2"]);
+        world.Settings["NvaFailover:Clusters:1:Probe:Attempts"] = "1";
+        var held = new HeldRouteTables(world.Azure);
+        var monitor = world.Monitor(s => s.AddSingleton<IRouteTableGateway>(held));
+        var start = world.Time.GetUtcNow();
+        At(world, 12, () => world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped));
+        At(world, 70, held.Release);
+
+        var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+
+        var fw = reports.Where(r => r.Cluster == "fw").Select(r => (r.StartedAt - start).TotalSeconds).ToList();
+        Assert.Equal(Enumerable.Range(0, 24).Select(k => k * 5.0), fw);
+        Assert.InRange(world.Time.GetUtcNow() - start, TimeSpan.FromSeconds(115), TimeSpan.FromSeconds(119.9));
+    }
+
+    [Fact]
     public async Task Invocation_TargetDiesWhileWriting_SupersedesAndMovesToTheNextHealthyNva()
     {
         var world = EdgeTriple();

@@ -336,6 +336,28 @@ public sealed class FailoverMonitorTests
     }
 
     [Fact]
+    public async Task Invocation_RoundEndsPastTheTick_KeepsProbingUntilTheTickAfter()
+    {
+        // The standby is stopped, so each round takes its two 2-second delays (4 s) and the round that starts at 25 s ends
+        // at 29 s, past the tick at 28 s. Returning then would let the host skip to the tick at 60 s with nothing probing.
+        var world = EdgePair();
+        world.Settings["NvaFailover:Schedule"] = "0,28 * * * * *";
+        world.Settings["NvaFailover:Clusters:0:Probe:Interval"] = "00:00:05";
+        world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "3";
+        world.Settings["NvaFailover:Clusters:0:Probe:Delay"] = "00:00:02";
+        world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
+        var monitor = world.Monitor();
+        var start = world.Time.GetUtcNow();
+
+        var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+
+        var rounds = reports.Select(r => (r.StartedAt - start).TotalSeconds).ToList();
+        Assert.Equal([0.0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55], rounds);
+        var ended = world.Time.GetUtcNow() - start;
+        Assert.InRange(ended, TimeSpan.FromSeconds(59), TimeSpan.FromSeconds(59.9));
+    }
+
+    [Fact]
     public async Task Invocation_WithoutProbeInterval_OneCyclePerCluster()
     {
         var world = EdgePair();
