@@ -23,10 +23,21 @@ async Task<int> AllAsync()
     int[] sizes = quick ? [1, 10, 100] : [1, 10, 100, 300, 1000];
     var convergence = new List<ConvergenceBenchmark.Row>();
     var routesOnly = new List<ConvergenceBenchmark.Row>();
-    foreach (var n in sizes)
+    DateTimeOffset? convergenceMeasured = null; // null: measured by this run
+    if (args.Contains("--keep-convergence"))
     {
-        convergence.Add(await ConvergenceBenchmark.RunAsync(n, publicIp: true, baseline: true, log));
-        routesOnly.Add(await ConvergenceBenchmark.RunAsync(n, publicIp: false, baseline: false, log));
+        // The convergence rows (the slowest part, and the one most sensitive to other load) of the last run, kept as they were.
+        var earlier = Results.Read(Path.Combine(FindRepository(), "bench"));
+        (convergence, routesOnly, convergenceMeasured) = (earlier.Convergence, earlier.RoutesOnly, earlier.ConvergenceMeasured ?? earlier.Date);
+        await log.WriteLineAsync($"  convergence: kept from the run of {convergenceMeasured:yyyy-MM-dd HH:mm} UTC");
+    }
+    else
+    {
+        foreach (var n in sizes)
+        {
+            convergence.Add(await ConvergenceBenchmark.RunAsync(n, publicIp: true, baseline: true, log));
+            routesOnly.Add(await ConvergenceBenchmark.RunAsync(n, publicIp: false, baseline: false, log));
+        }
     }
 
     var detection = await DetectionBenchmark.RunAsync(quick ? 40 : 200, seed: 1, speed: 100, log);
@@ -45,7 +56,8 @@ async Task<int> AllAsync()
         cost,
         memory,
         emulator,
-        faults);
+        faults,
+        convergenceMeasured);
     var folder = Path.Combine(FindRepository(), "bench");
     results.Write(folder);
     await log.WriteLineAsync($"wrote {Path.Combine(folder, "RESULTS.md")} and results.json");
@@ -86,7 +98,9 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         Usage: dotnet run -c Release --project bench/NvaFailover.Bench -- COMMAND
-          all [--quick] [--seeds N]     every benchmark; writes bench/RESULTS.md and bench/results.json
+          all [--quick] [--seeds N] [--keep-convergence]
+                                        every benchmark; writes bench/RESULTS.md and bench/results.json
+                                        (--keep-convergence: the convergence rows of bench/results.json, not measured again)
           convergence [--tables N] [--routes-only] [--no-baseline]
           detection [--faults N] [--seed S] [--speed X]
           cost [--speed X]              ARM requests of an hour, healthy and failed over
