@@ -107,9 +107,14 @@ internal sealed class ClusterRunner(
 
     private async Task<(CycleReport? Report, Flight? Started)> DecideAndActAsync(RoundRecord record, CycleRequest request, ClusterTopology topology, CancellationToken cancellationToken)
     {
+        // The flight's state first, then the topology: a flight that has ended kept what its writes returned before it
+        // ended, so a round whose probes ran while it wrote decides on the routes as they are now, not as it found them
+        // (else it would plan the same failover again).
+        var inFlight = _flight is { Completion.IsCompleted: false } ? _flight : null;
+        topology = topologies.Current(cluster.Name) ?? topology;
         record.DecidedAt = time.GetUtcNow();
         var decision = FailoverDecider.Decide(cluster, topology, record.Health, _memory, record.DecidedAt, request.SwitchoverTo);
-        if (_flight is { Completion.IsCompleted: false } flight && !request.ReadOnly)
+        if (inFlight is { } flight && !request.ReadOnly)
         {
             if (!Supersedes(flight, decision, request, record.Health))
             {
