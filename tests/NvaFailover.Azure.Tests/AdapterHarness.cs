@@ -4,13 +4,15 @@ using Microsoft.Extensions.Logging;
 using NvaFailover.Emulator;
 using NvaFailover.Monitoring;
 using NvaFailover.Ports;
+using NvaFailover.Time;
 
 namespace NvaFailover.Azure.Tests;
 
 /// <summary>
 /// The emulator (scenario time 50x real time) loaded with the fixture, and NvaFailover composed against it as a host
 /// would, on the emulator's clock as in a rehearsal: ARM's latencies and Retry-After are scenario time, and so are the
-/// app's waits and timeouts below.
+/// app's waits and timeouts below (with a real-time floor under network timeouts, so a busy machine cannot make a
+/// request or a probe time out).
 /// </summary>
 public sealed class AdapterHarness : IAsyncDisposable
 {
@@ -49,6 +51,7 @@ public sealed class AdapterHarness : IAsyncDisposable
             ["NvaFailover:ArmCertificateThumbprint"] = emulator.Certificate.GetCertHashString(),
             ["NvaFailover:ArmPollInterval"] = "00:00:02.5",
             ["NvaFailover:ArmOperationTimeout"] = "00:15:00",
+            ["NvaFailover:ArmRequestTimeout"] = "00:05:00",
             ["NvaFailover:Clusters:0:Name"] = "fw",
             ["NvaFailover:Clusters:0:Nvas:0:VirtualMachineId"] = Vm("fw-a"),
             ["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = Vm("fw-b"),
@@ -64,6 +67,7 @@ public sealed class AdapterHarness : IAsyncDisposable
         configure?.Invoke(emulator, values);
         var services = new ServiceCollection()
             .AddSingleton(emulator.Clock)
+            .AddSingleton(new NetworkTimeouts(emulator.Clock, TimeSpan.FromSeconds(1))) // as a rehearsal's, with room for a loaded machine
             .AddLogging(b =>
             {
                 b.SetMinimumLevel(LogLevel.Warning);
