@@ -122,6 +122,13 @@ public sealed partial class ReadmeTests
     /// <summary><c>nvafo run</c> as a person runs it: it starts, probes, and Ctrl+C (SIGINT) stops it with exit 0.</summary>
     private static async Task ExpectRunStopsOnCtrlCAsync(string work, int port, string thumbprint)
     {
+        // A test host started in the background ('&', nohup) ignores SIGINT, and every process it starts inherits that, so
+        // nvafo run could not be stopped with Ctrl+C; start it as a terminal would, with SIGINT's default disposition.
+        if (SigIntIgnored())
+        {
+            _ = signal(SigInt, IntPtr.Zero);
+        }
+
         var (process, output) = Start(Concrete(RunLine, work, port, thumbprint), work);
         var started = Stopwatch.StartNew();
         while (!output.ToString().Contains("info CycleCompleted", StringComparison.Ordinal))
@@ -149,6 +156,15 @@ public sealed partial class ReadmeTests
             Assert.Contains(expected, text, StringComparison.Ordinal);
         }
     }
+
+    private const int SigInt = 2;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "signal")]
+    private static extern IntPtr signal(int signum, IntPtr handler);
+
+    private static bool SigIntIgnored() =>
+        File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) is { } line
+        && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
 
     private static async Task<(Process Process, string Thumbprint)> StartEmulatorAsync(int port, string work)
     {
