@@ -172,6 +172,18 @@ internal sealed class ClusterRunner(
             return (DryRun(record, action, decision, plan, repeatable: request.ReadOnly), null);
         }
 
+        if (record.Health.FirstOrDefault(h => h.Nva.Equals(decision.Target, StringComparison.OrdinalIgnoreCase)) is { } seen
+            && time.GetUtcNow() - seen.ObservedAt is var age && age > Freshness && record.Reprobed.Add(decision.Target))
+        {
+            // The round waited on slower probes (a hung appliance, a hung ARM read), so its sighting of the target is older
+            // than the monitor's own cadence: the target may have died since. Look again before writing (once per NVA
+            // and round), then decide again on what that shows.
+            var ageSeconds = Seconds.Round(age);
+            Log.TargetReprobed(logger, cluster.Name, decision.Target, ageSeconds);
+            await ReprobeAsync(record, decision.Target, topology, cancellationToken);
+            return await DecideAndActAsync(record, request, topology, cancellationToken);
+        }
+
         _memory.DryRunLogged = null;
         if (decision.ChangesActive)
         {
@@ -261,10 +273,29 @@ internal sealed class ClusterRunner(
         return report;
     }
 
+    /// <summary>How old a sighting of a failover's target may be when its writes start: the cadence of the rounds.</summary>
+    private TimeSpan Freshness => cluster.Probe.Interval > cluster.Probe.Timeout ? cluster.Probe.Interval : cluster.Probe.Timeout;
+
     private async Task<IReadOnlyList<NvaHealth>> ProbeAsync(ClusterTopology? topology, CancellationToken cancellationToken)
     {
-        var targets = cluster.Nvas.Select(n => new ProbeTarget(Resources.ArmId.Name(n.VirtualMachineId), n.VirtualMachineId, n.ProbeEndpoint ?? Derived(n, topology)));
-        var health = await prober.ProbeAllAsync(cluster.Name, cluster.Probe.ToPolicy(), targets, cancellationToken);
+        var health = await prober.ProbeAllAsync(cluster.Name, cluster.Probe.ToPolicy(), Targets(topology), cancellationToken);
+        Observe(health);
+        return health;
+    }
+
+    private async Task ReprobeAsync(RoundRecord record, string nva, ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        var target = Targets(topology).Single(t => t.Name.Equals(nva, StringComparison.OrdinalIgnoreCase));
+        var fresh = await prober.ProbeAsync(cluster.Name, cluster.Probe.ToPolicy(), target, cancellationToken);
+        Observe([fresh]);
+        record.Health = [.. record.Health.Select(h => h.Nva.Equals(nva, StringComparison.OrdinalIgnoreCase) ? fresh : h)];
+    }
+
+    private IEnumerable<ProbeTarget> Targets(ClusterTopology? topology) =>
+        cluster.Nvas.Select(n => new ProbeTarget(Resources.ArmId.Name(n.VirtualMachineId), n.VirtualMachineId, n.ProbeEndpoint ?? Derived(n, topology)));
+
+    private void Observe(IReadOnlyList<NvaHealth> health)
+    {
         foreach (var change in _memory.Observe(health, time.GetUtcNow()))
         {
             switch (change.State)
@@ -280,8 +311,6 @@ internal sealed class ClusterRunner(
                     break;
             }
         }
-
-        return health;
     }
 
     /// <summary>With Probe:Port and no ProbeEndpoint: the NVA's first private IP on that port (ha-nva-fo's TCPPort).</summary>

@@ -103,6 +103,9 @@ internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool
     public IReadOnlyList<Finding> Findings { get; set; } = [];
     public bool ReadOnly { get; } = readOnly;
 
+    /// <summary>NVAs probed again before this round wrote toward them (their first sighting had grown old).</summary>
+    public HashSet<string> Reprobed { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public CycleReport Build(DateTimeOffset now, CycleAction action, string? active, ExecutionResult? execution = null, string? error = null, string? explanation = null) =>
         new(Cluster, StartedAt, DecidedAt, now, Health, Decision?.Active, active, action,
             action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover ? Decision?.Reason : null,

@@ -22,6 +22,9 @@ public enum HealthState
 /// <param name="Duration">Time spent probing.</param>
 public sealed record NvaHealth(string Nva, HealthState State, int Attempts, string? Reason, TimeSpan Duration)
 {
+    /// <summary>When the probing of this NVA ended: what it says is as old as this.</summary>
+    public DateTimeOffset ObservedAt { get; init; }
+
     /// <summary>True when up.</summary>
     public bool IsUp => State == HealthState.Up;
 

@@ -35,7 +35,7 @@ internal sealed class NvaProber(
             {
                 var elapsed = timeProvider.GetElapsedTime(started);
                 metrics.ProbeCompleted(cluster, target.Name, HealthState.Up, elapsed);
-                return new NvaHealth(target.Name, HealthState.Up, attempt, null, elapsed);
+                return new NvaHealth(target.Name, HealthState.Up, attempt, null, elapsed) { ObservedAt = timeProvider.GetUtcNow() };
             }
 
             seenDown = last.State == HealthState.Down ? last : seenDown;
@@ -49,7 +49,7 @@ internal sealed class NvaProber(
         var outcome = seenDown ?? last;
         var total = timeProvider.GetElapsedTime(started);
         metrics.ProbeCompleted(cluster, target.Name, outcome.State, total);
-        return new NvaHealth(target.Name, outcome.State, policy.Attempts, outcome.Reason, total);
+        return new NvaHealth(target.Name, outcome.State, policy.Attempts, outcome.Reason, total) { ObservedAt = timeProvider.GetUtcNow() };
     }
 
     private IProbe[] ProbesFor(ProbeKind kind, ProbeTarget target) => kind switch

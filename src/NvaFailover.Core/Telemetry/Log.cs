@@ -80,6 +80,10 @@ internal static partial class Log
         Message = "Cluster {Cluster}: the failover to {ToNva} is superseded while writing: {Reason}")]
     public static partial void FailoverSuperseded(ILogger logger, string cluster, string toNva, string reason);
 
+    [LoggerMessage(EventId = 1019, EventName = "TargetReprobed", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: {Nva} was last seen up {AgeSeconds} s ago (the round waited on slower probes); probing it again before writing")]
+    public static partial void TargetReprobed(ILogger logger, string cluster, string nva, double ageSeconds);
+
     [LoggerMessage(EventId = 1015, EventName = "DiscoveryCompleted", Level = LogLevel.Information,
         Message = "Cluster {Cluster}: discovered {TableCount} route tables, {SlotCount} interface slots per NVA, {PublicIpCount} public IPs")]
     public static partial void DiscoveryCompleted(ILogger logger, string cluster, int tableCount, int slotCount, int publicIpCount);

@@ -137,6 +137,43 @@ public sealed class ClusterRunnerTests
     }
 
     [Fact]
+    public async Task Round_TargetSeenUpLongBeforeTheDecision_IsProbedAgainBeforeAnyWrite()
+    {
+        // edge-a is stopped: its three attempts, 10 s apart, take 20 s. edge-b, seen up at once, stops at 8 s. The round
+        // must not write toward edge-b on a sighting 20 s old: it looks again, finds it down, and fails over to edge-c
+        // (also seen long before, so looked at again too).
+        var world = EdgeTriple();
+        world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "3";
+        world.Settings["NvaFailover:Clusters:0:Probe:Delay"] = "00:00:10";
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        var monitor = world.Monitor();
+        At(world, 8, () => world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped));
+
+        var report = await world.CycleAsync(monitor);
+
+        Assert.Equal((CycleAction.Failover, "edge-c", true), (report.Action, report.Plan!.Target, report.Converged));
+        Assert.Equal(["edge-b", "edge-c"], world.Logs.Named("TargetReprobed").Select(l => l.Properties["Nva"]?.ToString()));
+        Assert.Equal(HealthState.Down, report.Health.Single(h => h.Nva == "edge-b").State);
+        Assert.Equal("172.20.1.6", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal(IpConfig("edge-c-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+    }
+
+    [Fact]
+    public async Task Round_TargetSeenUpWithinTheProbeCadence_IsNotProbedAgain()
+    {
+        // A stopped VM fails its three attempts 2 s apart: the standby's sighting is 4 s old, within the 5 s cadence.
+        var world = EdgeTriple();
+        world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "3";
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+
+        var report = await world.CycleAsync(world.Monitor());
+
+        Assert.Equal((CycleAction.Failover, "edge-b"), (report.Action, report.Plan!.Target));
+        Assert.Empty(world.Logs.Named("TargetReprobed"));
+        Assert.Single(world.Azure.Calls, c => c == "POWER edge-b");
+    }
+
+    [Fact]
     public async Task Round_RediscoveryFails_LastGoodTopologyStillFailsOver()
     {
         var world = EdgePair();

@@ -37,6 +37,7 @@ public sealed class TelemetryContractTests
         (1016, "FailoverIncomplete", LogLevel.Error),
         (1017, "NvaUnknown", LogLevel.Warning),
         (1018, "FailoverSuperseded", LogLevel.Warning),
+        (1019, "TargetReprobed", LogLevel.Information),
     ];
 
     [Fact]
