@@ -57,4 +57,16 @@ public sealed class Rehearsal
     public static IEnumerable<JsonObject> Cycles(JsonObject report) => report["cycles"]!.AsArray().Select(c => c!.AsObject());
 
     public static string Health(JsonObject cycle, string nva) => cycle["health"]![nva]!.GetValue<string>();
+
+    /// <summary>
+    /// A report time for an event the timeline schedules at <paramref name="scheduled"/>: the report states when the event
+    /// took effect, which on a loaded machine is a moment later in scaled time (at 50x, 20 ms of real lateness is a
+    /// second of scenario time), never earlier and never as late as the next timer tick.
+    /// </summary>
+    public static void AssertHappenedAt(string scheduled, string? reported)
+    {
+        Assert.NotNull(reported);
+        var late = TimeSpan.Parse(reported, System.Globalization.CultureInfo.InvariantCulture) - TimeSpan.Parse(scheduled, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(late >= TimeSpan.Zero && late < TimeSpan.FromSeconds(10), $"reported {reported} for an event scheduled at {scheduled}");
+    }
 }
