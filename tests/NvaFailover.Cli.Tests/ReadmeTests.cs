@@ -15,7 +15,7 @@ namespace NvaFailover.Cli.Tests;
 /// </summary>
 public sealed partial class ReadmeTests
 {
-    private const string EmulatorLine = "dotnet run --project src/NvaFailover.Emulator -- --scenario ../shared/scenarios/example-edge-pair.json --port 5443";
+    private const string EmulatorLine = "dotnet run --project src/NvaFailover.Emulator -- --scenario samples/edge-pair.json --port 5443";
     private const string InstallLine = "dotnet tool install --global --add-source ./packages nvafo";
     private const string RunLine = "nvafo run --settings docs/emulator-settings.json --endpoint https://127.0.0.1:5443/ --endpoint-thumbprint <THUMBPRINT>";
     private const string Endpoint = "--endpoint https://127.0.0.1:5443/ --endpoint-thumbprint <THUMBPRINT>";
@@ -197,12 +197,11 @@ public sealed partial class ReadmeTests
     /// <summary>The README's line with what the README leaves to the reader filled in: paths, the port, the thumbprint, the tool folder.</summary>
     private static string Concrete(string line, string work, int port, string? thumbprint)
     {
-        var shared = Path.GetDirectoryName(Repository.Shared("contracts", "simulation.md"))!;
         var concrete = line
             .Replace("5443", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("<THUMBPRINT>", thumbprint ?? "", StringComparison.Ordinal)
             .Replace("docs/emulator-settings.json", Repository.File("docs", "emulator-settings.json"), StringComparison.Ordinal)
-            .Replace("../shared/", Path.GetDirectoryName(shared) + "/", StringComparison.Ordinal)
+            .Replace("--scenario samples/", $"--scenario {Repository.Root}/samples/", StringComparison.Ordinal)
             .Replace("--project src/", $"--project {Repository.Root}/src/", StringComparison.Ordinal)
             .Replace("./packages", Path.Combine(work, "packages"), StringComparison.Ordinal)
             .Replace("--global", $"--tool-path {Path.Combine(work, "tools")}", StringComparison.Ordinal);

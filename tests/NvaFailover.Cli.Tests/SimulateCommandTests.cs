@@ -6,7 +6,7 @@ namespace NvaFailover.Cli.Tests;
 /// <summary><c>nvafo simulate</c>: the simulation contract.</summary>
 public sealed class SimulateCommandTests
 {
-    private static string SharedExample => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/scenarios/example-edge-pair.json"));
+    private static string Sample => Repository.File("samples", "edge-pair.json");
 
     private static async Task<string> WriteAsync(string json)
     {
@@ -84,17 +84,16 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
-    public async Task Simulate_SharedExample_RunsAndKeepsUnrelatedRoutes()
+    public async Task Simulate_SampleEdgePair_RunsAndKeepsUnrelatedRoutes()
     {
-        Assert.True(File.Exists(SharedExample), $"expected ../shared beside the repository: {SharedExample}");
         var json = Path.Combine(Path.GetTempPath(), $"nvafo-report-{Guid.NewGuid():N}.json");
 
-        var result = await RunAsync(["simulate", "--scenario", SharedExample, "--json", json, "--speed", "30"]);
+        var result = await RunAsync(["simulate", "--scenario", Sample, "--json", json, "--speed", "30"]);
 
         Assert.True(result.Code == 0, result.ToString());
         var report = JsonNode.Parse(await File.ReadAllTextAsync(json))!;
         File.Delete(json);
-        Assert.Equal("example-edge-pair", report["scenario"]!.GetValue<string>());
+        Assert.Equal("edge-pair", report["scenario"]!.GetValue<string>());
         Assert.Contains(report["failovers"]!.AsArray(), f => f!["reason"]!.GetValue<string>() == "activeDown" && f["publicIpsMoved"]!.GetValue<int>() == 1);
         var routes = report["final"]!["routeTables"]![0]!["routes"]!.AsArray();
         Assert.Equal("VnetLocal", routes.Single(r => r!["name"]!.GetValue<string>() == "apps-local")!["nextHopType"]!.GetValue<string>());

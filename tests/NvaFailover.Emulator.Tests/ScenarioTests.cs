@@ -18,12 +18,9 @@ public sealed class ScenarioTests
     }
 
     [Fact]
-    public void Parse_SharedExample_IsValid()
+    public void Parse_SampleEdgePair_IsValid()
     {
-        var path = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/scenarios/example-edge-pair.json"));
-        Assert.True(File.Exists(path), $"the shared example scenario is expected at {path} (../shared beside the repository)");
-
-        var scenario = Scenario.Load(path);
+        var scenario = Scenario.Load(Repository.File("samples", "edge-pair.json"));
 
         Assert.Equal(["powerOff", "start", "switchover"], scenario.Timeline.Select(e => e.Do));
         Assert.Equal(TimeSpan.FromSeconds(15), scenario.Arm.NetworkInterfaceWriteLatency);

@@ -38,31 +38,15 @@ internal static partial class Infra
     public static IEnumerable<string> EventNamesIn(string query) =>
         QuotedName().Matches(query).Select(m => m.Groups[1].Value).Where(q => char.IsUpper(q[0]) && !q.Contains(' ', StringComparison.Ordinal)).Distinct();
 
-    /// <summary>The setting keys of ../shared/contracts/settings.md, normalized (see <see cref="NormalizeSettingName"/>).</summary>
-    public static HashSet<string> ContractKeys()
+    /// <summary>
+    /// The keys docs/settings.md says a deployment sets (its first section; the tuning and development keys after it are
+    /// left to their defaults), normalized (see <see cref="NormalizeSettingName"/>).
+    /// </summary>
+    public static HashSet<string> DeployableKeys()
     {
-        var text = File.ReadAllText(Repository.Shared("contracts", "settings.md"));
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        var inCluster = false;
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("## ", StringComparison.Ordinal))
-            {
-                inCluster = line.Contains("cluster", StringComparison.OrdinalIgnoreCase);
-                if (line.Contains("Legacy", StringComparison.Ordinal))
-                {
-                    break;
-                }
-            }
-
-            var row = Regex.Match(line, @"^\| `([A-Za-z:]+)` \|");
-            if (row.Success)
-            {
-                keys.Add(NormalizeSettingName((inCluster ? "Clusters:N:" : "") + row.Groups[1].Value));
-            }
-        }
-
-        return keys;
+        var text = File.ReadAllText(Repository.File("docs", "settings.md"));
+        var section = text[text.IndexOf("## What a deployment sets", StringComparison.Ordinal)..text.IndexOf("## Tuning and development", StringComparison.Ordinal)];
+        return Regex.Matches(section, @"^\| `([A-Za-z:]+)` \|", RegexOptions.Multiline).Select(m => NormalizeSettingName(m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Index placeholders (N, K, J, I, ${i}, 0) become '#', a trailing index goes, and the NvaFailover prefix goes.</summary>

@@ -1,6 +1,6 @@
 namespace NvaFailover.Tests;
 
-/// <summary>Paths of the repository and of ../shared beside it, from a test's output folder.</summary>
+/// <summary>Paths of the repository, from a test's output folder. Tests never read outside it: a user's clone is all they have.</summary>
 public static class Repository
 {
     /// <summary>The folder that holds NvaFailover.sln.</summary>
@@ -20,11 +20,4 @@ public static class Repository
 
     /// <summary>A file under the repository root.</summary>
     public static string File(params string[] parts) => Path.Combine([Root, .. parts]);
-
-    /// <summary>A file under ../shared; fails the test with a clear message when ../shared is not beside the repository.</summary>
-    public static string Shared(params string[] parts)
-    {
-        var path = Path.GetFullPath(Path.Combine([Root, "..", "shared", .. parts]));
-        return System.IO.File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: the tests expect the shared folder beside the repository (../shared).", path);
-    }
 }

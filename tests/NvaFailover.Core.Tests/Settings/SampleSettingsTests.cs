@@ -25,3 +25,57 @@ public sealed class SampleSettingsTests
         }
     }
 }
+
+public sealed class SettingsReferenceTests
+{
+    [Fact]
+    public void DocsSettings_DocumentsExactlyTheKeysTheCodeReads()
+    {
+        var text = File.ReadAllText(Repository.File("docs", "settings.md"));
+        var documented = System.Text.RegularExpressions.Regex.Matches(text, @"^\| `([A-Za-z:]+)` \|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => Normalize(m.Groups[1].Value)).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(KnownLeafKeys().Order(StringComparer.Ordinal), documented);
+    }
+
+    /// <summary>Every key the reader knows, sections expanded: Clusters:#:Probe:Kind, Clusters:#:Nvas:#:NextHopIps, ...</summary>
+    private static IEnumerable<string> KnownLeafKeys()
+    {
+        var sections = new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            ["Nvas"] = SettingKeys.Nva,
+            ["Probe"] = SettingKeys.Probe,
+            ["RouteTables"] = SettingKeys.RouteTables,
+        };
+        foreach (var top in SettingKeys.Top.Where(k => k != "Clusters"))
+        {
+            yield return top;
+        }
+
+        foreach (var key in SettingKeys.Cluster)
+        {
+            if (!sections.TryGetValue(key, out var children))
+            {
+                yield return $"Clusters:#:{key}";
+                continue;
+            }
+
+            foreach (var child in children)
+            {
+                yield return key == "Nvas" ? $"Clusters:#:Nvas:#:{child}" : $"Clusters:#:{key}:{child}";
+            }
+        }
+    }
+
+    /// <summary>Index placeholders (N, K, I, J) become '#', and a trailing index goes.</summary>
+    private static string Normalize(string key)
+    {
+        var parts = key.Split(':').Select(p => p is "N" or "K" or "J" or "I" ? "#" : p).ToList();
+        while (parts[^1] == "#")
+        {
+            parts.RemoveAt(parts.Count - 1);
+        }
+
+        return string.Join(':', parts);
+    }
+}
