@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using NvaFailover.Decisions;
 using NvaFailover.Monitoring;
-using NvaFailover.Ports;
 using NvaFailover.Probing;
 using NvaFailover.Time;
 
@@ -57,7 +56,7 @@ internal static class CycleText
             text += $"; {report.Error}";
         }
 
-        foreach (var failed in report.Outcomes.Where(o => o.Status is not (WriteStatus.Succeeded or WriteStatus.Canceled)))
+        foreach (var failed in report.Outcomes.Where(o => o.Failed))
         {
             text += $"{Environment.NewLine}  write to {failed.ResourceId} failed: {failed.Status} {failed.ErrorCode} {failed.ErrorMessage}";
         }

@@ -10,7 +10,11 @@ namespace NvaFailover.Execution;
 /// <param name="Writes">Writes sent (conflicts included).</param>
 /// <param name="ErrorCode">ARM error code on failure.</param>
 /// <param name="ErrorMessage">ARM error message on failure.</param>
-public sealed record WriteOutcome(string ResourceId, string ResourceType, WriteStatus Status, int Writes, string? ErrorCode = null, string? ErrorMessage = null);
+public sealed record WriteOutcome(string ResourceId, string ResourceType, WriteStatus Status, int Writes, string? ErrorCode = null, string? ErrorMessage = null)
+{
+    /// <summary>True when the resource did not reach its planned state for a reason to report (not superseded, still managed).</summary>
+    public bool Failed => Status is not (WriteStatus.Succeeded or WriteStatus.Canceled or WriteStatus.NoLongerManaged);
+}
 
 /// <summary>What executing a plan did.</summary>
 /// <param name="Topology">The topology with every successfully written snapshot in it.</param>
@@ -24,8 +28,8 @@ public sealed record ExecutionResult(ClusterTopology Topology, IReadOnlyList<Wri
     /// <summary>Writes sent.</summary>
     public int Writes => Outcomes.Sum(o => o.Writes);
 
-    /// <summary>True when every resource reached its planned state.</summary>
-    public bool Complete => Outcomes.All(o => o.Status == WriteStatus.Succeeded);
+    /// <summary>True when every resource reached its planned state (or left the cluster, which then has nothing to do there).</summary>
+    public bool Complete => Outcomes.All(o => o.Status is WriteStatus.Succeeded or WriteStatus.NoLongerManaged);
 
     /// <summary>True when a newer decision superseded this execution.</summary>
     public bool Superseded => Outcomes.Any(o => o.Status == WriteStatus.Canceled);

@@ -94,6 +94,12 @@ internal sealed class PlanExecutor(
                 return;
             }
 
+            if (result.Status == WriteStatus.NotFound)
+            {
+                Forget(run, current.Table.Id, writes, "the route table was deleted");
+                return;
+            }
+
             if (result.Status != WriteStatus.Conflict || attempt >= settings.ConflictRetries)
             {
                 run.Outcomes.Add(new WriteOutcome(current.Table.Id, RouteTableType, result.Status, writes, result.ErrorCode, result.ErrorMessage));
@@ -109,9 +115,12 @@ internal sealed class PlanExecutor(
                 return;
             }
 
-            if (fresh.Value is null)
+            // A re-plan is for a table the cluster still manages: one deleted or untagged meanwhile is never written.
+            if (fresh.Value is null || !run.Topology.Manages(fresh.Value))
             {
-                run.Outcomes.Add(new WriteOutcome(current.Table.Id, RouteTableType, WriteStatus.NotFound, writes, "ResourceNotFound", "the route table was deleted while it was being updated"));
+                Forget(run, current.Table.Id, writes, fresh.Value is null
+                    ? "the route table was deleted"
+                    : $"the route table no longer carries the tag {run.Topology.Tag}");
                 return;
             }
 
@@ -126,6 +135,14 @@ internal sealed class PlanExecutor(
 
             current = replanned;
         }
+    }
+
+    /// <summary>A table that left the cluster while it was being written: reported once, then no longer part of the topology.</summary>
+    private static void Forget(Run run, string tableId, int writes, string why)
+    {
+        run.Released[tableId] = true;
+        run.Outcomes.Add(new WriteOutcome(tableId, RouteTableType, WriteStatus.NoLongerManaged, writes, "NoLongerManaged",
+            $"{why}, so it is no longer managed and was not written; it is forgotten until it is tagged again"));
     }
 
     private async Task MovePublicIpsAsync(Run run)
@@ -325,6 +342,7 @@ internal sealed class PlanExecutor(
         public CancellationToken Token { get; } = token;
         public ConcurrentBag<WriteOutcome> Outcomes => progress.Outcomes;
         public ConcurrentDictionary<string, RouteTableSnapshot> Tables => progress.Tables;
+        public ConcurrentDictionary<string, bool> Released => progress.Released;
         public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics => progress.Nics;
         public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps => progress.PublicIps;
 
@@ -344,6 +362,9 @@ internal sealed class ExecutionProgress
 
     public ConcurrentBag<WriteOutcome> Outcomes { get; } = [];
     public ConcurrentDictionary<string, RouteTableSnapshot> Tables { get; } = new(ArmId.Comparer);
+
+    /// <summary>Route tables that left the cluster while the failover ran (deleted or untagged).</summary>
+    public ConcurrentDictionary<string, bool> Released { get; } = new(ArmId.Comparer);
     public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
     public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
 
@@ -381,6 +402,11 @@ internal sealed class ExecutionProgress
         foreach (var pip in PublicIps.Values)
         {
             updated = updated.With(pip);
+        }
+
+        foreach (var table in Released.Keys)
+        {
+            updated = updated.Without(table);
         }
 
         lock (_lock)

@@ -242,10 +242,12 @@ internal sealed class ClusterRunner(
 
         _memory.LastTarget = decision.Target;
         topologies.Update(result.Topology);
+        LogNewFindings(result.Outcomes.Where(o => o.Status == Ports.WriteStatus.NoLongerManaged)
+            .Select(o => new Finding(FindingSeverity.Warning, o.ResourceId, o.ErrorMessage ?? "no longer managed")));
         if (!result.Complete)
         {
             topologies.MarkStale(cluster.Name);
-            foreach (var failed in result.Outcomes.Where(o => o.Status is not (Ports.WriteStatus.Succeeded or Ports.WriteStatus.Canceled)))
+            foreach (var failed in result.Outcomes.Where(o => o.Failed))
             {
                 Log.PartialFailure(logger, cluster.Name, failed.ResourceId, failed.Status.ToString(), failed.ErrorCode ?? "", failed.ErrorMessage ?? "");
             }

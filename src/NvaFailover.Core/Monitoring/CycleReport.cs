@@ -1,7 +1,6 @@
 using NvaFailover.Decisions;
 using NvaFailover.Execution;
 using NvaFailover.Planning;
-using NvaFailover.Ports;
 using NvaFailover.Probing;
 using NvaFailover.Topology;
 
@@ -67,7 +66,7 @@ public sealed record CycleReport(
     public bool Converged => Execution is { Complete: true } && NotMoved.Count == 0;
 
     /// <summary>True when a write failed, the round failed or a switchover was refused (a superseded write is not a failure).</summary>
-    public bool Failed => Error is not null || Outcomes.Any(o => o.Status is not (WriteStatus.Succeeded or WriteStatus.Canceled));
+    public bool Failed => Error is not null || Outcomes.Any(o => o.Failed);
 }
 
 /// <summary>Sees every completed round (the simulation's report, the CLI's output).</summary>

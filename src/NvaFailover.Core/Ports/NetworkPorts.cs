@@ -128,6 +128,8 @@ public enum WriteStatus
     Failed,
     /// <summary>Abandoned: a newer decision superseded the failover it belonged to. Whether Azure applied it is unknown until read again.</summary>
     Canceled,
+    /// <summary>Not written: the resource left the cluster (a route table deleted, or no longer carrying the cluster's tag) and is forgotten.</summary>
+    NoLongerManaged,
 }
 
 /// <summary>The outcome of a write.</summary>

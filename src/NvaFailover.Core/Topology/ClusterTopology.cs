@@ -30,6 +30,21 @@ public sealed record NvaTopology(int Priority, string Name, string VirtualMachin
 /// <param name="RouteTable">Its route table as read; null when it has none or it could not be read.</param>
 public sealed record HostNetwork(string SubnetId, RouteTableSnapshot? RouteTable);
 
+/// <summary>The tag that marks a cluster's route tables: a table is managed only while it carries this value exactly.</summary>
+/// <param name="Name">The tag name (compared case-insensitively, as Azure does).</param>
+/// <param name="Value">The tag value (compared case-sensitively).</param>
+public sealed record ManagedTag(string Name, string Value)
+{
+    /// <summary>The value <paramref name="table"/> carries under this tag's name, if any.</summary>
+    public string? ValueOn(RouteTableSnapshot table) => table.Tags.FirstOrDefault(t => t.Key.Equals(Name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    /// <summary>True when <paramref name="table"/> carries this tag with this value exactly.</summary>
+    public bool Marks(RouteTableSnapshot table) => string.Equals(ValueOn(table), Value, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name}={Value}";
+}
+
 /// <summary>Everything discovered for a cluster: NVAs and their slots, managed route tables, public IPs.</summary>
 /// <param name="Cluster">Cluster name.</param>
 /// <param name="Nvas">NVAs in priority order.</param>
@@ -63,7 +78,18 @@ public sealed record ClusterTopology(
         DiscoveredAt = original.DiscoveredAt;
         IsComplete = original.IsComplete;
         Host = original.Host;
+        Tag = original.Tag;
     }
+
+    /// <summary>The tag of the cluster's route tables; null when unknown (then every table given is managed).</summary>
+    public ManagedTag? Tag { get; init; }
+
+    /// <summary>True while <paramref name="table"/> belongs to the cluster: it carries the cluster's tag.</summary>
+    public bool Manages(RouteTableSnapshot table) => Tag?.Marks(table) ?? true;
+
+    /// <summary>A copy without a route table that left the cluster (deleted or untagged).</summary>
+    public ClusterTopology Without(string routeTableId) =>
+        this with { RouteTables = [.. RouteTables.Where(t => !ArmId.Comparer.Equals(t.Id, routeTableId))] };
 
     /// <summary>The NVA and slot a private IP belongs to; false for an IP of no NVA (or of two, which is a finding).</summary>
     public bool TryFindSlotByIp(string? ip, out NvaTopology nva, out NvaSlot slot) =>

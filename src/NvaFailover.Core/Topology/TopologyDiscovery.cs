@@ -60,11 +60,13 @@ internal sealed class TopologyDiscovery(
         var (host, hostError) = await hostTask;
         CheckSlots(nvas, findings);
 
-        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host);
+        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host) { Tag = Tag(cluster) };
         topology = topology with { Findings = Order([.. findings, .. HostEgress.Check(topology, hostError)]) };
         Log.DiscoveryCompleted(logger, cluster.Name, tables.Count, nvas.Length == 0 ? 0 : nvas.Min(n => n.Slots.Count), pips.Count);
         return new Discovery(topology, unread.Keys.ToHashSet(ArmId.Comparer), tagQueryFailed, hostError);
     }
+
+    private static ManagedTag Tag(ClusterOptions cluster) => new(cluster.RouteTables.TagName, cluster.RouteTables.TagValue);
 
     internal static IReadOnlyList<Finding> Order(IEnumerable<Finding> findings) =>
         [.. findings.Distinct().OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.Ordinal)];
@@ -207,17 +209,17 @@ internal sealed class TopologyDiscovery(
 
         var tables = await ReadAllAsync(ids.Distinct(ArmId.Comparer).ToList(), (id, ct) => routeTables.GetAsync(id, ct), failed, cancellationToken);
         var managed = new List<RouteTableSnapshot>();
+        var managedTag = Tag(cluster);
         foreach (var table in tables)
         {
-            var value = table.Tags.FirstOrDefault(t => t.Key.Equals(tag.TagName, StringComparison.OrdinalIgnoreCase)).Value;
-            if (string.Equals(value, tag.TagValue, StringComparison.Ordinal))
+            if (managedTag.Marks(table))
             {
                 managed.Add(table);
             }
             else
             {
                 findings.Add(new Finding(FindingSeverity.Warning, table.Id,
-                    $"tag {tag.TagName}='{value}' does not match '{tag.TagValue}' exactly (tag values are compared case-sensitively), so this table is not managed. Fix the tag if it should be."));
+                    $"tag {tag.TagName}='{managedTag.ValueOn(table)}' does not match '{tag.TagValue}' exactly (tag values are compared case-sensitively), so this table is not managed. Fix the tag if it should be."));
             }
         }
 

@@ -59,6 +59,44 @@ public sealed class PlanExecutorTests
     }
 
     [Fact]
+    public async Task Execute_TableUntaggedBeforeItsWrite_IsNeverWrittenAndLeavesTheCluster()
+    {
+        var world = EdgePair();
+        var (topology, plan) = await PlanToB(world);
+        world.Azure.BeforeWrite = id =>
+        {
+            if (id == Rt("rt-apps") && world.Azure.Tables[id].Tags.Count > 0)
+            {
+                world.Azure.Tables[id] = world.Azure.Tables[id] with { Tags = new Dictionary<string, string>(), ETag = world.Azure.NewETag() };
+            }
+        };
+
+        var result = await CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None);
+
+        Assert.Equal(["PUT routeTables rt-apps"], world.Azure.WritesTo("routeTables").Where(w => w.EndsWith("rt-apps", StringComparison.Ordinal)));
+        Assert.Equal("172.20.1.4", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal(WriteStatus.NoLongerManaged, result.Outcomes.Single(o => o.ResourceId == Rt("rt-apps")).Status);
+        Assert.True(result.Complete);
+        Assert.DoesNotContain(result.Topology.RouteTables, t => t.Id == Rt("rt-apps"));
+        Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-db"), "default"));
+    }
+
+    [Fact]
+    public async Task Execute_TableDeletedBeforeItsWrite_IsForgottenNotRetried()
+    {
+        var world = EdgePair();
+        var (topology, plan) = await PlanToB(world);
+        world.Azure.BeforeWrite = id => world.Azure.Tables.Remove(Rt("rt-apps"));
+
+        var result = await CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None);
+
+        Assert.Equal(WriteStatus.NoLongerManaged, result.Outcomes.Single(o => o.ResourceId == Rt("rt-apps")).Status);
+        Assert.True(result.Complete);
+        Assert.DoesNotContain(result.Topology.RouteTables, t => t.Id == Rt("rt-apps"));
+        Assert.True(FailoverPlanner.Plan(result.Topology, "edge-b").IsEmpty);
+    }
+
+    [Fact]
     public async Task Execute_ETagConflict_RereadsReplansAndKeepsTheOutsideEdit()
     {
         var world = EdgePair();

@@ -42,6 +42,27 @@ public sealed class ClusterRunnerTests
     }
 
     [Fact]
+    public async Task Rounds_ManagedTableDeletedBeforeAFailover_OneFindingThenNeverWrittenAgain()
+    {
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        await world.CycleAsync(monitor);
+        world.Azure.Tables.Remove(Rt("rt-apps"));
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+
+        var failover = await world.CycleAsync(monitor);
+        world.Azure.Calls.Clear();
+        var after = new[] { await world.CycleAsync(monitor), await world.CycleAsync(monitor) };
+
+        Assert.Equal((CycleAction.Failover, "edge-b"), (failover.Action, failover.Active));
+        Assert.False(failover.Failed);
+        Assert.Empty(world.Azure.WritesTo("routeTables"));
+        Assert.All(after, r => Assert.Equal(CycleAction.None, r.Action));
+        Assert.Single(world.Logs.Named("Finding"), l => l.Message.Contains("rt-apps", StringComparison.Ordinal) && l.Message.Contains("no longer managed", StringComparison.Ordinal));
+        Assert.Empty(world.Logs.Named("PartialFailure"));
+    }
+
+    [Fact]
     public async Task Round_EveryNvaUnknown_NeverHolds()
     {
         var world = EdgePair();
