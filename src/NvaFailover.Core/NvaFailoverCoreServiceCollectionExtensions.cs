@@ -44,7 +44,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
         services.TryAddSingleton<TopologyDiscovery>();
         services.TryAddSingleton(sp => new TopologyCache(
             sp.GetRequiredService<TopologyDiscovery>(), Options(sp).DiscoveryRefresh, Options(sp).HostSubnetId, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ExecutionSettings(Options(sp).ConflictRetries, Options(sp).MaxParallelWrites));
+        services.TryAddSingleton(sp => new ExecutionSettings(Options(sp).ConflictRetries, Options(sp).MaxParallelWrites, Options(sp).ArmPollInterval, Options(sp).ArmOperationTimeout));
         services.TryAddSingleton<PlanExecutor>();
         services.TryAddSingleton(sp => new PreflightCheck(Options(sp), sp.GetRequiredService<TopologyCache>(), sp.GetRequiredService<IAccessGateway>()));
         services.TryAddSingleton(sp => new FailoverMonitor(

@@ -11,7 +11,15 @@ namespace NvaFailover.Execution;
 /// <summary>What the executor needs of the settings.</summary>
 /// <param name="ConflictRetries">Re-reads and re-plans after an ETag conflict, per resource.</param>
 /// <param name="MaxParallelWrites">An optional ceiling on route table writes in flight; none by default.</param>
-internal sealed record ExecutionSettings(int ConflictRetries, int? MaxParallelWrites);
+/// <param name="PollInterval">Wait between reads of a public IP whose NIC update is still running (ArmPollInterval).</param>
+/// <param name="OperationTimeout">Longest such a NIC update is waited for (ArmOperationTimeout).</param>
+internal sealed record ExecutionSettings(int ConflictRetries, int? MaxParallelWrites, TimeSpan PollInterval, TimeSpan OperationTimeout)
+{
+    public ExecutionSettings(int conflictRetries, int? maxParallelWrites)
+        : this(conflictRetries, maxParallelWrites, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(3))
+    {
+    }
+}
 
 /// <summary>
 /// Carries out a plan. The public IP chain (detach, then attach: the longest chain of a failover) starts at once and
@@ -31,6 +39,7 @@ internal sealed class PlanExecutor(
 {
     private const string RouteTableType = "routeTables";
     private const string NicType = "networkInterfaces";
+    private const string PublicIpType = "publicIPAddresses";
 
     public Task<ExecutionResult> ExecuteAsync(ClusterTopology topology, FailoverPlan plan, CancellationToken cancellationToken) =>
         ExecuteAsync(topology, plan, new ExecutionProgress(), cancellationToken);
@@ -147,14 +156,24 @@ internal sealed class PlanExecutor(
 
     private async Task MovePublicIpsAsync(Run run)
     {
-        if (run.Plan.PublicIpMoves.Count == 0)
+        if (run.Topology.PublicIps.Count == 0)
+        {
+            return;
+        }
+
+        // What the plan saw may be older than Azure: a superseded failover's NIC update can still be running there, and a
+        // restarted watcher may find a public IP detached. Each public IP is read again (once a move of it has settled)
+        // and its move planned from that, never from a guess.
+        var target = run.Topology.FindNva(run.Plan.Target)!;
+        var moves = (await Task.WhenAll(run.Topology.PublicIps.Select(p => FreshMoveAsync(run, p, target)))).OfType<PublicIpMove>().ToList();
+        if (moves.Count == 0)
         {
             return;
         }
 
         // Azure refuses to attach a public IP that is still on another ipconfig (PublicIPAddressInUse): detach first.
         var detached = new ConcurrentDictionary<string, bool>(ArmId.Comparer);
-        var detaches = run.Plan.PublicIpMoves
+        var detaches = moves
             .Where(m => m.FromIpConfigurationId is not null)
             .GroupBy(m => Split(m.FromIpConfigurationId!).Nic, ArmId.Comparer);
         await Task.WhenAll(detaches.Select(async group =>
@@ -168,7 +187,7 @@ internal sealed class PlanExecutor(
             }
         }));
 
-        var attaches = run.Plan.PublicIpMoves
+        var attaches = moves
             .Where(m => m.FromIpConfigurationId is null || detached.GetValueOrDefault(m.PublicIp.Id))
             .GroupBy(m => m.To.NetworkInterfaceId!, ArmId.Comparer);
         await Task.WhenAll(attaches.Select(async group =>
@@ -181,16 +200,95 @@ internal sealed class PlanExecutor(
             }
 
             run.Outcomes.Add(outcome);
-            if (outcome.Status == WriteStatus.Succeeded)
+            if (outcome.Status == WriteStatus.Succeeded && await ReadBackAsync(run, group))
             {
-                foreach (var move in group)
-                {
-                    run.PublicIps[move.PublicIp.Id] = move.PublicIp with { IpConfigurationId = move.To.IpConfigurationId };
-                }
-
                 run.PublicIpsAttached(timeProvider.GetUtcNow());
             }
         }));
+    }
+
+    /// <summary>
+    /// The move <paramref name="planned"/> needs, planned from Azure as it is now. A public IP that Azure shows on an
+    /// interface whose NIC no longer references it is being detached by an update still running: it is read again until
+    /// that update has ended (within the operation timeout). Its slot is the one it was seen on.
+    /// </summary>
+    private async Task<PublicIpMove?> FreshMoveAsync(Run run, PublicIpSnapshot planned, NvaTopology target)
+    {
+        var topology = run.Topology;
+        var giveUpAt = timeProvider.GetUtcNow() + settings.OperationTimeout;
+        while (true)
+        {
+            var read = await ReadAsync(run, ct => publicIps.GetAsync(planned.Id, ct));
+            if (read.Failure is not null)
+            {
+                // Unreadable now: the plan's own move, which the writes' ETags keep safe.
+                return run.Plan.PublicIpMoves.FirstOrDefault(m => ArmId.Comparer.Equals(m.PublicIp.Id, planned.Id));
+            }
+
+            if (read.Value is not { } pip)
+            {
+                return null;
+            }
+
+            topology = topology.With(pip);
+            if (pip.IpConfigurationId is { } holder && topology.TryFindSlotByIpConfiguration(holder, out _, out var slot))
+            {
+                topology = topology with { PublicIpSlots = new Dictionary<string, int>(topology.PublicIpSlots, ArmId.Comparer) { [pip.Id] = slot.Index } };
+                var nic = await ReadAsync(run, ct => networkInterfaces.GetAsync(slot.NetworkInterfaceId!, ct));
+                if (nic.Value is { } holderNic)
+                {
+                    topology = topology.With(holderNic);
+                    run.Nics[holderNic.Id] = holderNic;
+                    var settled = holderNic.IpConfigurations.Any(c => c.Name.Equals(slot.IpConfigurationName, StringComparison.OrdinalIgnoreCase) && ArmId.Comparer.Equals(c.PublicIpAddressId, pip.Id));
+                    if (!settled && timeProvider.GetUtcNow() < giveUpAt && !run.Token.IsCancellationRequested)
+                    {
+                        await Task.Delay(settings.PollInterval, timeProvider, run.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        continue;
+                    }
+
+                    if (!settled)
+                    {
+                        // Still moving: plan it as detached from that slot; an attach refused meanwhile is recovered below.
+                        pip = pip with { IpConfigurationId = null };
+                    }
+                }
+            }
+
+            var findings = new List<Finding>();
+            var move = FailoverPlanner.PlanPublicIp(topology, pip, target, findings);
+            if (findings.Count > 0 && !run.Plan.NotMoved.Any(f => ArmId.Comparer.Equals(f.ResourceId, pip.Id)))
+            {
+                run.Outcomes.Add(new WriteOutcome(pip.Id, PublicIpType, WriteStatus.Failed, 0, "PublicIpNotMoved", string.Join(" ", findings.Select(f => f.Message))));
+            }
+
+            return move;
+        }
+    }
+
+    /// <summary>
+    /// A public IP moved only when reading it back shows it on the interface it was attached to: a converged failover
+    /// is what Azure holds, not what a write answered.
+    /// </summary>
+    private async Task<bool> ReadBackAsync(Run run, IEnumerable<PublicIpMove> moves)
+    {
+        var all = true;
+        foreach (var move in moves)
+        {
+            var read = await ReadAsync(run, ct => publicIps.GetAsync(move.PublicIp.Id, ct));
+            if (read.Value is { } pip && ArmId.Comparer.Equals(pip.IpConfigurationId, move.To.IpConfigurationId))
+            {
+                run.PublicIps[pip.Id] = pip;
+                continue;
+            }
+
+            all = false;
+            run.Outcomes.Add(read.Failure is { } failure
+                ? failure with { ResourceId = move.PublicIp.Id, ResourceType = PublicIpType }
+                : new WriteOutcome(move.PublicIp.Id, PublicIpType, WriteStatus.Failed, 0, "PublicIpNotOnTarget",
+                    $"the attach to {move.To.IpConfigurationId} was accepted, but reading the public IP back shows it on {read.Value?.IpConfigurationId ?? "no interface"}; the next round moves it again"));
+        }
+
+        return all;
     }
 
     /// <summary>

@@ -67,12 +67,22 @@ internal static class FailoverPlanner
         return changes.Count == 0 ? null : new RouteTablePlan(table, changes);
     }
 
-    private static PublicIpMove? PlanPublicIp(ClusterTopology topology, PublicIpSnapshot pip, NvaTopology target, List<Finding> findings)
+    /// <summary>The move that puts <paramref name="pip"/> on <paramref name="target"/>'s interface in the IP's own slot; null when none is needed or possible.</summary>
+    public static PublicIpMove? PlanPublicIp(ClusterTopology topology, PublicIpSnapshot pip, NvaTopology target, List<Finding> findings)
     {
         int slotIndex;
         if (pip.IpConfigurationId is null)
         {
-            slotIndex = 0;
+            // Detached (a move that was interrupted): it goes back only to the slot it is known to have been on. A guess
+            // could put it on a management interface.
+            if (topology.SlotOf(pip) is not { } known)
+            {
+                findings.Add(new Finding(FindingSeverity.Error, pip.Id,
+                    $"is attached to no interface, and which interface slot of the NVAs it belongs to is not known (its move was interrupted before this process started), so it is not attached to a guessed one: a wrong guess could expose a management interface. Attach it to {target.Name}'s interface that should hold it (az network nic ip-config update --public-ip-address {pip.Id} ...); NvaFailover moves it from there on."));
+                return null;
+            }
+
+            slotIndex = known;
         }
         else if (topology.TryFindSlotByIpConfiguration(pip.IpConfigurationId, out var holder, out var slot))
         {

@@ -79,6 +79,42 @@ public sealed record ClusterTopology(
         IsComplete = original.IsComplete;
         Host = original.Host;
         Tag = original.Tag;
+        PublicIpSlots = original.PublicIpSlots;
+    }
+
+    /// <summary>
+    /// The interface slot each public IP was last seen on, by public IP id: what tells a detached public IP's slot (a
+    /// move that was interrupted). Learned from what this process has read; empty after a restart.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> PublicIpSlots { get; init; } = new Dictionary<string, int>(ArmId.Comparer);
+
+    /// <summary>The slot of <paramref name="publicIp"/>: the one holding it, else the one it was last seen on; null when unknown.</summary>
+    public int? SlotOf(PublicIpSnapshot publicIp) =>
+        TryFindSlotByIpConfiguration(publicIp.IpConfigurationId, out _, out var slot) ? slot.Index
+        : PublicIpSlots.TryGetValue(publicIp.Id, out var known) ? known
+        : null;
+
+    /// <summary>This topology, knowing also the public IP slots <paramref name="previous"/> knew or saw.</summary>
+    public ClusterTopology Remembering(ClusterTopology? previous)
+    {
+        var slots = new Dictionary<string, int>(ArmId.Comparer);
+        foreach (var source in previous is null ? new[] { this } : new[] { previous, this })
+        {
+            foreach (var (id, slot) in source.PublicIpSlots)
+            {
+                slots[id] = slot;
+            }
+
+            foreach (var pip in source.PublicIps)
+            {
+                if (source.TryFindSlotByIpConfiguration(pip.IpConfigurationId, out _, out var held))
+                {
+                    slots[pip.Id] = held.Index;
+                }
+            }
+        }
+
+        return this with { PublicIpSlots = slots };
     }
 
     /// <summary>The tag of the cluster's route tables; null when unknown (then every table given is managed).</summary>

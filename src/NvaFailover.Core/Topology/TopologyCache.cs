@@ -99,7 +99,7 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refres
         {
             lock (_lock)
             {
-                Topology = topology;
+                Topology = topology.Remembering(Topology);
                 Version++;
                 Stale = stale;
             }
@@ -117,7 +117,7 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refres
                     return Topology;
                 }
 
-                Topology = Merge(fresh, Topology);
+                Topology = Merge(fresh, Topology).Remembering(Topology);
                 Version++;
                 Stale = false;
                 return Topology;

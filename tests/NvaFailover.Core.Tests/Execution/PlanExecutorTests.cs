@@ -97,6 +97,51 @@ public sealed class PlanExecutorTests
     }
 
     [Fact]
+    public async Task Execute_PublicIpStillBeingDetachedFromTheTarget_WaitsThenAttachesItAndReadsItBack()
+    {
+        // A superseded failover's detach from edge-b is still running in Azure: the public IP reads as held by edge-b,
+        // whose NIC no longer references it, and the topology (read during that detach) says edge-b holds it, so the plan
+        // of the failover back to edge-b moves no public IP. 15 s later the detach ends and nothing holds it.
+        var world = EdgePair();
+        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
+        var topology = await world.TopologyAsync();
+        world.Azure.Nics[Nic("edge-b-outside")] = world.Azure.Nics[Nic("edge-b-outside")] with
+        {
+            IpConfigurations = [new("ipconfig1", "172.20.0.5", null, true)],
+            ETag = world.Azure.NewETag(),
+        };
+        world.Time.CreateTimer(_ => world.Azure.PublicIps[Pip("pip-edge")] = world.Azure.PublicIps[Pip("pip-edge")] with { IpConfigurationId = null },
+            null, TimeSpan.FromSeconds(15), Timeout.InfiniteTimeSpan);
+        var plan = FailoverPlanner.Plan(topology, "edge-b");
+        Assert.Empty(plan.PublicIpMoves);
+        var start = world.Time.GetUtcNow();
+
+        var result = await world.Time.RunAsync(() => CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None));
+
+        Assert.True(result.Complete, string.Join("; ", result.Outcomes));
+        Assert.Equal(IpConfig("edge-b-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+        Assert.Equal(1, result.PublicIpsMoved);
+        Assert.NotNull(result.PublicIpsConvergedAt);
+        Assert.True(result.PublicIpsConvergedAt >= start + TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task Execute_AttachAcceptedButReadBackShowsAnotherHolder_IsNotConverged()
+    {
+        var world = EdgePair();
+        var (topology, plan) = await PlanToB(world);
+        var reads = 0;
+        world.Azure.AfterPublicIpRead = pip => ++reads > 1 && pip.Id == Pip("pip-edge") ? pip with { IpConfigurationId = null } : pip;
+
+        var result = await CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None);
+
+        Assert.False(result.Complete);
+        Assert.Equal(0, result.PublicIpsMoved);
+        Assert.Null(result.PublicIpsConvergedAt);
+        Assert.Contains(result.Outcomes, o => o.ErrorCode == "PublicIpNotOnTarget" && o.ResourceId == Pip("pip-edge"));
+    }
+
+    [Fact]
     public async Task Execute_ETagConflict_RereadsReplansAndKeepsTheOutsideEdit()
     {
         var world = EdgePair();
@@ -115,7 +160,7 @@ public sealed class PlanExecutorTests
 
         Assert.True(result.Complete);
         Assert.Equal(2, result.Outcomes.Single(o => o.ResourceId == Rt("rt-apps")).Writes);
-        Assert.Equal(["GET routeTables rt-apps"], world.Azure.Calls.Where(c => c.StartsWith("GET", StringComparison.Ordinal)));
+        Assert.Equal(["GET routeTables rt-apps"], world.Azure.Calls.Where(c => c.StartsWith("GET routeTables", StringComparison.Ordinal)));
         Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-apps"), "default"));
         Assert.Equal("10.50.0.5", world.Azure.NextHop(Rt("rt-apps"), "other-appliance"));
     }

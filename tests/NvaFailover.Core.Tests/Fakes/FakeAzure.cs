@@ -93,7 +93,10 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
         Read("networkInterfaces", networkInterfaceId, Nics);
 
     Task<PublicIpSnapshot?> IPublicIpGateway.GetAsync(string publicIpId, CancellationToken cancellationToken) =>
-        Read("publicIPAddresses", publicIpId, PublicIps);
+        Task.FromResult(Read("publicIPAddresses", publicIpId, PublicIps).Result is { } pip ? AfterPublicIpRead(pip) : null);
+
+    /// <summary>Rewrites what a public IP read answers (Azure answering something other than what was written).</summary>
+    public Func<PublicIpSnapshot, PublicIpSnapshot> AfterPublicIpRead { get; set; } = pip => pip;
 
     public Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default) =>
         Read("subnets", subnetId, Subnets);

@@ -94,17 +94,39 @@ public sealed class FailoverPlannerTests
     }
 
     [Fact]
-    public async Task Plan_UnattachedPublicIp_GoesToSlotZeroOfTarget()
+    public async Task Plan_UnattachedPublicIpOfUnknownSlot_IsNeverAttachedToAGuessedInterface()
     {
+        // A watcher restarted in the middle of a move: the public IP is detached and nothing says which slot it was on.
         var world = EdgePair();
         world.Azure.Nics[Nic("edge-a-outside")] = world.Azure.Nics[Nic("edge-a-outside")] with { IpConfigurations = [new("ipconfig1", "172.20.0.4", null, true)] };
         world.AddPublicIp("pip-edge", "eastus2", null);
         var topology = await world.TopologyAsync();
 
+        var plan = FailoverPlanner.Plan(topology, "edge-b");
+
+        Assert.Empty(plan.PublicIpMoves);
+        var finding = Assert.Single(plan.NotMoved, f => f.ResourceId == Pip("pip-edge"));
+        Assert.Equal(FindingSeverity.Error, finding.Severity);
+        Assert.Contains("not attached to a guessed one", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("az network nic ip-config update", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_UnattachedPublicIpLastSeenOnSlot1_GoesToSlot1OfTarget()
+    {
+        // A Palo Alto style pair: the public IP lives on slot 1 (untrust), never on slot 0 (management).
+        var world = EdgePair();
+        world.Azure.Nics[Nic("edge-a-outside")] = world.Azure.Nics[Nic("edge-a-outside")] with { IpConfigurations = [new("ipconfig1", "172.20.0.4", null, true)] };
+        world.AddPublicIp("pip-edge", "eastus2", IpConfig("edge-a-inside"));
+        var seen = await world.TopologyAsync();
+        world.Azure.Nics[Nic("edge-a-inside")] = world.Azure.Nics[Nic("edge-a-inside")] with { IpConfigurations = [new("ipconfig1", "172.20.1.4", null, true)] };
+        world.AddPublicIp("pip-edge", "eastus2", null);
+        var topology = (await world.TopologyAsync()).Remembering(seen);
+
         var move = Assert.Single(FailoverPlanner.Plan(topology, "edge-b").PublicIpMoves);
 
         Assert.Null(move.FromIpConfigurationId);
-        Assert.Equal(IpConfig("edge-b-outside"), move.To.IpConfigurationId);
+        Assert.Equal(IpConfig("edge-b-inside"), move.To.IpConfigurationId);
     }
 
     [Fact]
