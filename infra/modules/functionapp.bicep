@@ -103,15 +103,18 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       scaleAndConcurrency: {
-        // One singleton timer: one instance kept warm for it, so a tick never waits for a cold start, and no more.
+        // One instance kept warm for the timer, so a tick never waits for a cold start. What keeps one instance running
+        // the timer is the Functions host's singleton blob lease in the app's storage, not an instance cap: caps under
+        // 40 are refused in most regions, so the cap is the lowest every region accepts.
         alwaysReady: [
           {
             name: 'function:NvaFailoverTimer'
             instanceCount: 1
           }
         ]
-        maximumInstanceCount: 1
-        instanceMemoryMB: 2048
+        maximumInstanceCount: 40
+        // The process's working set is about 160 MB; 512 MB, Flex's smallest size, leaves three times that.
+        instanceMemoryMB: 512
       }
       runtime: {
         name: 'dotnet-isolated'

@@ -68,6 +68,41 @@ public sealed partial class PublishLayoutTests
         Assert.Contains("--dotnet-isolated", publish.Value, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DeploymentZip_WithoutCoreTools_HasHostJsonAndTheWorkerAtItsRoot()
+    {
+        // The README's CI path: dotnet publish with DeploymentZip, then 'az functionapp deployment source config-zip'.
+        var work = Directory.CreateTempSubdirectory("nvafo-zip-").FullName;
+        var zip = Path.Combine(work, "app.zip");
+        try
+        {
+            var start = new ProcessStartInfo("dotnet", ["publish", ProjectFolder, "-c", "Release", "-o", Path.Combine(work, "publish"), $"-p:DeploymentZip={zip}"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, await output + await errors);
+
+            using var archive = System.IO.Compression.ZipFile.OpenRead(zip);
+            var entries = archive.Entries.Select(e => e.FullName.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
+            foreach (var file in new[] { "host.json", "functions.metadata", "worker.config.json", "NvaFailover.Functions.dll" })
+            {
+                Assert.Contains(file, entries);
+            }
+
+            Assert.DoesNotContain(entries, e => e.EndsWith("local.settings.json", StringComparison.Ordinal));
+            Assert.Contains("dotnet publish src/NvaFailover.Functions -c Release -p:DeploymentZip=", File.ReadAllText(Repository.File("README.md")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     [GeneratedRegex(@"cd (?<folder>\S+) && func azure functionapp publish [^\n]*")]
     private static partial Regex PublishCommand();
 }

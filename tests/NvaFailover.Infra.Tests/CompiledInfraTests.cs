@@ -67,16 +67,33 @@ public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixt
     }
 
     [Fact]
-    public void FunctionApp_IsIntegratedIntoTheSubnet_KeepsOneInstanceReadyForTheTimer_AndNeverMore()
+    public void FunctionApp_IsIntegratedIntoTheSubnet_KeepsOneSmallInstanceReadyForTheTimer_WithACapEveryRegionAccepts()
     {
         var app = Assert.Single(infra.OfType("Microsoft.Web/sites"))["properties"]!;
         var scale = app["functionAppConfig"]!["scaleAndConcurrency"]!;
 
         Assert.Equal(Parameter("integrationSubnetId")["value"]!.GetValue<string>(), app["virtualNetworkSubnetId"]!.GetValue<string>());
-        Assert.Equal(1, scale["maximumInstanceCount"]!.GetValue<int>());
+        // Flex Consumption refuses a maximum instance count under 40 in most regions (Azure/azure-functions-host#10523).
+        Assert.True(scale["maximumInstanceCount"] is null || scale["maximumInstanceCount"]!.GetValue<int>() >= 40, scale.ToJsonString());
+        Assert.Equal(512, scale["instanceMemoryMB"]!.GetValue<int>());
         var ready = Assert.Single(scale["alwaysReady"]!.AsArray())!;
         Assert.Equal(("function:NvaFailoverTimer", 1), (ready["name"]!.GetValue<string>(), ready["instanceCount"]!.GetValue<int>()));
         Assert.Contains("[Function(\"NvaFailoverTimer\")]", File.ReadAllText(Repository.File("src", "NvaFailover.Functions", "NvaFailoverTimer.cs")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheTimerRunsOnOneInstance_ByTheHostsBlobLease_WhichTheIdentityMayTake()
+    {
+        // What keeps one instance running the timer, whatever the instance count: the Functions host takes a singleton
+        // lease on a blob in AzureWebJobsStorage before each tick. So the host must reach the blob service with the
+        // identity, and the identity must be able to take leases there (Storage Blob Data Owner on the account).
+        var settings = Settings();
+        const string blobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+
+        Assert.Contains(".primaryEndpoints.blob", settings["AzureWebJobsStorage__blobServiceUri"], StringComparison.Ordinal);
+        Assert.Contains(infra.OfType("Microsoft.Authorization/roleAssignments"), a =>
+            a["properties"]!["roleDefinitionId"]!.GetValue<string>().EndsWith(blobDataOwner, StringComparison.Ordinal));
+        Assert.DoesNotContain("\"singleton\"", File.ReadAllText(Repository.File("src", "NvaFailover.Functions", "host.json")), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -150,6 +167,31 @@ public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixt
         Assert.Null(app["properties"]!["virtualNetworkSubnetId"]);
         var hostReader = resources.OfType<JsonObject>().Single(r => r["properties"]?["roleName"]?.GetValue<string>().StartsWith("NvaFailover host network", StringComparison.Ordinal) == true);
         Assert.DoesNotContain(resources.OfType<JsonObject>(), a => a["properties"]?["roleDefinitionId"]?.GetValue<string>().EndsWith(hostReader["name"]!.GetValue<string>(), StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task RemovingATarget_ShrinksOnlyTheScopesOfThatTarget()
+    {
+        // infra/README.md: delete the assignments in a target first, then redeploy without it. The redeployment removes the
+        // target's scopes from the roles' assignableScopes, which Azure refuses while assignments remain there
+        // (RoleScopeBeingRemovedContainsAssignments): so exactly these scopes are the ones to clean first.
+        var copy = Bicep.CopyInfra();
+        var sample = await File.ReadAllTextAsync(Path.Combine(copy, "main.bicepparam"));
+        const string removed = "  { subscriptionId: '00000000-0000-0000-0000-000000000002', resourceGroup: 'rg-spokes' }\n";
+        Assert.Contains(removed, sample, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(copy, "main.bicepparam"), sample.Replace(removed, "", StringComparison.Ordinal));
+
+        var (code, output, resources) = await Bicep.SnapshotAsync(copy);
+
+        Assert.True(code == 0, output);
+        static HashSet<string> Scopes(IEnumerable<JsonObject> definitions) =>
+            definitions.SelectMany(d => d["properties"]!["assignableScopes"]!.AsArray().Select(s => s!.GetValue<string>())).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var before = Scopes(infra.OfType("Microsoft.Authorization/roleDefinitions"));
+        var after = Scopes(resources.OfType<JsonObject>().Where(r => r["type"]!.GetValue<string>() == "Microsoft.Authorization/roleDefinitions"));
+        var gone = before.Except(after, StringComparer.OrdinalIgnoreCase).ToList();
+        Assert.NotEmpty(gone);
+        Assert.All(gone, scope => Assert.Contains("00000000-0000-0000-0000-000000000002", scope, StringComparison.Ordinal));
+        Assert.Empty(after.Except(before, StringComparer.OrdinalIgnoreCase));
     }
 
     private Dictionary<string, string> Settings() =>

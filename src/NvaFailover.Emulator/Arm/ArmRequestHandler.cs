@@ -69,12 +69,12 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             });
         }
 
-        if (faults.Hit() is { } fault)
+        var write = request.Method is "PUT" or "POST" or "PATCH" or "DELETE";
+        if (faults.Hit(write: write) is { } fault)
         {
             await FailAsync(context, fault);
         }
 
-        var write = request.Method is "PUT" or "POST" or "PATCH" or "DELETE";
         if (route.Subscription is { } subscription)
         {
             var (allowed, remaining, wait) = throttle.Take(subscription, write);

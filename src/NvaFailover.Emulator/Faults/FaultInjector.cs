@@ -31,13 +31,13 @@ internal sealed class FaultInjector(TimeProvider time, int seed)
         }
     }
 
-    /// <summary>The window that hits this request, if any.</summary>
-    public FaultWindow? Hit(bool operationFailuresOnly = false)
+    /// <summary>The window that hits this request, if any. A 409 hits only writes: ARM answers Conflict to a write, never to a read.</summary>
+    public FaultWindow? Hit(bool operationFailuresOnly = false, bool write = true)
     {
         lock (_lock)
         {
             var now = time.GetUtcNow();
-            foreach (var window in _windows.Where(w => w.From <= now && now < w.Until && w.FailOperations == operationFailuresOnly))
+            foreach (var window in _windows.Where(w => w.From <= now && now < w.Until && w.FailOperations == operationFailuresOnly && (write || w.Status != 409)))
             {
                 if (_random.NextDouble() < window.Probability)
                 {
