@@ -31,7 +31,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
         services.TryAddSingleton<IOptionsFactory<NvaFailoverOptions>, SettingsOptionsFactory>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NvaFailoverOptions>, NvaFailoverOptionsValidator>());
         services.AddMetrics();
-        services.AddHttpClient(HttpProbe.HttpClientName);
+        services.AddHttpClient(HttpProbe.HttpClientName).ConfigurePrimaryHttpMessageHandler(HttpProbe.CreateHandler);
 
         // A rehearsal registers its own, with a real-time floor; in production timeouts are the settings' own.
         services.TryAddSingleton(sp => new NetworkTimeouts(sp.GetRequiredService<TimeProvider>(), TimeSpan.Zero));

@@ -4,13 +4,13 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace NvaFailover.Emulator;
 
-/// <summary>The emulator's own TLS certificate, made in memory at start for 127.0.0.1 and localhost.</summary>
+/// <summary>A TLS certificate made in memory for 127.0.0.1 and localhost: the emulator's own, and its appliances'.</summary>
 internal static class SelfSignedCertificate
 {
-    public static X509Certificate2 Create(TimeProvider time)
+    public static X509Certificate2 Create(TimeProvider time, string subject = "CN=NvaFailover ARM emulator")
     {
         using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=NvaFailover ARM emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");

@@ -1,3 +1,4 @@
+using NvaFailover.Probing;
 using System.Text.Json.Nodes;
 using NvaFailover.Decisions;
 using NvaFailover.Monitoring;
@@ -87,6 +88,27 @@ public sealed class EndToEndTests
         Assert.Equal(CycleAction.None, healthy.Action);
         Assert.Equal((CycleAction.Failover, "fw-b"), (failover.Action, failover.Active));
         Assert.DoesNotContain(h.Emulator.Requests, r => r.Operation == "GET instanceView");
+    }
+
+    [Fact]
+    public async Task Monitor_HttpsProbesToSelfSignedAppliances_ReadUp_AndAHungOneFailsOver()
+    {
+        // Appliances answer HTTPS with self-signed certificates; a health probe, like Azure Load Balancer's, does not
+        // validate the chain, so a healthy NVA reads up.
+        await using var h = await StartAsync(configure: (emulator, settings) =>
+        {
+            settings["NvaFailover:Clusters:0:Probe:Kind"] = "Http";
+            settings["NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint"] = $"https://{emulator.ProbeEndpoint("fw-a")}/health";
+            settings["NvaFailover:Clusters:0:Nvas:1:ProbeEndpoint"] = $"https://{emulator.ProbeEndpoint("fw-b")}/health";
+        });
+
+        var healthy = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        h.Emulator.SetProbe("fw-a", up: false);
+        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+
+        Assert.All(healthy.Health, n => Assert.Equal(HealthState.Up, n.State));
+        Assert.Equal(CycleAction.None, healthy.Action);
+        Assert.Equal((CycleAction.Failover, "fw-b"), (failover.Action, failover.Active));
     }
 
     /// <summary>Someone adds a route in the portal: a PUT of the route sub-resource, outside NvaFailover.</summary>

@@ -92,10 +92,21 @@ internal sealed class TcpProbe(ITcpConnector connector) : IProbe
     }
 }
 
-/// <summary>Up when the endpoint answers 2xx.</summary>
+/// <summary>
+/// Up when the endpoint answers 2xx. An https endpoint's certificate is not validated, as Azure Load Balancer's HTTPS
+/// probe does not validate it: appliances answer with self-signed certificates, and a health probe proves the appliance
+/// answers, not who it is (the address is the NVA's own, inside the network).
+/// </summary>
 internal sealed class HttpProbe(IHttpClientFactory httpClientFactory) : IProbe
 {
     public const string HttpClientName = "NvaFailover.Probe";
+
+    /// <summary>The probe client's handler: no certificate chain validation (see the class). Used for health probes only.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "A health probe of an appliance's own address, as Azure Load Balancer's HTTPS probe: appliances present self-signed certificates, and no data or credential is sent.")]
+    public static HttpMessageHandler CreateHandler() => new SocketsHttpHandler
+    {
+        SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+    };
 
     public ProbeAttempt TimedOut(TimeSpan timeout) => ProbeAttempt.Failed($"no answer within {Seconds.Text(timeout)} to an HTTP request");
 

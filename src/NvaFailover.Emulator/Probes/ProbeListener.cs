@@ -1,17 +1,21 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace NvaFailover.Emulator;
 
 /// <summary>
-/// An NVA's probe endpoint on loopback: a TCP port that also answers HTTP GET with 200. When the VM is not running
+/// An NVA's probe endpoint on loopback: a TCP port that also answers HTTP GET with 200, in the clear or over TLS with a
+/// self-signed certificate (as appliances' management interfaces do). When the VM is not running
 /// or its probe is set down the port is closed, so connections are refused as they would be by a dead appliance.
 /// The port stays the same across restarts.
 /// </summary>
 internal sealed class ProbeListener : IAsyncDisposable
 {
     private static readonly byte[] Ok = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    private static readonly Lazy<X509Certificate2> Certificate = new(() => SelfSignedCertificate.Create(TimeProvider.System, "CN=NVA appliance (self-signed)"));
     private readonly object _lock = new();
     private TcpListener? _listener;
     private CancellationTokenSource? _stop;
@@ -101,12 +105,29 @@ internal sealed class ProbeListener : IAsyncDisposable
                 // Socket I/O runs on real time, whatever the scenario's speed.
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2), TimeProvider.System);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
-                var buffer = new byte[1024];
-                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-                if (read > 0 && Encoding.ASCII.GetString(buffer, 0, read).StartsWith("GET ", StringComparison.Ordinal))
+                Stream stream = new NetworkStream(socket, ownsSocket: false);
+                var first = new byte[1];
+                if (await socket.ReceiveAsync(first, SocketFlags.Peek, timeout.Token) == 1 && first[0] == 0x16)
                 {
-                    await socket.SendAsync(Ok, SocketFlags.None, timeout.Token);
+                    // A TLS handshake record: answer as an appliance with a self-signed certificate does.
+                    var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = Certificate.Value }, timeout.Token);
+                    stream = tls;
                 }
+
+                await using (stream)
+                {
+                    var buffer = new byte[1024];
+                    var read = await stream.ReadAsync(buffer, timeout.Token);
+                    if (read > 0 && Encoding.ASCII.GetString(buffer, 0, read).StartsWith("GET ", StringComparison.Ordinal))
+                    {
+                        await stream.WriteAsync(Ok, timeout.Token);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException)
+            {
+                // A client that gave up on the handshake (a TCP probe that connected and hung up).
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException)
             {
