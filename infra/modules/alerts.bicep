@@ -82,6 +82,18 @@ var rules = [
     threshold: 1
   }
   {
+    name: 'cannot-fail-over'
+    displayName: 'NvaFailover: a cluster cannot fail over'
+    description: 'An NVA of a cluster could not be discovered (wrong VM id or resource group, missing permission, ARM unreachable from the app), so no failover can happen to or from it. The alert carries the reason; fix it and run nvafo check.'
+    severity: 1
+    query: loadTextContent('../queries/alerts/cannot-fail-over.kql')
+    window: 'PT5M'
+    aggregation: 'Count'
+    measure: ''
+    operator: 'GreaterThan'
+    threshold: 0
+  }
+  {
     name: 'partial-failure'
     displayName: 'NvaFailover: a failover write failed'
     description: 'A route table or NIC write was refused or failed; the next cycle retries, but find out why (permissions: nvafo check; throttling; locks).'

@@ -210,7 +210,7 @@ internal sealed class ArmHttpClient
         }
         catch (RequestFailedException ex) when (throwOnFailure)
         {
-            throw new GatewayException(GatewayFailure.Failed, resourceId, ex.ErrorCode, _connection.DescribeFailure(ex), ex);
+            throw new GatewayException(ex.Status == 0 ? GatewayFailure.Unreachable : GatewayFailure.Failed, resourceId, ex.ErrorCode, _connection.DescribeFailure(ex), ex);
         }
         catch (Exception ex) when (!throwOnFailure && ex is ArmAttemptTimeoutException or RequestFailedException)
         {

@@ -60,7 +60,7 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
 
     private GatewayException Translate(Exception ex, string id) => ex switch
     {
-        RequestFailedException failed => new(failed.Status switch { 429 => GatewayFailure.Throttled, 401 or 403 => GatewayFailure.Forbidden, _ => GatewayFailure.Failed },
+        RequestFailedException failed => new(failed.Status switch { 0 => GatewayFailure.Unreachable, 429 => GatewayFailure.Throttled, 401 or 403 => GatewayFailure.Forbidden, _ => GatewayFailure.Failed },
             id, failed.ErrorCode, connection.DescribeFailure(failed), failed),
         _ => new(GatewayFailure.Failed, id, "RequestTimedOut", ex.Message, ex),
     };

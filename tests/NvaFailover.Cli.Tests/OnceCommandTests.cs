@@ -31,6 +31,43 @@ public sealed class OnceCommandTests
     }
 
     [Fact]
+    public async Task OnceAndPlan_StandbyVmIdMistyped_Exit1NamingTheCause()
+    {
+        await using var h = await StartAsync(edit: s => s["Clusters"]![0]!["Nvas"]![1]!["VirtualMachineId"] = Vm("fw-b-typo"));
+
+        var once = await h.NvafoAsync("once");
+        var plan = await h.NvafoAsync("plan");
+
+        Assert.True(once.Code == 1, once.ToString());
+        Assert.Contains("CANNOT FAIL OVER: the interfaces of NVA fw-b-typo are unknown: NVA VM not found; correct Nvas:1:VirtualMachineId", once.Out, StringComparison.Ordinal);
+        Assert.True(plan.Code == 1, plan.ToString());
+        Assert.Contains("CANNOT FAIL OVER", plan.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_ArmUnreachable_Exit1WithNetworkAdviceNotPermissions()
+    {
+        await using var h = await StartAsync(edit: s => s["ArmEndpoint"] = $"https://127.0.0.1:{ClosedPort()}/");
+
+        var result = await h.NvafoAsync("once");
+
+        Assert.True(result.Code == 1, result.ToString());
+        Assert.Contains("CANNOT FAIL OVER", result.Out, StringComparison.Ordinal);
+        Assert.Contains("could not be reached from this host", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("permission", result.Out, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A loopback port nothing listens on (connections are refused).</summary>
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    [Fact]
     public async Task Once_WriteFails_Exit1AndSaysWhichResource()
     {
         await using var h = await StartAsync();

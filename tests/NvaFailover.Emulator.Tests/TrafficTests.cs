@@ -131,7 +131,6 @@ public sealed class TrafficTests
     [InlineData(429, "TooManyRequests")]
     [InlineData(500, "InternalServerError")]
     [InlineData(503, "ServiceUnavailable")]
-    [InlineData(409, "AnotherOperationInProgress")]
     public async Task FaultWindow_AllRequestsFailWhileItLastsThenRecover(int status, string code)
     {
         await using var h = await StartAsync();
@@ -143,6 +142,20 @@ public sealed class TrafficTests
 
         Assert.Equal((status, code), (during.Status, during.ErrorCode));
         Assert.Equal(200, after.Status);
+    }
+
+    [Fact]
+    public async Task FaultWindow_409_HitsWritesOnly_AsArmAnswersConflictToWrites()
+    {
+        await using var h = await StartAsync();
+        var table = (await h.GetAsync(RouteTable())).Json;
+        h.Emulator.AddFaults(409, 1.0, TimeSpan.FromMinutes(1));
+
+        var read = await h.GetAsync(RouteTable());
+        var write = await h.PutAsync(RouteTable(), table);
+
+        Assert.Equal(200, read.Status);
+        Assert.Equal((409, "AnotherOperationInProgress"), (write.Status, write.ErrorCode));
     }
 
     [Fact]

@@ -114,11 +114,11 @@ public sealed partial class InfraTests
     }
 
     [Fact]
-    public void Alerts_CoverTheFiveCases_EachWithItsQueryFile()
+    public void Alerts_CoverTheSixCases_EachWithItsQueryFile()
     {
         var alerts = Infra.Read("modules", "alerts.bicep");
 
-        foreach (var rule in new[] { "failover-completed", "all-nvas-down", "cycles-failing", "no-cycles", "partial-failure" })
+        foreach (var rule in new[] { "failover-completed", "all-nvas-down", "cycles-failing", "no-cycles", "cannot-fail-over", "partial-failure" })
         {
             Assert.Contains($"name: '{rule}'", alerts, StringComparison.Ordinal);
             Assert.Contains($"loadTextContent('../queries/alerts/{rule}.kql')", alerts, StringComparison.Ordinal);

@@ -11,7 +11,8 @@ internal static class OnceCommand
     {
         var command = new Command("once", """
             Run one round of every cluster (probe, decide, and write if a failover is needed, waiting for the writes)
-            and exit. Exit code 1 when a round failed or a write did not go through.
+            and exit. Exit code 1 when a round failed, a write did not go through, or a cluster cannot fail over (an NVA
+            whose VM or interfaces could not be read; the reason is printed).
 
             Example:
               nvafo once --settings appsettings.json
@@ -30,7 +31,7 @@ internal static class OnceCommand
                 await console.Out.WriteLineAsync(CycleText.Summary(report));
             }
 
-            return reports.Any(r => r.Failed) ? NvafoCli.Failed : NvafoCli.Ok;
+            return reports.Any(CycleText.NeedsAttention) ? NvafoCli.Failed : NvafoCli.Ok;
         });
         return command;
     }

@@ -16,6 +16,7 @@ internal static class PlanCommand
         var command = new Command("plan", """
             Show what a round would change right now, and why, without writing anything:
             cluster, route table, route, next hop old -> new; public IP from -> to; what could not move.
+            Exit code 1 when a round failed or a cluster cannot fail over (the reason is printed).
 
             Examples:
               nvafo plan
@@ -42,7 +43,7 @@ internal static class PlanCommand
                 PlanTable.Print(console, reports);
             }
 
-            return reports.Any(r => r.Action == CycleAction.Error) ? NvafoCli.Failed : NvafoCli.Ok;
+            return reports.Any(r => r.Action == CycleAction.Error || r.CannotFailOver.Count > 0) ? NvafoCli.Failed : NvafoCli.Ok;
         });
         return command;
     }

@@ -66,6 +66,11 @@ internal static class CycleText
             text += $"{Environment.NewLine}  not moved: {left.ResourceId}: {left.Message}";
         }
 
+        foreach (var reason in report.CannotFailOver)
+        {
+            text += $"{Environment.NewLine}  CANNOT FAIL OVER: {reason}";
+        }
+
         return text;
     }
 
@@ -95,8 +100,12 @@ internal static class CycleText
         })]),
         ["notMoved"] = FindingsJson(report.NotMoved),
         ["findings"] = FindingsJson(report.Findings.Except(report.NotMoved)),
+        ["cannotFailOver"] = new JsonArray([.. report.CannotFailOver.Select(r => (JsonNode)r)]),
         ["error"] = report.Error,
     };
+
+    /// <summary>True when a round failed, a write did not go through, or the cluster cannot fail over: what a command's exit code says.</summary>
+    public static bool NeedsAttention(CycleReport report) => report.Failed || report.CannotFailOver.Count > 0;
 
     public static JsonArray FindingsJson(IEnumerable<Topology.Finding> findings) =>
         new([.. findings.Select(f => (JsonNode)new JsonObject

@@ -13,6 +13,11 @@ internal static class PlanTable
         foreach (var report in reports)
         {
             rich.WriteLine($"Cluster {report.Cluster}: {report.Explanation} (health {CycleText.Health(report)})");
+            foreach (var reason in report.CannotFailOver)
+            {
+                rich.WriteLine($"  CANNOT FAIL OVER: {reason}");
+            }
+
             if (report.Error is not null)
             {
                 rich.WriteLine($"  cannot plan: {report.Error}");

@@ -19,6 +19,9 @@ internal sealed class ClusterMemory
     /// <summary>In a dry run, the failover already logged (from -> to), so it is logged once, not every round.</summary>
     public string? DryRunLogged { get; set; }
 
+    /// <summary>The last "cannot fail over" reason logged, and when: repeated while it lasts, so its alert stays raised.</summary>
+    public (string Reason, DateTimeOffset At)? CannotFailOverLogged { get; set; }
+
     /// <summary>Findings already logged, so a lasting finding is logged once, not every round.</summary>
     public HashSet<string> LoggedFindings { get; } = new(StringComparer.Ordinal);
 

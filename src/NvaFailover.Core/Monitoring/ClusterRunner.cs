@@ -73,6 +73,8 @@ internal sealed class ClusterRunner(
             topology = topologies.Current(cluster.Name) ?? topology;
             record.Findings = topology.Findings;
             LogNewFindings(topology.Findings);
+            record.CannotFailOver = topology.CannotFailOver();
+            ReportCannotFailOver(record.CannotFailOver);
             Flight? started;
             CycleReport? report;
             await _gate.WaitAsync(cancellationToken);
@@ -333,10 +335,39 @@ internal sealed class ClusterRunner(
         {
             if (_memory.LoggedFindings.Add($"{finding.ResourceId}|{finding.Message}"))
             {
-                Log.Finding(logger, cluster.Name, finding.SeverityWord, finding.ResourceId, finding.Message);
+                var level = finding.Severity == FindingSeverity.Error ? LogLevel.Error : LogLevel.Warning;
+                Log.Finding(logger, level, cluster.Name, finding.SeverityWord, finding.ResourceId, finding.Message);
             }
         }
     }
+
+    /// <summary>
+    /// A watchdog that cannot fail over pages: an Error event when it starts, again every minute while it lasts (so the
+    /// alert on it stays raised and resolves once it stops), and an Information event when it clears.
+    /// </summary>
+    private void ReportCannotFailOver(IReadOnlyList<string> reasons)
+    {
+        var now = time.GetUtcNow();
+        if (reasons.Count == 0)
+        {
+            if (_memory.CannotFailOverLogged is not null)
+            {
+                _memory.CannotFailOverLogged = null;
+                Log.ClusterCanFailOver(logger, cluster.Name);
+            }
+
+            return;
+        }
+
+        var reason = string.Join(" | ", reasons);
+        if (_memory.CannotFailOverLogged is not { } logged || logged.Reason != reason || now - logged.At >= CannotFailOverRepeat)
+        {
+            _memory.CannotFailOverLogged = (reason, now);
+            Log.ClusterCannotFailOver(logger, cluster.Name, reason);
+        }
+    }
+
+    private static readonly TimeSpan CannotFailOverRepeat = TimeSpan.FromMinutes(1);
 
     private static string ReasonText(Decision decision) => decision.Reason?.ToString() ?? "drift";
 

@@ -67,6 +67,9 @@ public sealed record CycleReport(
 
     /// <summary>True when a write failed, the round failed or a switchover was refused (a superseded write is not a failure).</summary>
     public bool Failed => Error is not null || Outcomes.Any(o => o.Failed);
+
+    /// <summary>Why the cluster cannot fail over (see <see cref="ClusterTopology.CannotFailOver"/>); empty when it can.</summary>
+    public IReadOnlyList<string> CannotFailOver { get; init; } = [];
 }
 
 /// <summary>Sees every completed round (the simulation's report, the CLI's output).</summary>
@@ -100,6 +103,7 @@ internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool
     public FailoverPlan? Plan { get; set; }
     public TimeSpan? Detection { get; set; }
     public IReadOnlyList<Finding> Findings { get; set; } = [];
+    public IReadOnlyList<string> CannotFailOver { get; set; } = [];
     public bool ReadOnly { get; } = readOnly;
 
     /// <summary>NVAs probed again before this round wrote toward them (their first sighting had grown old).</summary>
@@ -108,5 +112,8 @@ internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool
     public CycleReport Build(DateTimeOffset now, CycleAction action, string? active, ExecutionResult? execution = null, string? error = null, string? explanation = null) =>
         new(Cluster, StartedAt, DecidedAt, now, Health, Decision?.Active, active, action,
             action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover ? Decision?.Reason : null,
-            explanation ?? Decision?.Explanation ?? error ?? "", Plan, execution, Detection, [.. Findings, .. Plan?.NotMoved ?? []], ReadOnly, error);
+            explanation ?? Decision?.Explanation ?? error ?? "", Plan, execution, Detection, [.. Findings, .. Plan?.NotMoved ?? []], ReadOnly, error)
+        {
+            CannotFailOver = CannotFailOver,
+        };
 }

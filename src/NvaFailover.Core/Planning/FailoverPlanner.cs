@@ -95,8 +95,9 @@ internal static class FailoverPlanner
         }
         else
         {
-            findings.Add(new Finding(FindingSeverity.Warning, pip.Id,
-                $"held by {pip.IpConfigurationId}, which is not an interface slot of this cluster's NVAs; it is left there. Detach it or remove it from PublicIpAddressIds."));
+            findings.Add(new Finding(FindingSeverity.Warning, pip.Id, topology.UndiscoveredCause() is { } cause
+                ? $"held by {pip.IpConfigurationId}, which is no interface slot of the NVAs that could be read; it is left there. {cause}."
+                : $"held by {pip.IpConfigurationId}, which is not an interface slot of this cluster's NVAs; it is left there. Detach it or remove it from PublicIpAddressIds."));
             return null;
         }
 

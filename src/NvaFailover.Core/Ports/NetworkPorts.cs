@@ -162,6 +162,26 @@ public enum GatewayFailure
     Forbidden,
     /// <summary>Any other failure.</summary>
     Failed,
+    /// <summary>No answer at all: the connection was refused, the name did not resolve, or TLS failed.</summary>
+    Unreachable,
+}
+
+/// <summary>What to do about a failed read, by its cause.</summary>
+public static class GatewayAdvice
+{
+    /// <summary>The next step for <paramref name="exception"/>'s cause, in words an operator can act on.</summary>
+    public static string For(GatewayException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.Failure switch
+        {
+            GatewayFailure.Unreachable => "Azure Resource Manager could not be reached from this host: check its network path (the route table of HostSubnetId, DNS, a proxy or firewall) or, for a local emulator, ArmEndpoint and ArmCertificateThumbprint.",
+            GatewayFailure.Forbidden => "The identity lacks a permission here: assign NvaFailover's roles (infra/role-actions.json); nvafo check lists what is missing.",
+            GatewayFailure.Throttled => "ARM is throttling this subscription; it is read again next round.",
+            _ when exception.ErrorCode == "RequestTimedOut" => "ARM did not answer in time; it is read again next round. If it persists, check the host's network path to ARM.",
+            _ => "ARM failed to answer; it is read again next round. If it persists, check the resource id.",
+        };
+    }
 }
 
 /// <summary>A failed read, with the ARM code and the resource it concerned.</summary>

@@ -76,15 +76,17 @@ public sealed class PreflightCheck
                     continue;
                 }
 
-                yield return new Finding(FindingSeverity.Warning, table.Id,
-                    $"route '{route.Name}' ({route.AddressPrefix}) points at {route.NextHopIpAddress}, which is no interface of cluster {topology.Cluster}'s NVAs, so it will never be moved. If it should follow the active NVA, point it at one of {string.Join(", ", topology.Nvas.SelectMany(n => n.Slots).Select(s => s.IpAddress).Distinct())}.");
+                yield return new Finding(FindingSeverity.Warning, table.Id, topology.UndiscoveredCause() is { } cause
+                    ? $"route '{route.Name}' ({route.AddressPrefix}) points at {route.NextHopIpAddress}, which is no interface of the NVAs that could be read; {cause}."
+                    : $"route '{route.Name}' ({route.AddressPrefix}) points at {route.NextHopIpAddress}, which is no interface of cluster {topology.Cluster}'s NVAs, so it will never be moved. If it should follow the active NVA, point it at one of {string.Join(", ", topology.Nvas.SelectMany(n => n.Slots).Select(s => s.IpAddress).Distinct())}.");
             }
         }
 
         if (topology.RouteTables.Count > 0 && managed == 0)
         {
-            yield return new Finding(FindingSeverity.Error, $"cluster {topology.Cluster}",
-                $"the tagged route tables have no VirtualAppliance route to an NVA of this cluster ({string.Join(", ", topology.Nvas.SelectMany(n => n.Slots).Select(s => $"{s.IpAddress}"))}), so a failover would change nothing and the cluster never fails over; point their routes at the active NVA's interface IPs (or correct NextHopIps).");
+            yield return new Finding(FindingSeverity.Error, $"cluster {topology.Cluster}", topology.UndiscoveredCause() is { } cause
+                ? $"the tagged route tables have no VirtualAppliance route to an NVA that could be read; {cause}."
+                : $"the tagged route tables have no VirtualAppliance route to an NVA of this cluster ({string.Join(", ", topology.Nvas.SelectMany(n => n.Slots).Select(s => $"{s.IpAddress}"))}), so a failover would change nothing and the cluster never fails over; point their routes at the active NVA's interface IPs (or correct NextHopIps).");
         }
     }
 

@@ -44,9 +44,18 @@ internal static partial class Log
         Message = "Setting {Setting}: {Warning}")]
     public static partial void ConfigWarning(ILogger logger, string setting, string warning);
 
-    [LoggerMessage(EventId = 1009, EventName = "Finding", Level = LogLevel.Warning,
+    /// <summary>At Error level for an ERROR finding (something that stops a failover from being complete), else Warning.</summary>
+    [LoggerMessage(EventId = 1009, EventName = "Finding",
         Message = "Cluster {Cluster}: {Severity} at {ResourceId}: {Finding}")]
-    public static partial void Finding(ILogger logger, string cluster, string severity, string resourceId, string finding);
+    public static partial void Finding(ILogger logger, LogLevel level, string cluster, string severity, string resourceId, string finding);
+
+    [LoggerMessage(EventId = 1020, EventName = "ClusterCannotFailOver", Level = LogLevel.Error,
+        Message = "Cluster {Cluster} cannot fail over: {Reason}")]
+    public static partial void ClusterCannotFailOver(ILogger logger, string cluster, string reason);
+
+    [LoggerMessage(EventId = 1021, EventName = "ClusterCanFailOver", Level = LogLevel.Information,
+        Message = "Cluster {Cluster} can fail over again: every NVA's interfaces are known")]
+    public static partial void ClusterCanFailOver(ILogger logger, string cluster);
 
     [LoggerMessage(EventId = 1010, EventName = "DryRunChange", Level = LogLevel.Information,
         Message = "Cluster {Cluster}: dry run, would change {ResourceId}: {Change}")]

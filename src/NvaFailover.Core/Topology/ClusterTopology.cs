@@ -171,6 +171,32 @@ public sealed record ClusterTopology(
             : Nvas.OrderBy(n => n.Priority).Select(n => n.Name).First(tied.Contains);
     }
 
+    /// <summary>The NVAs whose interfaces could not be discovered (a VM or its NICs not found or unreadable).</summary>
+    public IReadOnlyList<string> UndiscoveredNvas => [.. Nvas.Where(n => n.Slots.Count == 0).Select(n => n.Name)];
+
+    /// <summary>
+    /// Why the cluster cannot fail over, one line per NVA whose interfaces are unknown, each with its root cause (the
+    /// ERROR findings of its VM): traffic can be moved neither to it nor, when it is the active one, away from it. Empty
+    /// when every NVA is known.
+    /// </summary>
+    public IReadOnlyList<string> CannotFailOver() =>
+    [
+        .. Nvas.Where(n => n.Slots.Count == 0).Select(n =>
+        {
+            var causes = Findings.Where(f => f.Severity == FindingSeverity.Error && ArmId.Comparer.Equals(f.ResourceId, n.VirtualMachineId)).Select(f => f.Message).ToList();
+            return $"the interfaces of NVA {n.Name} are unknown: {(causes.Count > 0 ? string.Join("; ", causes) : "its NICs could not be read, or it has none (see the ERROR findings for its NICs)")}";
+        }),
+    ];
+
+    /// <summary>
+    /// For a finding about a route or public IP that points at no known NVA: the root cause when some NVA could not be
+    /// discovered (then the address may well be that NVA's), so the finding advises fixing that, not changing production.
+    /// Null when every NVA is known.
+    /// </summary>
+    public string? UndiscoveredCause() => UndiscoveredNvas is { Count: > 0 } unknown
+        ? $"NVA {string.Join(", ", unknown)} could not be discovered (see its ERROR finding), so this may well be its address: fix that first and run nvafo check again; change nothing here until then"
+        : null;
+
     /// <summary>The NVA with this name.</summary>
     public NvaTopology? FindNva(string name) => Nvas.FirstOrDefault(n => n.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 

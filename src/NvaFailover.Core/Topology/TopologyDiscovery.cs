@@ -37,7 +37,7 @@ internal sealed class TopologyDiscovery(
         void Failed(string resourceId, GatewayException ex)
         {
             unread[resourceId] = true;
-            findings.Add(new Finding(FindingSeverity.Error, resourceId, $"could not be read: {ex.Message}. Check the identity's permissions (nvafo check) and the resource id."));
+            findings.Add(new Finding(FindingSeverity.Error, resourceId, $"could not be read: {ex.Message}. {GatewayAdvice.For(ex)}"));
         }
 
         var nvasTask = Task.WhenAll(cluster.Nvas.Select((n, i) => DiscoverNvaAsync(i, n, findings, Failed, cancellationToken)));
@@ -106,7 +106,7 @@ internal sealed class TopologyDiscovery(
             vm = await compute.GetVirtualMachineAsync(options.VirtualMachineId, cancellationToken);
             if (vm is null)
             {
-                findings.Add(new Finding(FindingSeverity.Error, options.VirtualMachineId, $"NVA VM not found; correct Nvas:{priority}:VirtualMachineId. It is treated as down."));
+                findings.Add(new Finding(FindingSeverity.Error, options.VirtualMachineId, $"NVA VM not found; correct Nvas:{priority}:VirtualMachineId (the VM's full id: az vm show -g <group> -n <name> --query id). It is treated as down."));
             }
         }
         catch (GatewayException ex)

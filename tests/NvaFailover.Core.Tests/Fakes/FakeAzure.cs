@@ -38,6 +38,9 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     /// <summary>Thrown by reads of these ids.</summary>
     public Dictionary<string, GatewayException> ReadFaults { get; } = new(ArmId.Comparer);
 
+    /// <summary>Failures of reading a VM itself (discovery), apart from its power state (<see cref="ReadFaults"/>).</summary>
+    public Dictionary<string, GatewayException> VmReadFaults { get; } = new(ArmId.Comparer);
+
     public int Writes => Calls.Count(c => c.StartsWith("PUT", StringComparison.Ordinal));
 
     public IEnumerable<string> WritesTo(string type) => Calls.Where(c => c.StartsWith($"PUT {type} ", StringComparison.Ordinal));
@@ -61,6 +64,11 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     public Task<VirtualMachineInfo?> GetVirtualMachineAsync(string virtualMachineId, CancellationToken cancellationToken = default)
     {
         Record("GET virtualMachines", virtualMachineId);
+        if (VmReadFaults.TryGetValue(virtualMachineId, out var fault))
+        {
+            throw fault;
+        }
+
         lock (_lock)
         {
             return Task.FromResult(Vms.TryGetValue(virtualMachineId, out var vm) ? new VirtualMachineInfo(virtualMachineId, vm.Location, vm.NicIds) : null);

@@ -63,6 +63,48 @@ public sealed class ClusterRunnerTests
     }
 
     [Fact]
+    public async Task Rounds_StandbyVmIdWrong_PageAsCannotFailOverEachMinuteThenClear()
+    {
+        var world = EdgePair();
+        world.Settings["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = Vm("edge-b-typo");
+        var monitor = world.Monitor();
+
+        var first = await world.CycleAsync(monitor);
+        world.Time.Advance(TimeSpan.FromSeconds(30));
+        await world.CycleAsync(monitor);
+        world.Time.Advance(TimeSpan.FromSeconds(31));
+        await world.CycleAsync(monitor);
+
+        var reason = Assert.Single(first.CannotFailOver);
+        Assert.Contains("edge-b-typo", reason, StringComparison.Ordinal);
+        Assert.Contains("Nvas:1:VirtualMachineId", reason, StringComparison.Ordinal);
+        var pages = world.Logs.Named("ClusterCannotFailOver").ToList();
+        Assert.Equal(2, pages.Count);
+        Assert.All(pages, p => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, p.Level));
+        Assert.Contains(world.Logs.Named("Finding"), f => f.Level == Microsoft.Extensions.Logging.LogLevel.Error && f.Message.Contains("edge-b-typo", StringComparison.Ordinal));
+        Assert.Empty(world.Logs.Named("ClusterCanFailOver"));
+    }
+
+    [Fact]
+    public async Task Rounds_CannotFailOverFixed_ClearedOnce()
+    {
+        var world = EdgePair();
+        world.Azure.VmReadFaults[Vm("edge-b")] = new GatewayException(GatewayFailure.Unreachable, Vm("edge-b"), null, "connection refused");
+        var monitor = world.Monitor();
+        var blocked = await world.CycleAsync(monitor);
+        world.Azure.VmReadFaults.Remove(Vm("edge-b"));
+
+        world.Time.Advance(TimeSpan.FromMinutes(5));
+        await world.CycleAsync(monitor);
+        world.Time.Advance(TimeSpan.FromSeconds(5));
+        var clear = await world.CycleAsync(monitor);
+
+        Assert.Contains("could not be reached from this host", Assert.Single(blocked.CannotFailOver), StringComparison.Ordinal);
+        Assert.Empty(clear.CannotFailOver);
+        Assert.Single(world.Logs.Named("ClusterCanFailOver"));
+    }
+
+    [Fact]
     public async Task Round_EveryNvaUnknown_NeverHolds()
     {
         var world = EdgePair();

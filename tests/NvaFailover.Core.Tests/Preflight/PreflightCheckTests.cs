@@ -37,6 +37,40 @@ public sealed class PreflightCheckTests
     }
 
     [Fact]
+    public async Task Check_MistypedVmId_RootCauseIsTheErrorAndNoKnockOnFindingAdvisesAChangeToProduction()
+    {
+        // The active NVA's id is mistyped: its routes and public IP then point at "no NVA". The advice must be to fix the
+        // id, never to re-point the routes or detach the production public IP.
+        var world = EdgePair();
+        world.Settings["NvaFailover:Clusters:0:Nvas:0:VirtualMachineId"] = Vm("edge-a-typo");
+
+        var findings = await CheckAsync(world);
+
+        var root = Assert.Single(findings, f => f.ResourceId == Vm("edge-a-typo"));
+        Assert.Equal(FindingSeverity.Error, root.Severity);
+        Assert.Contains("Nvas:0:VirtualMachineId", root.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(findings, f => f.Message.Contains("point it at", StringComparison.Ordinal) || f.Message.Contains("point their routes", StringComparison.Ordinal)
+            || f.Message.Contains("Detach it", StringComparison.Ordinal));
+        Assert.All(findings.Where(f => f.ResourceId.Contains("/routeTables/", StringComparison.Ordinal) || f.ResourceId == Pip("pip-edge")),
+            f => Assert.Contains("NVA edge-a-typo could not be discovered", f.Message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(GatewayFailure.Unreachable, "could not be reached from this host", "permission")]
+    [InlineData(GatewayFailure.Forbidden, "lacks a permission", "network path")]
+    public async Task Check_VmUnreadable_AdviceMatchesTheCause(GatewayFailure failure, string advice, string notAdvice)
+    {
+        var world = EdgePair();
+        world.Azure.VmReadFaults[Vm("edge-b")] = new GatewayException(failure, Vm("edge-b"), null, "the request failed");
+
+        var findings = await CheckAsync(world);
+
+        var root = Assert.Single(findings, f => f.ResourceId == Vm("edge-b"));
+        Assert.Contains(advice, root.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(notAdvice, root.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_MissingPermission_ErrorNamingTheActionTheScopeAndTheRole()
     {
         var world = EdgePair();

@@ -27,7 +27,7 @@ public sealed class TelemetryContractTests
         (1006, "Reconciled", LogLevel.Warning),
         (1007, "PartialFailure", LogLevel.Error),
         (1008, "ConfigWarning", LogLevel.Warning),
-        (1009, "Finding", LogLevel.Warning),
+        (1009, "Finding", LogLevel.None), // its level is the finding's: Error for an ERROR, else Warning
         (1010, "DryRunChange", LogLevel.Information),
         (1011, "SwitchoverRefused", LogLevel.Warning),
         (1012, "CycleFailed", LogLevel.Error),
@@ -38,6 +38,8 @@ public sealed class TelemetryContractTests
         (1017, "NvaUnknown", LogLevel.Warning),
         (1018, "FailoverSuperseded", LogLevel.Warning),
         (1019, "TargetReprobed", LogLevel.Information),
+        (1020, "ClusterCannotFailOver", LogLevel.Error),
+        (1021, "ClusterCanFailOver", LogLevel.Information),
     ];
 
     [Fact]
