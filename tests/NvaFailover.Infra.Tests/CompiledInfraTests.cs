@@ -117,7 +117,7 @@ public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixt
     {
         var rules = infra.OfType("Microsoft.Insights/scheduledQueryRules").ToList();
 
-        Assert.Equal(5, rules.Count);
+        Assert.Equal(6, rules.Count);
         foreach (var rule in rules)
         {
             var properties = rule["properties"]!;
