@@ -101,6 +101,14 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             ? new SubnetSnapshot(Str(body, "id") ?? subnetId, Properties(body)["routeTable"]?["id"]?.GetValue<string>())
             : null;
 
+    public async Task<VirtualNetworkSnapshot?> GetVirtualNetworkAsync(string virtualNetworkId, CancellationToken cancellationToken = default) =>
+        await arm.GetAsync(virtualNetworkId, NetworkApiVersion, cancellationToken) is { } body
+            ? new VirtualNetworkSnapshot(
+                Str(body, "id") ?? virtualNetworkId,
+                [.. (Properties(body)["dhcpOptions"]?["dnsServers"] as JsonArray ?? []).Select(d => d?.GetValue<string>()).OfType<string>()],
+                [.. Array(Properties(body), "subnets").Select(n => Str(n, "name")).OfType<string>()])
+            : null;
+
     public JsonObject Document(RouteTableSnapshot table) => Raw(table.AdapterState, table.Id);
 
     public JsonObject Document(NetworkInterfaceSnapshot networkInterface) => Raw(networkInterface.AdapterState, networkInterface.Id);
@@ -117,7 +125,10 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             var p = Properties(r);
             return new RouteInfo(Str(r, "name") ?? "", Str(p, "addressPrefix"), Str(p, "nextHopType") ?? "", Str(p, "nextHopIpAddress"));
         }).ToList();
-        return new RouteTableSnapshot(Str(body, "id")!, Str(body, "location") ?? "", Str(body, "etag") ?? "", tags, routes, body);
+        return new RouteTableSnapshot(Str(body, "id")!, Str(body, "location") ?? "", Str(body, "etag") ?? "", tags, routes, body)
+        {
+            DisableBgpRoutePropagation = Properties(body)["disableBgpRoutePropagation"]?.GetValue<bool>() ?? false,
+        };
     }
 
     private static NetworkInterfaceSnapshot ToNetworkInterface(JsonObject body)

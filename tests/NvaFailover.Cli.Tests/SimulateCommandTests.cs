@@ -323,6 +323,21 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public async Task Simulate_HostVnetDnsServerIsAnNva_PreflightError()
+    {
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:00:30");
+        const string vnet = "/subscriptions/5d1f0000-0000-4000-8000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub";
+        rehearsal.Scenario["topology"]!["subnets"] = new JsonArray(new JsonObject { ["id"] = $"{vnet}/subnets/functions" });
+        rehearsal.Scenario["topology"]!["virtualNetworks"] = new JsonArray(new JsonObject { ["id"] = vnet, ["dnsServers"] = new JsonArray("10.1.0.4") });
+        rehearsal.Scenario["settings"]!["HostSubnetId"] = $"{vnet}/subnets/functions";
+
+        var (report, _) = await rehearsal.RunAsync();
+
+        Assert.Contains(report["preflight"]!.AsArray(), f => f!["severity"]!.GetValue<string>() == "ERROR"
+            && f["message"]!.GetValue<string>().Contains("DNS server 10.1.0.4 is NVA vmx-a", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Simulate_HostSubnetRoutesArmThroughAnNva_PreflightErrorInTheReportAndTheRouteNeverMoves()
     {
         var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));

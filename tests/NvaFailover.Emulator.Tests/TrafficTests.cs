@@ -42,8 +42,23 @@ public sealed class TrafficTests
             pages++;
         }
 
-        Assert.Equal(10, count);
-        Assert.Equal(5, pages);
+        // 4 VMs' worth of resources and the hub virtual network the fixture's subnets imply: 11, two a page.
+        Assert.Equal(11, count);
+        Assert.Equal(6, pages);
+    }
+
+    [Fact]
+    public async Task VirtualNetwork_Get_ServesItsDnsServersAndSubnets_DeclaredOrImpliedBySubnets()
+    {
+        await using var h = await StartAsync();
+        const string Vnet = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub";
+
+        var reply = await h.GetAsync(Vnet);
+
+        Assert.Equal(200, reply.Status);
+        Assert.Empty(reply.Json["properties"]!["dhcpOptions"]!["dnsServers"]!.AsArray());
+        Assert.NotEmpty(reply.Json["properties"]!["subnets"]!.AsArray());
+        Assert.Contains(h.Emulator.Requests, r => r.Actions.Contains("Microsoft.Network/virtualNetworks/read"));
     }
 
     [Fact]

@@ -38,12 +38,22 @@ public interface IVirtualNetworkGateway
     /// <summary>The subnet and the route table it uses; null when it does not exist.</summary>
     /// <exception cref="GatewayException">The read failed.</exception>
     Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default);
+
+    /// <summary>The virtual network: its DNS servers and the names of its subnets; null when it does not exist.</summary>
+    /// <exception cref="GatewayException">The read failed.</exception>
+    Task<VirtualNetworkSnapshot?> GetVirtualNetworkAsync(string virtualNetworkId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A subnet as read.</summary>
 /// <param name="Id">ARM id.</param>
 /// <param name="RouteTableId">The route table associated with it, if any.</param>
 public sealed record SubnetSnapshot(string Id, string? RouteTableId);
+
+/// <summary>A virtual network as read.</summary>
+/// <param name="Id">ARM id.</param>
+/// <param name="DnsServers">Its custom DNS servers; empty means Azure's own DNS (168.63.129.16), which no route redirects.</param>
+/// <param name="SubnetNames">Its subnets' names (a <c>GatewaySubnet</c> or <c>RouteServerSubnet</c> means routes may be learned over BGP).</param>
+public sealed record VirtualNetworkSnapshot(string Id, IReadOnlyList<string> DnsServers, IReadOnlyList<string> SubnetNames);
 
 /// <summary>
 /// The resources as Azure returned them (every property, known or not), for a caller that must show them whole:
@@ -86,7 +96,11 @@ public sealed record RouteInfo(string Name, string? AddressPrefix, string NextHo
 /// <param name="Tags">The table's tags (case of the value kept).</param>
 /// <param name="Routes">Its routes.</param>
 /// <param name="AdapterState">Opaque to the core: what the adapter needs to write the table back losslessly.</param>
-public sealed record RouteTableSnapshot(string Id, string Location, string ETag, IReadOnlyDictionary<string, string> Tags, IReadOnlyList<RouteInfo> Routes, object? AdapterState = null);
+public sealed record RouteTableSnapshot(string Id, string Location, string ETag, IReadOnlyDictionary<string, string> Tags, IReadOnlyList<RouteInfo> Routes, object? AdapterState = null)
+{
+    /// <summary>True when the subnets using this table take no routes learned over BGP (a gateway's or Route Server's).</summary>
+    public bool DisableBgpRoutePropagation { get; init; }
+}
 
 /// <summary>An ipconfig of a NIC.</summary>
 /// <param name="Name">Ipconfig name.</param>

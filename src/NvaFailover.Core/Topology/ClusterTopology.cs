@@ -28,7 +28,11 @@ public sealed record NvaTopology(int Priority, string Name, string VirtualMachin
 /// <summary>The subnet the failover host's own traffic leaves from, and the route table it uses (HostSubnetId).</summary>
 /// <param name="SubnetId">The subnet.</param>
 /// <param name="RouteTable">Its route table as read; null when it has none or it could not be read.</param>
-public sealed record HostNetwork(string SubnetId, RouteTableSnapshot? RouteTable);
+public sealed record HostNetwork(string SubnetId, RouteTableSnapshot? RouteTable)
+{
+    /// <summary>The subnet's virtual network (its DNS servers, its gateway subnets); null when it could not be read.</summary>
+    public VirtualNetworkSnapshot? VirtualNetwork { get; init; }
+}
 
 /// <summary>The tag that marks a cluster's route tables: a table is managed only while it carries this value exactly.</summary>
 /// <param name="Name">The tag name (compared case-insensitively, as Azure does).</param>

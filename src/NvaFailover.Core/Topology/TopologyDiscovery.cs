@@ -52,7 +52,7 @@ internal sealed class TopologyDiscovery(
 
             return pip;
         }, Failed, cancellationToken);
-        var hostTask = DiscoverHostAsync(hostSubnetId, cancellationToken);
+        var hostTask = DiscoverHostAsync(hostSubnetId, findings, cancellationToken);
 
         var nvas = await nvasTask;
         var (tables, tagQueryFailed) = await tablesTask;
@@ -71,13 +71,14 @@ internal sealed class TopologyDiscovery(
     internal static IReadOnlyList<Finding> Order(IEnumerable<Finding> findings) =>
         [.. findings.Distinct().OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.Ordinal)];
 
-    private async Task<(HostNetwork? Host, string? Error)> DiscoverHostAsync(string? subnetId, CancellationToken cancellationToken)
+    private async Task<(HostNetwork? Host, string? Error)> DiscoverHostAsync(string? subnetId, ConcurrentBag<Finding> findings, CancellationToken cancellationToken)
     {
         if (subnetId is null)
         {
             return (null, null);
         }
 
+        var network = ReadVirtualNetworkAsync(subnetId, findings, cancellationToken);
         try
         {
             var subnet = await virtualNetworks.GetSubnetAsync(subnetId, cancellationToken);
@@ -89,11 +90,33 @@ internal sealed class TopologyDiscovery(
             var table = subnet.RouteTableId is null ? null : await routeTables.GetAsync(subnet.RouteTableId, cancellationToken);
             return subnet.RouteTableId is not null && table is null
                 ? (new HostNetwork(subnetId, null), $"its route table {subnet.RouteTableId} was not found")
-                : (new HostNetwork(subnetId, table), null);
+                : (new HostNetwork(subnetId, table) { VirtualNetwork = await network }, null);
         }
         catch (GatewayException ex)
         {
             return (new HostNetwork(subnetId, null), ex.Message);
+        }
+    }
+
+    /// <summary>The host subnet's virtual network (its DNS servers and gateway subnets); a finding when it cannot be read.</summary>
+    private async Task<VirtualNetworkSnapshot?> ReadVirtualNetworkAsync(string subnetId, ConcurrentBag<Finding> findings, CancellationToken cancellationToken)
+    {
+        var end = subnetId.LastIndexOf("/subnets/", StringComparison.OrdinalIgnoreCase);
+        if (end <= 0)
+        {
+            return null;
+        }
+
+        var id = subnetId[..end];
+        try
+        {
+            return await virtualNetworks.GetVirtualNetworkAsync(id, cancellationToken);
+        }
+        catch (GatewayException ex)
+        {
+            findings.Add(new Finding(FindingSeverity.Warning, id,
+                $"the host's virtual network could not be read ({ex.Message}), so whether its DNS servers or routes learned over BGP pass through an NVA is not known. {GatewayAdvice.For(ex)}"));
+            return null;
         }
     }
 

@@ -87,6 +87,11 @@ internal sealed class ArmRoute
                 return Make(RouteKind.Resource, baseTemplate, $"{method} {kind}", sub, $"{provider}/{kind}/{(method == "GET" ? "read" : "write")}", id, kind);
             }
 
+            if (network && type.Equals("virtualNetworks", StringComparison.OrdinalIgnoreCase) && s.Length == 8 && method == "GET")
+            {
+                return Make(RouteKind.Resource, baseTemplate, "GET virtualNetworks", sub, "Microsoft.Network/virtualNetworks/read", id, "virtualNetworks");
+            }
+
             if (network && type.Equals("virtualNetworks", StringComparison.OrdinalIgnoreCase) && s.Length == 10 && Is(8, "subnets") && method == "GET")
             {
                 return Make(RouteKind.Resource, $"{baseTemplate}/subnets/{{subnetName}}", "GET subnets", sub, "Microsoft.Network/virtualNetworks/subnets/read",

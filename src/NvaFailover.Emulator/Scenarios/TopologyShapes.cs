@@ -138,7 +138,37 @@ public static class TopologyShapes
         var subnets = Array(topology, "subnets").ToList();
         resources.AddRange(Array(topology, "routeTables").Select(table => new ShapedResource(Str(table, "id")!, "routeTables", RouteTableToArm(table, subnets), Given: Given(table))));
         resources.AddRange(subnets.Select(subnet => new ShapedResource(Str(subnet, "id")!, "subnets", SubnetToArm(subnet))));
+        resources.AddRange(VirtualNetworksToArm(topology, subnets));
         return resources;
+    }
+
+    /// <summary>
+    /// Every virtual network the scenario declares (<c>topology.virtualNetworks</c>: id, optional <c>dnsServers</c>) or
+    /// implies by a subnet, with its DNS servers and its subnets, as <c>GET .../virtualNetworks/{v}</c> answers.
+    /// </summary>
+    private static IEnumerable<ShapedResource> VirtualNetworksToArm(JsonObject topology, IReadOnlyList<JsonObject> subnets)
+    {
+        static string NetworkOf(string subnetId) => subnetId[..Math.Max(0, subnetId.LastIndexOf("/subnets/", StringComparison.OrdinalIgnoreCase))];
+        var declared = Array(topology, "virtualNetworks").Where(v => Str(v, "id") is not null).ToDictionary(v => Str(v, "id")!, StringComparer.OrdinalIgnoreCase);
+        var ids = declared.Keys.Concat(subnets.Select(n => NetworkOf(Str(n, "id")!)).Where(id => id.Length > 0)).Distinct(StringComparer.OrdinalIgnoreCase);
+        foreach (var id in ids)
+        {
+            var given = declared.GetValueOrDefault(id);
+            var props = new JsonObject
+            {
+                ["provisioningState"] = "Succeeded",
+                ["dhcpOptions"] = new JsonObject { ["dnsServers"] = given?["dnsServers"]?.DeepClone() ?? new JsonArray() },
+                ["subnets"] = new JsonArray([.. subnets.Where(n => NetworkOf(Str(n, "id")!).Equals(id, StringComparison.OrdinalIgnoreCase)).Select(n => (JsonNode)SubnetToArm(n))]),
+            };
+            if (given is not null)
+            {
+                CopyUnknown(given, props, ["id", "location", "dnsServers", "tags"]);
+            }
+
+            var body = Envelope(id, "Microsoft.Network/virtualNetworks", given is null ? "westeurope" : Str(given, "location") ?? "westeurope", given?["tags"]);
+            body["properties"] = props;
+            yield return new ShapedResource(id, "virtualNetworks", body);
+        }
     }
 
     /// <summary>The Azure-filled properties a scenario resource gives, at any depth.</summary>

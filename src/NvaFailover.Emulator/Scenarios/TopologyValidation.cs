@@ -49,6 +49,7 @@ internal static partial class TopologyValidation
 
         CheckVirtualMachines(topology, publicIps, Unique, problems);
         CheckSubnets(topology, tables, problems);
+        CheckVirtualNetworks(topology, problems);
     }
 
     private static void CheckVirtualMachines(JsonObject topology, HashSet<string> publicIps, Action<string, string> unique, List<ScenarioProblem> problems)
@@ -181,6 +182,40 @@ internal static partial class TopologyValidation
             if (ScenarioReader.ReadString(subnet, "routeTableId", $"{path}.routeTableId", problems, required: false) is { } table && !tables.Contains(table))
             {
                 problems.Add(new($"{path}.routeTableId", $"'{table}' is not one of $.topology.routeTables"));
+            }
+        }
+    }
+
+    private static void CheckVirtualNetworks(JsonObject topology, List<ScenarioProblem> problems)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (network, path) in ScenarioReader.Items(topology, "virtualNetworks", "$.topology", problems))
+        {
+            var id = ScenarioReader.ReadString(network, "id", $"{path}.id", problems, required: true);
+            if (id is not null && !IsSubnetId($"{id}/subnets/x"))
+            {
+                problems.Add(new($"{path}.id", $"'{id}' is not a virtual network id: /subscriptions/{{subscription}}/resourceGroups/{{group}}/providers/Microsoft.Network/virtualNetworks/{{vnet}}"));
+            }
+            else if (id is not null && !seen.Add(id))
+            {
+                problems.Add(new($"{path}.id", $"'{id}' is listed twice"));
+            }
+
+            if (network["dnsServers"] is { } servers)
+            {
+                if (servers is not JsonArray list)
+                {
+                    problems.Add(new($"{path}.dnsServers", "must be a list of IP addresses"));
+                    continue;
+                }
+
+                for (var i = 0; i < list.Count; i++)
+                {
+                    if (list[i] is not JsonValue v || !v.TryGetValue<string>(out var ip) || !IPAddress.TryParse(ip, out _))
+                    {
+                        problems.Add(new($"{path}.dnsServers[{i}]", $"'{list[i]?.ToJsonString()}' is not an IP address"));
+                    }
+                }
             }
         }
     }

@@ -19,6 +19,7 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     public Dictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
     public Dictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
     public Dictionary<string, SubnetSnapshot> Subnets { get; } = new(ArmId.Comparer);
+    public Dictionary<string, VirtualNetworkSnapshot> VirtualNetworks { get; } = new(ArmId.Comparer);
 
     /// <summary>The actions the identity lacks, by scope kind (none by default).</summary>
     public Dictionary<AccessScope, IReadOnlyList<string>> MissingActions { get; } = [];
@@ -108,6 +109,9 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
 
     public Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default) =>
         Read("subnets", subnetId, Subnets);
+
+    public Task<VirtualNetworkSnapshot?> GetVirtualNetworkAsync(string virtualNetworkId, CancellationToken cancellationToken = default) =>
+        Read("virtualNetworks", virtualNetworkId, VirtualNetworks);
 
     public Task<IReadOnlyList<string>> FindMissingActionsAsync(string scope, AccessScope kind, CancellationToken cancellationToken = default)
     {

@@ -9,7 +9,8 @@ namespace NvaFailover.Tests.Preflight;
 
 public sealed class PreflightCheckTests
 {
-    private const string HostSubnet = $"/subscriptions/{Sub}/resourceGroups/rg-host/providers/Microsoft.Network/virtualNetworks/vnet-host/subnets/functions";
+    private const string HostVnet = $"/subscriptions/{Sub}/resourceGroups/rg-host/providers/Microsoft.Network/virtualNetworks/vnet-host";
+    private const string HostSubnet = $"{HostVnet}/subnets/functions";
 
     private static Task<IReadOnlyList<Finding>> CheckAsync(World world) =>
         world.Services().GetRequiredService<PreflightCheck>().RunAsync();
@@ -82,30 +83,110 @@ public sealed class PreflightCheckTests
             && f.Message.Contains("Microsoft.Network/routeTables/write", StringComparison.Ordinal) && f.Message.Contains("operator role", StringComparison.Ordinal));
     }
 
+    private static readonly string[] HostServices = ["AzureResourceManager", "AzureActiveDirectory", "Storage", "AzureMonitor"];
+
+    private static RouteInfo ToInternet(string tag) => new($"to-{tag}", tag, "Internet", null);
+
     [Fact]
-    public async Task Check_HostDefaultRouteThroughTheActiveNva_ErrorAndTheRouteIsNeverMoved()
+    public async Task Check_HostDefaultRouteThroughTheActiveNva_AnErrorPerServiceWithOneCompleteFix()
     {
         var world = EdgePair();
         HostSubnetRoutes(world, Va("default", "0.0.0.0/0", "172.20.1.4"));
 
         var findings = await CheckAsync(world);
 
-        var error = Assert.Single(findings, f => f.Severity == FindingSeverity.Error && f.ResourceId == HostSubnet);
-        Assert.Contains("NVA edge-a", error.Message, StringComparison.Ordinal);
-        Assert.Contains("AzureResourceManager", error.Message, StringComparison.Ordinal);
+        var errors = findings.Where(f => f.Severity == FindingSeverity.Error && f.ResourceId == HostSubnet).ToList();
+        Assert.Equal(4, errors.Count);
+        Assert.All(errors, e => Assert.Contains("NVA edge-a", e.Message, StringComparison.Ordinal));
+        // The fix each one suggests is complete: every service tag the host needs, so applying it clears every error.
+        Assert.All(errors, e => Assert.All(HostServices, tag => Assert.Contains($"{tag} -> Internet", e.Message, StringComparison.Ordinal)));
         Assert.Contains($"ACCESS HostNetwork /subscriptions/{Sub}/resourceGroups/rg-host", world.Azure.Calls);
     }
 
-    [Fact]
-    public async Task Check_HostReachesArmByServiceTagRoute_NoErrorEvenWithADefaultRouteThroughTheNva()
+    [Theory]
+    [InlineData("AzureResourceManager", "Azure Resource Manager")]
+    [InlineData("AzureActiveDirectory", "Entra ID")]
+    [InlineData("Storage", "Azure Storage")]
+    [InlineData("AzureMonitor", "Azure Monitor")]
+    public async Task Check_OneServiceStillThroughTheNva_ErrorNamingThatServiceOnly(string missingTag, string service)
     {
         var world = EdgePair();
-        HostSubnetRoutes(world, Va("default", "0.0.0.0/0", "172.20.1.4"), new RouteInfo("arm", "AzureResourceManager", "Internet", null));
+        HostSubnetRoutes(world, [Va("default", "0.0.0.0/0", "172.20.1.4"), .. HostServices.Where(t => t != missingTag).Select(ToInternet)]);
+
+        var findings = await CheckAsync(world);
+
+        var error = Assert.Single(findings, f => f.Severity == FindingSeverity.Error && f.ResourceId == HostSubnet);
+        Assert.Contains(service, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{missingTag} -> Internet", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_EveryServiceByItsTagRoute_NoErrorEvenWithADefaultRouteThroughTheNva()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, [Va("default", "0.0.0.0/0", "172.20.1.4"), .. HostServices.Select(ToInternet)]);
 
         var findings = await CheckAsync(world);
 
         Assert.DoesNotContain(findings, f => f.Severity == FindingSeverity.Error);
-        Assert.Contains(findings, f => f.ResourceId == HostSubnet && f.Message.Contains("route 'arm'", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.ResourceId == HostSubnet && f.Message.Contains("through no NVA", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Check_SplitDefaultRoutesThroughTheNva_ErrorsLikeADefaultRoute_AndAzureCloudRouteFixesThem()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, Va("low", "0.0.0.0/1", "172.20.1.4"), Va("high", "128.0.0.0/1", "172.20.1.4"), new RouteInfo("default", "0.0.0.0/0", "Internet", null));
+        var split = await CheckAsync(world);
+
+        var fixedWorld = EdgePair();
+        HostSubnetRoutes(fixedWorld, Va("low", "0.0.0.0/1", "172.20.1.4"), Va("high", "128.0.0.0/1", "172.20.1.4"), new RouteInfo("azure", "AzureCloud", "Internet", null));
+        var covered = await CheckAsync(fixedWorld);
+
+        Assert.Equal(4, split.Count(f => f.Severity == FindingSeverity.Error && f.ResourceId == HostSubnet && f.Message.Contains("'low'", StringComparison.Ordinal)));
+        Assert.DoesNotContain(covered, f => f.Severity == FindingSeverity.Error);
+    }
+
+    [Fact]
+    public async Task Check_VnetDnsServerIsAnNva_Error()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, HostServices.Select(ToInternet).ToArray());
+        world.Azure.VirtualNetworks[HostVnet] = new VirtualNetworkSnapshot(HostVnet, ["172.20.1.4"], ["functions"]);
+
+        var findings = await CheckAsync(world);
+
+        var error = Assert.Single(findings, f => f.Severity == FindingSeverity.Error);
+        Assert.Contains("DNS server 172.20.1.4 is NVA edge-a", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_VnetDnsServerReachedThroughAnNva_ErrorWithA32RouteFix()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, [.. HostServices.Select(ToInternet), Va("dns", "10.60.0.0/24", "172.20.1.5")]);
+        world.Azure.VirtualNetworks[HostVnet] = new VirtualNetworkSnapshot(HostVnet, ["10.60.0.4"], ["functions"]);
+
+        var findings = await CheckAsync(world);
+
+        var error = Assert.Single(findings, f => f.Severity == FindingSeverity.Error);
+        Assert.Contains("DNS server 10.60.0.4 through route 'dns'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("NVA edge-b", error.Message, StringComparison.Ordinal);
+        Assert.Contains("10.60.0.4/32", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_GatewayInTheHostVnetWithPropagation_WarnsOfLearnedRoutes_UnlessPropagationIsOff()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, HostServices.Select(ToInternet).ToArray());
+        world.Azure.VirtualNetworks[HostVnet] = new VirtualNetworkSnapshot(HostVnet, [], ["functions", "GatewaySubnet"]);
+        var propagating = await CheckAsync(world);
+        world.Azure.Tables[Rt("rt-host")] = world.Azure.Tables[Rt("rt-host")] with { DisableBgpRoutePropagation = true };
+        var off = await CheckAsync(world);
+
+        Assert.Contains(propagating, f => f.Severity == FindingSeverity.Warning && f.Message.Contains("routes learned over BGP", StringComparison.Ordinal) && f.Message.Contains("GatewaySubnet", StringComparison.Ordinal));
+        Assert.DoesNotContain(off, f => f.Message.Contains("routes learned over BGP", StringComparison.Ordinal));
     }
 
     [Fact]
