@@ -48,6 +48,9 @@ internal sealed class AccessGateway(ArmHttpClient arm) : IAccessGateway
         return [.. RequiredActions.For(kind).Where(action => !permissions.Any(p => Allows(p, action)))];
     }
 
+    public async Task<string?> GetProviderRegistrationStateAsync(string subscriptionId, string providerNamespace, CancellationToken cancellationToken = default) =>
+        (await arm.GetAsync($"/subscriptions/{subscriptionId}/providers/{providerNamespace}", "2021-04-01", cancellationToken))?["registrationState"]?.GetValue<string>();
+
     private static bool Allows(JsonObject permission, string action) =>
         Patterns(permission, "actions").Any(p => Matches(p, action)) && !Patterns(permission, "notActions").Any(p => Matches(p, action));
 

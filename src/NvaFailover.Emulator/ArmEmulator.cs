@@ -80,7 +80,7 @@ public sealed class ArmEmulator : IAsyncDisposable
         builder.Services.AddRoutingCore();
         var app = builder.Build();
         var emulator = new ArmEmulator(app, store, throttle, faults, clock, speed, certificate);
-        var handler = new ArmRequestHandler(store, throttle, faults, options.RecordRequests ? emulator._requests.Enqueue : _ => { }, emulator.ToRealTime, options.PageSize, options.GrantedActions);
+        var handler = new ArmRequestHandler(store, throttle, faults, options.RecordRequests ? emulator._requests.Enqueue : _ => { }, emulator.ToRealTime, options.PageSize, options.GrantedActions, options.UnregisteredProviders);
         var control = new EmulatorControl(emulator);
         app.Run(context => context.Request.Path.StartsWithSegments("/_emulator", StringComparison.OrdinalIgnoreCase)
             ? control.HandleAsync(context)

@@ -24,6 +24,9 @@ public sealed record EmulatorOptions
     /// </summary>
     public IReadOnlyList<string> GrantedActions { get; init; } = ["*"];
 
+    /// <summary>Resource providers every subscription answers as <c>NotRegistered</c> (all others are <c>Registered</c>).</summary>
+    public IReadOnlyList<string> UnregisteredProviders { get; init; } = [];
+
     /// <summary>The loopback port to serve ARM on; 0 (the default) takes a free one.</summary>
     public int Port { get; init; }
 

@@ -59,6 +59,19 @@ public sealed class CheckCommandTests
     }
 
     [Fact]
+    public async Task Check_MicrosoftAppNotRegistered_Exit1WithTheCommandThatRegistersIt()
+    {
+        var subnet = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
+        await using var h = await StartAsync(new EmulatorOptions { UnregisteredProviders = ["Microsoft.App"] }, edit: s => s["HostSubnetId"] = subnet);
+
+        var result = await h.NvafoAsync("check");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"ERROR /subscriptions/{Sub}: the resource provider Microsoft.App is NotRegistered", result.Out, StringComparison.Ordinal);
+        Assert.Contains("az provider register --namespace Microsoft.App", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_WrongCertificateThumbprint_OneErrorNamingBothCertificates()
     {
         await using var h = await StartAsync(edit: s => s["ArmCertificateThumbprint"] = new string('A', 40));

@@ -17,4 +17,8 @@ public interface IAccessGateway
     /// <summary>The actions NvaFailover needs at <paramref name="scope"/> (a subscription or resource group id) that the identity does not hold there.</summary>
     /// <exception cref="GatewayException">The permissions could not be read.</exception>
     Task<IReadOnlyList<string>> FindMissingActionsAsync(string scope, AccessScope kind, CancellationToken cancellationToken = default);
+
+    /// <summary>A resource provider's registration state in a subscription (<c>Registered</c>, <c>NotRegistered</c>, ...); null when it is unknown there.</summary>
+    /// <exception cref="GatewayException">It could not be read.</exception>
+    Task<string?> GetProviderRegistrationStateAsync(string subscriptionId, string providerNamespace, CancellationToken cancellationToken = default);
 }

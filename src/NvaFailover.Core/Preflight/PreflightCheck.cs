@@ -60,6 +60,11 @@ public sealed class PreflightCheck
             findings.AddRange(await CheckAccessAsync(scope, kind, cancellationToken));
         }
 
+        if (_options.HostSubnetId is { } hostSubnet && ArmId.SubscriptionId(hostSubnet) is { } subnetSubscription)
+        {
+            findings.AddRange(await CheckVnetIntegrationProviderAsync(subnetSubscription, cancellationToken));
+        }
+
         return TopologyDiscovery.Order(findings);
     }
 
@@ -111,6 +116,30 @@ public sealed class PreflightCheck
         {
             yield return new Finding(FindingSeverity.Info, $"cluster {cluster.Name}",
                 "probes only the VMs' power state, which misses a hung appliance; consider Probe:Kind All with Probe:Port (or a ProbeEndpoint per NVA).");
+        }
+    }
+
+    /// <summary>
+    /// Flex Consumption's VNet integration needs the Microsoft.App resource provider, and ARM registers it only for
+    /// templates that create a Microsoft.App resource (infra/ creates none): checked in the integration subnet's subscription.
+    /// </summary>
+    private async Task<IEnumerable<Finding>> CheckVnetIntegrationProviderAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        const string Provider = "Microsoft.App";
+        var scope = $"/subscriptions/{subscriptionId}";
+        var register = $"az provider register --namespace {Provider} --subscription {subscriptionId} --wait";
+        try
+        {
+            var state = await _access.GetProviderRegistrationStateAsync(subscriptionId, Provider, cancellationToken);
+            return string.Equals(state, "Registered", StringComparison.OrdinalIgnoreCase)
+                ? []
+                : [new Finding(FindingSeverity.Error, scope,
+                    $"the resource provider {Provider} is {state ?? "not known"} in the subscription of HostSubnetId; the Function App's VNet integration needs it (a deployment fails without it). Register it: {register}")];
+        }
+        catch (GatewayException ex)
+        {
+            return [new Finding(FindingSeverity.Warning, scope,
+                $"could not read whether the resource provider {Provider} is registered here ({ex.Message}); the Function App's VNet integration needs it. Check it by hand (az provider show --namespace {Provider} --subscription {subscriptionId} --query registrationState), and if it is not Registered: {register}")];
         }
     }
 

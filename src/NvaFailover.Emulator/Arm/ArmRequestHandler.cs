@@ -9,7 +9,7 @@ using static NvaFailover.Emulator.ArmJson;
 namespace NvaFailover.Emulator;
 
 /// <summary>Serves the ARM subset: parses the path, checks auth and api-version, applies faults, throttling and latency, logs.</summary>
-internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttle, FaultInjector faults, Action<RequestRecord> log, Func<TimeSpan, TimeSpan> toRealTime, int pageSize, IReadOnlyList<string> grantedActions)
+internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttle, FaultInjector faults, Action<RequestRecord> log, Func<TimeSpan, TimeSpan> toRealTime, int pageSize, IReadOnlyList<string> grantedActions, IReadOnlyList<string> unregisteredProviders)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
@@ -127,6 +127,12 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             RouteKind.Route => await RouteAsync(context, route, baseUri),
             RouteKind.InstanceView => await OkAsync(context, InstanceView(route.ResourceId!)),
             RouteKind.VirtualMachineAction => Accepted(context, store.PowerAction(route.ResourceId!, route.Action!), baseUri),
+            RouteKind.Provider => await OkAsync(context, new JsonObject
+            {
+                ["id"] = $"/subscriptions/{route.Subscription}/providers/{route.ChildName}",
+                ["namespace"] = route.ChildName,
+                ["registrationState"] = unregisteredProviders.Contains(route.ChildName!, StringComparer.OrdinalIgnoreCase) ? "NotRegistered" : "Registered",
+            }),
             _ => throw new InvalidOperationException(route.Kind.ToString()),
         };
     }

@@ -15,6 +15,7 @@ internal enum RouteKind
     Route,
     InstanceView,
     VirtualMachineAction,
+    Provider,
 }
 
 /// <summary>What an ARM path names, its template for the request log, and the RBAC actions Azure would check.</summary>
@@ -49,6 +50,12 @@ internal sealed class ArmRoute
         if (s.Length == 1 && Is(0, "subscriptions") && method == "GET")
         {
             return Make(RouteKind.Subscriptions, "/subscriptions", "GET subscriptions", null, "Microsoft.Resources/subscriptions/read");
+        }
+
+        if (s.Length == 4 && Is(2, "providers") && method == "GET")
+        {
+            return Make(RouteKind.Provider, "/subscriptions/{subscriptionId}/providers/{resourceProviderNamespace}", "GET providers", sub,
+                "Microsoft.Resources/subscriptions/providers/read", childName: s[3]);
         }
 
         if (s.Length == 3 && Is(2, "resources") && method == "GET")

@@ -113,6 +113,15 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     public Task<VirtualNetworkSnapshot?> GetVirtualNetworkAsync(string virtualNetworkId, CancellationToken cancellationToken = default) =>
         Read("virtualNetworks", virtualNetworkId, VirtualNetworks);
 
+    /// <summary>Resource providers' registration states by namespace; one not listed is Registered.</summary>
+    public Dictionary<string, string> ProviderStates { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Task<string?> GetProviderRegistrationStateAsync(string subscriptionId, string providerNamespace, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"GET providers {providerNamespace}");
+        return Task.FromResult<string?>(ProviderStates.GetValueOrDefault(providerNamespace, "Registered"));
+    }
+
     public Task<IReadOnlyList<string>> FindMissingActionsAsync(string scope, AccessScope kind, CancellationToken cancellationToken = default)
     {
         Calls.Enqueue($"ACCESS {kind} {scope}");

@@ -72,6 +72,32 @@ public sealed class PreflightCheckTests
     }
 
     [Fact]
+    public async Task Check_MicrosoftAppNotRegisteredWhereTheHostSubnetIs_ErrorWithTheRegisterCommand()
+    {
+        var world = EdgePair();
+        HostSubnetRoutes(world, HostServices.Select(ToInternet).ToArray());
+        world.Azure.ProviderStates["Microsoft.App"] = "NotRegistered";
+
+        var findings = await CheckAsync(world);
+
+        var error = Assert.Single(findings, f => f.Severity == FindingSeverity.Error);
+        Assert.Equal($"/subscriptions/{Sub}", error.ResourceId);
+        Assert.Contains($"az provider register --namespace Microsoft.App --subscription {Sub} --wait", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_NoHostSubnet_ProviderNotAsked()
+    {
+        var world = EdgePair();
+        world.Azure.ProviderStates["Microsoft.App"] = "NotRegistered";
+
+        var findings = await CheckAsync(world);
+
+        Assert.DoesNotContain(findings, f => f.Severity == FindingSeverity.Error);
+        Assert.DoesNotContain("GET providers Microsoft.App", world.Azure.Calls);
+    }
+
+    [Fact]
     public async Task Check_MissingPermission_ErrorNamingTheActionTheScopeAndTheRole()
     {
         var world = EdgePair();
