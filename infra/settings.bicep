@@ -25,6 +25,7 @@ func clusterAppSettings(c cluster, i int) object => union(
 func nvaAppSettings(n nva, prefix string) object => union(
   { '${prefix}__VirtualMachineId': n.virtualMachineId },
   empty(n.?probeEndpoint ?? '') ? {} : { '${prefix}__ProbeEndpoint': n.?probeEndpoint ?? '' },
+  empty(n.?probeCertificateThumbprint ?? '') ? {} : { '${prefix}__ProbeCertificateThumbprint': n.?probeCertificateThumbprint ?? '' },
   indexed('${prefix}__NextHopIps', n.?nextHopIps ?? []))
 
 func indexed(prefix string, values string[]) object => toObject(range(0, length(values)), j => '${prefix}__${j}', j => values[j])

@@ -18,6 +18,9 @@ type nva = {
 
   @description('This NVA\'s private IPs in slot order (give them for every NVA of the cluster or for none).')
   nextHopIps: string[]?
+
+  @description('Optional: the SHA-1 thumbprint the certificate of an https probeEndpoint must have (default: any certificate, as Azure Load Balancer accepts).')
+  probeCertificateThumbprint: string?
 }
 
 @export()

@@ -136,7 +136,13 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <summary>Ends every fault window now.</summary>
     public void ClearFaults() => _faults.Clear();
 
-    /// <summary>The TCP probe endpoint (<c>127.0.0.1:port</c>) of a VM; its HTTP health URL is <c>http://127.0.0.1:port/health</c>.</summary>
+    /// <summary>The SHA-1 thumbprint of the self-signed certificate the probe endpoints present over TLS (what a user would pin).</summary>
+    public static string ProbeCertificateThumbprint => ProbeListener.CertificateThumbprint;
+
+    /// <summary>
+    /// The TCP probe endpoint (<c>127.0.0.1:port</c>) of a VM; its health URL is <c>http://127.0.0.1:port/health</c>, or
+    /// <c>https://</c> with a self-signed certificate (<see cref="ProbeCertificateThumbprint"/>).
+    /// </summary>
     public string ProbeEndpoint(string vmName) =>
         _probes.TryGetValue(vmName, out var probe) ? $"127.0.0.1:{probe.Port}" : throw new ArgumentException($"No VM named '{vmName}' is loaded.", nameof(vmName));
 

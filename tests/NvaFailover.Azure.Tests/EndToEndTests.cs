@@ -1,7 +1,8 @@
-using NvaFailover.Probing;
 using System.Text.Json.Nodes;
 using NvaFailover.Decisions;
+using NvaFailover.Emulator;
 using NvaFailover.Monitoring;
+using NvaFailover.Probing;
 using static NvaFailover.Azure.Tests.AdapterHarness;
 
 namespace NvaFailover.Azure.Tests;
@@ -109,6 +110,31 @@ public sealed class EndToEndTests
         Assert.All(healthy.Health, n => Assert.Equal(HealthState.Up, n.State));
         Assert.Equal(CycleAction.None, healthy.Action);
         Assert.Equal((CycleAction.Failover, "fw-b"), (failover.Action, failover.Active));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Monitor_HttpsProbeWithAPinnedThumbprint_UpOnlyForThatCertificate_DownSayingWhyOtherwise(bool rightPin)
+    {
+        var pin = rightPin ? ArmEmulator.ProbeCertificateThumbprint : new string('A', 40);
+        await using var h = await StartAsync(configure: (emulator, settings) =>
+        {
+            settings["NvaFailover:Clusters:0:Probe:Kind"] = "Http";
+            settings["NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint"] = $"https://{emulator.ProbeEndpoint("fw-a")}/health";
+            settings["NvaFailover:Clusters:0:Nvas:0:ProbeCertificateThumbprint"] = pin;
+            settings["NvaFailover:Clusters:0:Nvas:1:ProbeEndpoint"] = $"https://{emulator.ProbeEndpoint("fw-b")}/health";
+        });
+
+        var report = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+
+        var a = report.Health.Single(n => n.Nva == "fw-a");
+        Assert.Equal(rightPin ? HealthState.Up : HealthState.Down, a.State);
+        if (!rightPin)
+        {
+            Assert.Contains($"not the pinned ProbeCertificateThumbprint {pin}", a.Reason, StringComparison.Ordinal);
+            Assert.Contains(ArmEmulator.ProbeCertificateThumbprint, a.Reason, StringComparison.Ordinal);
+        }
     }
 
     /// <summary>Someone adds a route in the portal: a PUT of the route sub-resource, outside NvaFailover.</summary>

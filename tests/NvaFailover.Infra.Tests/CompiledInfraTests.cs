@@ -57,7 +57,7 @@ public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixt
         // Every generated name is a documented one (docs/settings.md, which a Core test keeps equal to what the code
         // reads); every documented key is generated, but those the sample parameters leave out.
         Assert.Empty(nvaFailover.Except(documented));
-        Assert.Equal(["Clusters:#:Nvas:#:NextHopIps", "Clusters:#:Probe:Port"], documented.Where(c => !nvaFailover.Any(g => g == c || g.StartsWith(c + ":", StringComparison.Ordinal))).Order(StringComparer.Ordinal));
+        Assert.Equal(["Clusters:#:Nvas:#:NextHopIps", "Clusters:#:Nvas:#:ProbeCertificateThumbprint", "Clusters:#:Probe:Port"], documented.Where(c => !nvaFailover.Any(g => g == c || g.StartsWith(c + ":", StringComparison.Ordinal))).Order(StringComparer.Ordinal));
         Assert.Equal(
             ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "APPLICATIONINSIGHTS_CONNECTION_STRING", "AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__clientId",
                 "AzureWebJobsStorage__credential", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "NvaFailoverSchedule"],

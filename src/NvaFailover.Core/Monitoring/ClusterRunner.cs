@@ -296,7 +296,10 @@ internal sealed class ClusterRunner(
     }
 
     private IEnumerable<ProbeTarget> Targets(ClusterTopology? topology) =>
-        cluster.Nvas.Select(n => new ProbeTarget(Resources.ArmId.Name(n.VirtualMachineId), n.VirtualMachineId, n.ProbeEndpoint ?? Derived(n, topology)));
+        cluster.Nvas.Select(n => new ProbeTarget(Resources.ArmId.Name(n.VirtualMachineId), n.VirtualMachineId, n.ProbeEndpoint ?? Derived(n, topology))
+        {
+            CertificateThumbprint = n.ProbeCertificateThumbprint,
+        });
 
     private void Observe(IReadOnlyList<NvaHealth> health)
     {

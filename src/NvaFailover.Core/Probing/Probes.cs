@@ -8,7 +8,11 @@ namespace NvaFailover.Probing;
 /// <param name="Name">NVA name (the VM name).</param>
 /// <param name="VirtualMachineId">The VM id.</param>
 /// <param name="Endpoint">The TCP or HTTP probe endpoint; null when a network probe has no address yet.</param>
-public sealed record ProbeTarget(string Name, string VirtualMachineId, ProbeEndpoint? Endpoint);
+public sealed record ProbeTarget(string Name, string VirtualMachineId, ProbeEndpoint? Endpoint)
+{
+    /// <summary>The SHA-1 thumbprint an https endpoint's certificate must have; null to accept any (as Azure Load Balancer does).</summary>
+    public string? CertificateThumbprint { get; init; }
+}
 
 /// <summary>One way of telling whether an NVA is up.</summary>
 internal interface IProbe
@@ -95,11 +99,22 @@ internal sealed class TcpProbe(ITcpConnector connector) : IProbe
 /// <summary>
 /// Up when the endpoint answers 2xx. An https endpoint's certificate is not validated, as Azure Load Balancer's HTTPS
 /// probe does not validate it: appliances answer with self-signed certificates, and a health probe proves the appliance
-/// answers, not who it is (the address is the NVA's own, inside the network).
+/// answers, not who it is (the address is the NVA's own, inside the network). Whoever wants more pins the certificate
+/// (<c>Nvas:K:ProbeCertificateThumbprint</c>): then only that certificate passes.
 /// </summary>
-internal sealed class HttpProbe(IHttpClientFactory httpClientFactory) : IProbe
+internal sealed class HttpProbe(IHttpClientFactory httpClientFactory) : IProbe, IDisposable
 {
     public const string HttpClientName = "NvaFailover.Probe";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PinnedClient> _pinned = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Dispose()
+    {
+        foreach (var client in _pinned.Values)
+        {
+            client.Http.Dispose();
+        }
+    }
 
     /// <summary>The probe client's handler: no certificate chain validation (see the class). Used for health probes only.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "A health probe of an appliance's own address, as Azure Load Balancer's HTTPS probe: appliances present self-signed certificates, and no data or credential is sent.")]
@@ -117,7 +132,8 @@ internal sealed class HttpProbe(IHttpClientFactory httpClientFactory) : IProbe
             return ProbeAttempt.Unobserved("the address to probe is not known yet (the NVA's first interface has not been read)");
         }
 
-        using var client = httpClientFactory.CreateClient(HttpClientName);
+        var pinned = target.CertificateThumbprint is { } pin ? _pinned.GetOrAdd(pin, p => new PinnedClient(p)) : null;
+        var client = pinned?.Http ?? httpClientFactory.CreateClient(HttpClientName);
         try
         {
             using var response = await client.GetAsync(endpoint.Url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -126,9 +142,52 @@ internal sealed class HttpProbe(IHttpClientFactory httpClientFactory) : IProbe
                 ? ProbeAttempt.Passed
                 : ProbeAttempt.Failed($"{endpoint.Url} answered HTTP {status}");
         }
+        catch (HttpRequestException ex) when (pinned is { LastRefused: { } presented })
+        {
+            return ProbeAttempt.Failed($"{endpoint.Url} presented a certificate with thumbprint {presented}, not the pinned ProbeCertificateThumbprint {pinned.Thumbprint}: the appliance's certificate changed (renewed?) or this is not the appliance; update the pin if the certificate is the appliance's ({ex.Message})");
+        }
         catch (HttpRequestException ex)
         {
             return ProbeAttempt.Failed($"{endpoint.Url}: {ex.Message}");
         }
+        finally
+        {
+            if (pinned is null)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A client that accepts only the certificate with one thumbprint, and remembers the last one it refused.</summary>
+    private sealed class PinnedClient
+    {
+        public PinnedClient(string thumbprint)
+        {
+            Thumbprint = thumbprint;
+            Http = new HttpClient(new SocketsHttpHandler
+            {
+                SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+                {
+                    RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    {
+                        var presented = certificate?.GetCertHashString();
+                        if (string.Equals(presented, Thumbprint, StringComparison.OrdinalIgnoreCase))
+                        {
+                            return true;
+                        }
+
+                        LastRefused = presented ?? "(none)";
+                        return false;
+                    },
+                },
+            });
+        }
+
+        public string Thumbprint { get; }
+
+        public HttpClient Http { get; }
+
+        public string? LastRefused { get; private set; }
     }
 }

@@ -106,6 +106,12 @@ public sealed class NvaOptions
 
     /// <summary>A TCP <c>host:port</c> or an HTTP(S) URL to probe; null to probe the NVA's first private IP on <c>Probe:Port</c>.</summary>
     public ProbeEndpoint? ProbeEndpoint { get; set; }
+
+    /// <summary>
+    /// Optional: the SHA-1 thumbprint (40 hex digits) of the certificate an https probe endpoint must present; without it
+    /// any certificate is accepted, as Azure Load Balancer's HTTPS probe accepts any.
+    /// </summary>
+    public string? ProbeCertificateThumbprint { get; set; }
 }
 
 /// <summary>Probe settings of a cluster.</summary>

@@ -220,6 +220,22 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
             Range(p, $"{probeKey}:Port", port, 1, 65535);
         }
 
+        for (var n = 0; n < cluster.Nvas.Count; n++)
+        {
+            if (cluster.Nvas[n].ProbeCertificateThumbprint is { } pin)
+            {
+                var pinKey = $"{key}:Nvas:{n}:ProbeCertificateThumbprint";
+                if (pin.Length != 40 || !pin.All(char.IsAsciiHexDigit))
+                {
+                    p.Add(new(pinKey, pin, "must be a certificate's SHA-1 thumbprint: 40 hexadecimal digits (openssl x509 -noout -fingerprint -sha1)"));
+                }
+                else if (cluster.Nvas[n].ProbeEndpoint?.Url?.Scheme != Uri.UriSchemeHttps)
+                {
+                    p.Add(new(pinKey, pin, $"pins the certificate of an https ProbeEndpoint, and {key}:Nvas:{n}:ProbeEndpoint is {(cluster.Nvas[n].ProbeEndpoint is { } e ? $"'{e}'" : "not set")}; set an https:// ProbeEndpoint or remove the thumbprint"));
+                }
+            }
+        }
+
         if (probe.Kind == ProbeKind.VmPowerState)
         {
             return;

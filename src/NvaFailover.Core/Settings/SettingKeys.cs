@@ -14,7 +14,7 @@ internal static class SettingKeys
          "ArmCertificateThumbprint", "ArmRetries", "ArmRequestTimeout", "ArmOperationTimeout", "ArmPollInterval", "HostSubnetId", "Clusters"];
 
     public static readonly string[] Cluster = ["Name", "Nvas", "Probe", "RouteTables", "PublicIpAddressIds", "Failback", "PreemptAfter", "WhenAllDown"];
-    public static readonly string[] Nva = ["VirtualMachineId", "NextHopIps", "ProbeEndpoint"];
+    public static readonly string[] Nva = ["VirtualMachineId", "NextHopIps", "ProbeEndpoint", "ProbeCertificateThumbprint"];
     public static readonly string[] Probe = ["Kind", "Attempts", "Delay", "Timeout", "Interval", "Port"];
     public static readonly string[] RouteTables = ["TagName", "TagValue", "SubscriptionIds"];
 

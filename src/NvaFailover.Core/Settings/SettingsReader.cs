@@ -109,6 +109,7 @@ public static class SettingsReader
             {
                 VirtualMachineId = ValueReader.String(nvaSection, "VirtualMachineId") ?? "",
                 ProbeEndpoint = r.Endpoint(nvaSection["ProbeEndpoint"], ValueReader.KeyOf(nvaSection, "ProbeEndpoint")),
+                ProbeCertificateThumbprint = ValueReader.String(nvaSection, "ProbeCertificateThumbprint")?.Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant(),
             };
             foreach (var ip in ReadList(nvaSection.GetSection("NextHopIps")))
             {

@@ -60,6 +60,7 @@ public static class SettingsWriter
                 }
 
                 Optional(nva, "ProbeEndpoint", n.ProbeEndpoint?.ToString());
+                Optional(nva, "ProbeCertificateThumbprint", n.ProbeCertificateThumbprint);
                 return (JsonNode)nva;
             })]),
             ["Probe"] = probe,

@@ -16,6 +16,9 @@ internal sealed class ProbeListener : IAsyncDisposable
 {
     private static readonly byte[] Ok = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
     private static readonly Lazy<X509Certificate2> Certificate = new(() => SelfSignedCertificate.Create(TimeProvider.System, "CN=NVA appliance (self-signed)"));
+
+    /// <summary>The SHA-1 thumbprint of the self-signed certificate every probe port presents over TLS.</summary>
+    public static string CertificateThumbprint => Certificate.Value.Thumbprint;
     private readonly object _lock = new();
     private TcpListener? _listener;
     private CancellationTokenSource? _stop;

@@ -26,6 +26,32 @@ public sealed class NvaFailoverOptionsValidatorTests
     public void Check_MinimalCluster_HasNoProblem() => Assert.Empty(Check(Valid()));
 
     [Theory]
+    [InlineData("https://10.0.1.4/health", "zz", "40 hexadecimal digits")]
+    [InlineData("http://10.0.1.4/health", "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01", "https ProbeEndpoint")]
+    [InlineData(null, "ABCDEF0123456789ABCDEF0123456789ABCDEF01", "is not set")]
+    public void Check_ProbeCertificateThumbprint_ProblemNamesTheKeyAndWhatIsValid(string? endpoint, string pin, string expected)
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint"] = endpoint;
+        values["NvaFailover:Clusters:0:Nvas:0:ProbeCertificateThumbprint"] = pin;
+
+        var problem = Assert.Single(Check(values), p => p.Key.EndsWith("ProbeCertificateThumbprint", StringComparison.Ordinal));
+
+        Assert.Equal("NvaFailover:Clusters:0:Nvas:0:ProbeCertificateThumbprint", problem.Key);
+        Assert.Contains(expected, problem.Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_ProbeCertificateThumbprintWithColons_OfAnHttpsEndpoint_IsValid()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Nvas:0:ProbeEndpoint"] = "https://10.0.1.4/health";
+        values["NvaFailover:Clusters:0:Nvas:0:ProbeCertificateThumbprint"] = "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01";
+
+        Assert.Empty(Check(values));
+    }
+
+    [Theory]
     [InlineData("NvaFailover:Schedule", "every 30s", "six fields")]
     [InlineData("NvaFailover:Schedule", "61 * * * * *", "61")]
     [InlineData("NvaFailover:Cloud", "Mars", "AzureCloud, AzureUSGovernment, AzureChinaCloud")]
