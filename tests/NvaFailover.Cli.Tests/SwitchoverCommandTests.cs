@@ -15,6 +15,22 @@ public sealed class SwitchoverCommandTests
         Assert.True(result.Code == 0, result.ToString());
         Assert.Contains("fw-a -> fw-b (switchover)", result.Out, StringComparison.Ordinal);
         Assert.Equal("10.10.0.5", h.NextHop());
+        Assert.Contains("Read back: every managed route and public IP of fw points at fw-b.", result.Out, StringComparison.Ordinal);
+        Assert.Contains("To roll back: nvafo switchover --cluster fw --to fw-a --yes", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Switchover_TheRollbackItPrints_RunsAsPrinted()
+    {
+        await using var h = await StartAsync();
+        var first = await h.NvafoAsync("switchover", "--cluster", "fw", "--to", "fw-b", "--yes");
+        var rollback = first.Out.Split('\n').Single(l => l.StartsWith("To roll back: nvafo ", StringComparison.Ordinal))["To roll back: nvafo ".Length..].Trim();
+
+        var back = await RunAsync(rollback.Split(" "));
+
+        Assert.True(back.Code == 0, back.ToString());
+        Assert.Contains("fw-b -> fw-a (switchover)", back.Out, StringComparison.Ordinal);
+        Assert.Equal("10.10.0.4", h.NextHop());
     }
 
     [Fact]

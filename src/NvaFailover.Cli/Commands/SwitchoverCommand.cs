@@ -16,6 +16,8 @@ internal static class SwitchoverCommand
         var command = new Command("switchover", """
             Move a cluster's routes and public IPs to a named, healthy NVA (planned maintenance).
             Shows the plan and asks for confirmation unless --yes is given. Refused when the target is not up.
+            Waits for the writes, then reads the cluster again and says whether every managed route and public IP
+            points at the target (exit 1 if not), and prints the command that rolls it back.
 
             Example:
               nvafo switchover --cluster vmx --to vmx-b --yes
@@ -81,8 +83,39 @@ internal static class SwitchoverCommand
 
             var report = await monitor.RunCycleAsync(name, new CycleRequest(SwitchoverTo: target), cancellationToken);
             await console.Out.WriteLineAsync(CycleText.Summary(report));
-            return report.Failed ? NvafoCli.Failed : NvafoCli.Ok;
+
+            // Read back: what Azure holds now, not what the writes answered.
+            var left = (await monitor.DiscoverAsync(name, cancellationToken)).NotOn(target);
+            await console.Out.WriteLineAsync(left.Count == 0
+                ? $"Read back: every managed route and public IP of {name} points at {target}."
+                : $"Read back: {CycleText.Count(left.Count, "item")} of {name} still not on {target}:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", left)}");
+            if (preview.ActiveBefore is { } before && !before.Equals(target, StringComparison.OrdinalIgnoreCase))
+            {
+                await console.Out.WriteLineAsync($"To roll back: {RollbackCommand(parse, before)}");
+            }
+
+            return report.Failed || left.Count > 0 ? NvafoCli.Failed : NvafoCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>This command line again, with <c>--to</c> the NVA that was active before.</summary>
+    private static string RollbackCommand(ParseResult parse, string previous)
+    {
+        var tokens = parse.Tokens.Select(t => t.Value).ToList();
+        for (var i = 0; i < tokens.Count - 1; i++)
+        {
+            if (tokens[i] == "--to")
+            {
+                tokens[i + 1] = previous;
+            }
+        }
+
+        if (!tokens.Contains("--yes") && !tokens.Contains("-y"))
+        {
+            tokens.Add("--yes");
+        }
+
+        return "nvafo " + string.Join(' ', tokens.Select(t => t.Any(char.IsWhiteSpace) ? $"\"{t}\"" : t));
     }
 }

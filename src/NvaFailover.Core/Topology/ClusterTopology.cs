@@ -201,6 +201,36 @@ public sealed record ClusterTopology(
         ? $"NVA {string.Join(", ", unknown)} could not be discovered (see its ERROR finding), so this may well be its address: fix that first and run nvafo check again; change nothing here until then"
         : null;
 
+    /// <summary>
+    /// What does not point at <paramref name="target"/> yet: each managed route (a VirtualAppliance route to a slot of
+    /// another NVA of the cluster) and each public IP on another NVA's interface, or on none; in words, one per item.
+    /// </summary>
+    public IReadOnlyList<string> NotOn(string target)
+    {
+        var left = new List<string>();
+        foreach (var table in RouteTables)
+        {
+            foreach (var route in table.Routes.Where(r => r.IsVirtualAppliance))
+            {
+                if (TryFindSlotByIp(route.NextHopIpAddress, out var nva, out _) && !nva.Name.Equals(target, StringComparison.OrdinalIgnoreCase))
+                {
+                    left.Add($"route '{route.Name}' of {ArmId.Name(table.Id)} points at {nva.Name} ({route.NextHopIpAddress})");
+                }
+            }
+        }
+
+        foreach (var pip in PublicIps)
+        {
+            var on = TryFindSlotByIpConfiguration(pip.IpConfigurationId, out var nva, out _) ? nva.Name : null;
+            if (!string.Equals(on, target, StringComparison.OrdinalIgnoreCase))
+            {
+                left.Add($"public IP {ArmId.Name(pip.Id)} is on {on ?? pip.IpConfigurationId ?? "no interface"}");
+            }
+        }
+
+        return left;
+    }
+
     /// <summary>The NVA with this name.</summary>
     public NvaTopology? FindNva(string name) => Nvas.FirstOrDefault(n => n.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
