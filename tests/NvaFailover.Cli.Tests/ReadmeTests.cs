@@ -8,10 +8,10 @@ using System.Text.RegularExpressions;
 namespace NvaFailover.Cli.Tests;
 
 /// <summary>
-/// The README is executable: every 'nvafo', 'dotnet run --project src/...' and 'dotnet tool install' line of its code
-/// blocks is run as a process, exactly as shown (file paths, the emulator's port and its thumbprint filled in), against
-/// the standalone emulator started with the README's own command, with the exit codes and output lines the README
-/// states. A line added to the README without a place below fails <see cref="Readme_EveryCommandLine_IsInTheSuite"/>.
+/// The README and every page of docs/ are executable: every 'nvafo', 'dotnet run --project src/...' and 'dotnet tool
+/// install' line of their code blocks is run as a process, exactly as shown (file paths, the emulator's port and its
+/// thumbprint filled in), against the standalone emulator started with the docs' own command, with the exit codes and
+/// output lines the pages state. A line added to a page without a place below fails <see cref="Readme_EveryCommandLine_IsInTheSuite"/>.
 /// </summary>
 public sealed partial class ReadmeTests
 {
@@ -28,6 +28,13 @@ public sealed partial class ReadmeTests
         (InstallLine, 0, ["was successfully installed"]),
         ("nvafo --version", 0, ["(commit "]),
         (EmulatorLine, 0, ["ARM endpoint: https://127.0.0.1:5443/", "Certificate thumbprint (trust it for this endpoint only): "]),
+        // docs/drill.md, on the emulator through my-settings.json: rehearse an export, plan, switch over and roll back.
+        ("nvafo export --cluster edge --out live.json --settings my-settings.json", 0, ["Wrote ", "live.json"]),
+        ("nvafo simulate --scenario live.json --html drill.html --speed 40", 0, ["HTML report written to", "Failovers:"]),
+        ("nvafo plan --settings my-settings.json", 0, ["nothing to change."]),
+        ("nvafo switchover --cluster edge --to edge-b --settings my-settings.json --yes", 0,
+            ["edge-a -> edge-b (switchover)", "Read back: every managed route and public IP of edge points at edge-b.", "To roll back: nvafo switchover --cluster edge --to edge-a"]),
+        ("nvafo switchover --cluster edge --to edge-a --settings my-settings.json --yes", 0, ["edge-b -> edge-a (switchover)", "Read back: every managed route and public IP of edge points at edge-a."]),
         ($"nvafo check --settings docs/emulator-settings.json {Endpoint}", 0, ["check passed: 1 cluster, 0 warnings."]),
         ($"nvafo plan --settings docs/emulator-settings.json {Endpoint} --json", 0, ["\"action\": \"none\""]),
         ($"nvafo once --settings docs/emulator-settings.json {Endpoint} --verbose", 0, ["edge: none, active edge-a, health edge-a=up edge-b=up", "info CycleCompleted"]),
@@ -37,10 +44,17 @@ public sealed partial class ReadmeTests
         (RunLine, 0, ["Ctrl+C to stop.", "nvafo run: stopped."]),
     ];
 
+    /// <summary>The README and every page of docs/.</summary>
+    private static IEnumerable<string> Pages =>
+        [Repository.File("README.md"), .. Directory.EnumerateFiles(Repository.File("docs"), "*.md").Order(StringComparer.Ordinal)];
+
     [Fact]
     public void Readme_EveryCommandLine_IsInTheSuite()
     {
-        Assert.Equal(Suite.Select(s => s.Line), CommandLines(File.ReadAllText(Repository.File("README.md"))));
+        // A line may be shown on several pages (the drill repeats check); each is run once, in the suite's order.
+        var shown = Pages.SelectMany(p => CommandLines(File.ReadAllText(p))).Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(Suite.Select(s => s.Line).Order(StringComparer.Ordinal), shown);
+        Assert.Equal(Suite.Length, Suite.Select(s => s.Line).Distinct().Count());
     }
 
     [Fact]

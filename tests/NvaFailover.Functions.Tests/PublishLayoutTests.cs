@@ -60,7 +60,7 @@ public sealed partial class PublishLayoutTests
     [Fact]
     public void Readme_PublishCommand_RunsFromTheProjectFolder_WithTheWorkerRuntime()
     {
-        var readme = File.ReadAllText(Repository.File("README.md"));
+        var readme = File.ReadAllText(Repository.File("docs", "deploy.md"));
 
         var publish = PublishCommand().Match(readme);
         Assert.True(publish.Success, "The README shows no 'func azure functionapp publish' command.");
@@ -95,7 +95,7 @@ public sealed partial class PublishLayoutTests
             }
 
             Assert.DoesNotContain(entries, e => e.EndsWith("local.settings.json", StringComparison.Ordinal));
-            Assert.Contains("dotnet publish src/NvaFailover.Functions -c Release -p:DeploymentZip=", File.ReadAllText(Repository.File("README.md")), StringComparison.Ordinal);
+            Assert.Contains("dotnet publish src/NvaFailover.Functions -c Release -p:DeploymentZip=", File.ReadAllText(Repository.File("docs", "deploy.md")), StringComparison.Ordinal);
         }
         finally
         {

@@ -21,8 +21,8 @@ public sealed class WorkerTests(WorkerRun run) : IClassFixture<WorkerRun>
         Assert.False(binding["runOnStartup"]!.GetValue<bool>());
         Assert.Equal(StatusResult.Types.Status.Success, run.Load.Result.Status);
 
-        // The README documents that expression and that the timer does not run on start-up.
-        var readme = File.ReadAllText(Repository.File("README.md"));
+        // The deploy page documents that expression and that the timer does not run on start-up.
+        var readme = File.ReadAllText(Repository.File("docs", "deploy.md"));
         Assert.Contains("%NvaFailoverSchedule%", readme, StringComparison.Ordinal);
         Assert.Contains("does not run on start-up", readme, StringComparison.Ordinal);
     }
