@@ -315,11 +315,49 @@ public sealed class SimulateCommandTests
             Assert.DoesNotContain("<script", page, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("http://", page.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
             Assert.Contains($"HTML report written to {html}", result.Out, StringComparison.Ordinal);
+
+            // Any screen: a viewport, charts that scale, wide tables that scroll inside their own box.
+            Assert.Contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">", page, StringComparison.Ordinal);
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(page, "<svg [^>]*viewBox=\"0 0 960 \\d+\" width=\"100%\""));
+            Assert.Contains("table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}", page, StringComparison.Ordinal);
+
+            // The legend says what the numbers are.
+            Assert.Contains("detected, with the seconds since the fault", page, StringComparison.Ordinal);
+            Assert.Contains("public IPs moved, each with the seconds since detection", page, StringComparison.Ordinal);
+            Assert.Contains("striped while the routes are on the new NVA and its public IP is still moving", page, StringComparison.Ordinal);
         }
         finally
         {
             File.Delete(html);
         }
+    }
+
+    [Fact]
+    public async Task Simulate_Html_AnNvaKeepsItsColourInEveryReport_AndNoOtherMeaningUsesIt()
+    {
+        var colours = new List<(string A, string B)>();
+        foreach (var timeline in new[] { Rehearsal.BuiltIn().Timeline("00:01:30"), Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:00:40", "powerOff", "vmx-a")) })
+        {
+            var html = Path.Combine(Path.GetTempPath(), $"nvafo-{Guid.NewGuid():N}.html");
+            try
+            {
+                await timeline.RunAsync(50, "--html", html);
+                var page = await File.ReadAllTextAsync(html);
+                string Swatch(string nva) => System.Text.RegularExpressions.Regex.Match(page, $"vmx: {nva}</text><rect [^>]*fill=\"(#[0-9a-f]{{6}})\"").Groups[1].Value;
+                colours.Add((Swatch("vmx-a"), Swatch("vmx-b")));
+                var meanings = System.Text.RegularExpressions.Regex.Matches(page, "class=\"swatch\" style=\"background:(#[0-9a-f]{6})\"").Select(m => m.Groups[1].Value).ToHashSet();
+                Assert.DoesNotContain(colours[^1].A, meanings);
+                Assert.DoesNotContain(colours[^1].B, meanings);
+            }
+            finally
+            {
+                File.Delete(html);
+            }
+        }
+
+        Assert.NotEqual("", colours[0].A);
+        Assert.NotEqual(colours[0].A, colours[0].B);
+        Assert.Equal(colours[0], colours[1]);
     }
 
     [Fact]

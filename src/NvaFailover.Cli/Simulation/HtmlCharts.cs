@@ -13,6 +13,22 @@ internal static class HtmlCharts
     private const int Left = 170;
     private const int Lane = 24;
 
+    // Every colour has one meaning on the page. NVAs: by priority within their cluster, so an NVA keeps its colour in
+    // every report of the same settings; none of these colours means anything else.
+    private static readonly string[] NvaPalette = ["#1b7c83", "#0a3069", "#bf3989", "#4d5e11", "#424a53"];
+    private const string NoNva = "#afb8c1";
+    public const string Up = "#4ac26b";
+    public const string Down = "#e5534b";
+    public const string Unknown = "#d0d7de";
+    public const string Detected = "#bc4c00";
+    public const string RoutesMoved = "#1f2328";
+    public const string PublicIpsMoved = "#d4a72c";
+    public const string Reads = "#54aeff";
+    public const string Writes = "#8250df";
+    public const string Throttled = "#fb8f44";
+    public const string Failed = "#ff8182";
+    private const string SpanTrack = "#eaeef2";
+
     /// <summary>A lane per NVA (up, down, unknown), the active NVA, the timeline's events, and each failover's span.</summary>
     public static void Timeline(StringBuilder html, SimulationResult result)
     {
@@ -24,13 +40,19 @@ internal static class HtmlCharts
             lanes.Add((cluster.Key, ""));
         }
 
+        var colors = lanes.Where(l => l.Nva.Length > 0).GroupBy(l => l.Cluster)
+            .SelectMany(g => g.Select((l, i) => (Key: (l.Cluster, l.Nva.ToLowerInvariant()), Color: NvaPalette[i % NvaPalette.Length])))
+            .ToDictionary(x => x.Key, x => x.Color);
+        string ColorOf(string cluster, string? nva) => nva is null ? NoNva : colors.GetValueOrDefault((cluster, nva.ToLowerInvariant()), NoNva);
+
         var top = 34;
         var spansTop = top + (lanes.Count * Lane) + 8;
         var height = spansTop + (result.Failovers.Count * Lane) + 26;
         Open(html, height, "health of each NVA, the active NVA, failovers and events over scenario time");
+        html.Append("<defs><pattern id=\"moving\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" fill=\"#ffffff\" fill-opacity=\"0.55\"/></pattern></defs>");
         for (var i = 0; i < lanes.Count; i++)
         {
-            Lanes(html, result, axis, lanes[i].Cluster, lanes[i].Nva, top + (i * Lane));
+            Lanes(html, result, axis, lanes[i].Cluster, lanes[i].Nva, top + (i * Lane), ColorOf);
         }
 
         for (var i = 0; i < result.Failovers.Count; i++)
@@ -69,7 +91,7 @@ internal static class HtmlCharts
         {
             var x = axis.X(bucket * index);
             var y = plot + 20.0;
-            foreach (var (count, color, what) in new[] { (b.Reads, "#54aeff", "reads"), (b.Writes, "#8250df", "writes"), (b.Throttled, "#d4a72c", "throttled"), (b.Failed, "#cf222e", "failed") })
+            foreach (var (count, color, what) in new[] { (b.Reads, Reads, "reads"), (b.Writes, Writes, "writes"), (b.Throttled, Throttled, "throttled"), (b.Failed, Failed, "failed") })
             {
                 var h = count * (double)plot / max;
                 if (count > 0)
@@ -81,13 +103,23 @@ internal static class HtmlCharts
         }
 
         axis.Ticks(html, plot + 40);
-        html.Append("</svg><p>Blue: reads; purple: writes; yellow: throttled (429); red: failed.</p>");
+        html.Append("</svg><p>").Append(Key(Reads, "reads")).Append(Key(Writes, "writes")).Append(Key(Throttled, "throttled (429)")).Append(Key(Failed, "failed")).Append("</p>");
     }
 
-    private static void Lanes(StringBuilder html, SimulationResult result, Axis axis, string cluster, string nva, int y)
+    /// <summary>A legend entry: a swatch of <paramref name="color"/> and what it means.</summary>
+    public static string Key(string color, string meaning) =>
+        F($"<span class=\"key\"><span class=\"swatch\" style=\"background:{color}\"></span> {E(meaning)}</span>");
+
+    private static void Lanes(StringBuilder html, SimulationResult result, Axis axis, string cluster, string nva, int y, Func<string, string?, string> colorOf)
     {
         var rounds = result.Rounds.Where(r => r.Cluster == cluster).OrderBy(r => r.DecidedAt).ToList();
-        html.Append(F($"<text x=\"4\" y=\"{y + 15}\">{E(nva.Length == 0 ? $"{cluster}: active" : $"{cluster}: {nva}")}</text>"));
+        html.Append(F($"<text x=\"18\" y=\"{y + 15}\">{E(nva.Length == 0 ? $"{cluster}: active" : $"{cluster}: {nva}")}</text>"));
+        if (nva.Length > 0)
+        {
+            // The NVA's own colour, as the active lane shows it.
+            html.Append(F($"<rect x=\"4\" y=\"{y + 5}\" width=\"10\" height=\"10\" fill=\"{colorOf(cluster, nva)}\"/>"));
+        }
+
         var labels = new List<(double X, string Text)>();
         for (var r = 0; r < rounds.Count; r++)
         {
@@ -98,19 +130,35 @@ internal static class HtmlCharts
             if (nva.Length == 0)
             {
                 var active = rounds[r].Active ?? "(none)";
-                fill = Color(active);
+                fill = colorOf(cluster, rounds[r].Active);
                 label = r == 0 || rounds[r - 1].Active != rounds[r].Active ? active : null;
             }
             else
             {
                 var state = rounds[r].Health.FirstOrDefault(h => h.Nva.Equals(nva, StringComparison.OrdinalIgnoreCase))?.State;
-                fill = state switch { HealthState.Up => "#4ac26b", HealthState.Down => "#e5534b", _ => "#afb8c1" };
+                fill = state switch { HealthState.Up => Up, HealthState.Down => Down, _ => Unknown };
             }
 
             html.Append(F($"<rect x=\"{from:0.#}\" y=\"{y}\" width=\"{Math.Max(to - from, 0.5):0.#}\" height=\"{Lane - 6}\" fill=\"{fill}\"/>"));
             if (label is not null && (labels.Count == 0 || from - labels[^1].X > 45))
             {
                 labels.Add((from, label));
+            }
+        }
+
+        if (nva.Length == 0)
+        {
+            // The phase between the routes and the public IP: the routes are on the new NVA, its public IP still moving.
+            foreach (var f in result.Failovers.Where(f => f.Cluster == cluster && f.RoutesConvergedAt is not null))
+            {
+                var from = axis.X(f.RoutesConvergedAt!.Value);
+                var to = axis.X(f.PublicIpsConvergedAt ?? f.ConvergedAt ?? (f.PublicIpsMoved > 0 ? result.Scenario.Duration : f.RoutesConvergedAt.Value));
+                if (to > from)
+                {
+                    // The new NVA's colour, striped: its routes are in place, its public IP is not yet.
+                    html.Append(F($"<rect x=\"{from:0.#}\" y=\"{y}\" width=\"{to - from:0.#}\" height=\"{Lane - 6}\" fill=\"{colorOf(cluster, f.To)}\"/>"));
+                    html.Append(F($"<rect x=\"{from:0.#}\" y=\"{y}\" width=\"{to - from:0.#}\" height=\"{Lane - 6}\" fill=\"url(#moving)\"><title>{E($"routes on {f.To}, public IP still moving")}</title></rect>"));
+                }
             }
         }
 
@@ -121,17 +169,17 @@ internal static class HtmlCharts
         }
     }
 
-    /// <summary>Fault (red) -> detection (orange) -> routes converged (blue) -> public IPs converged (purple), labelled in seconds.</summary>
+    /// <summary>Fault -> detection (seconds since the fault) -> routes, then public IPs converged (each in seconds since detection).</summary>
     private static void Span(StringBuilder html, FailoverRecord f, Axis axis, int y)
     {
         html.Append(F($"<text x=\"4\" y=\"{y + 14}\">{E($"{f.From} \u2192 {f.To}")}</text>"));
         var start = f.FaultAt ?? f.DetectedAt;
         var end = f.ConvergedAt ?? axis.Duration;
-        html.Append(F($"<rect x=\"{axis.X(start):0.#}\" y=\"{y + 7}\" width=\"{Math.Max(axis.X(end) - axis.X(start), 1):0.#}\" height=\"4\" fill=\"{(f.ConvergedAt is null ? "#cf222e" : "#d0d7de")}\"><title>{E(TimelineText.Describe(f))}</title></rect>"));
-        Mark(html, axis, f.FaultAt, y, "#cf222e", "fault", null, 0);
-        Mark(html, axis, f.DetectedAt, y, "#bc4c00", "detected", f.FaultAt is { } fault ? f.DetectedAt - fault : null, -1);
-        Mark(html, axis, f.RoutesConvergedAt, y, "#0969da", "routes", f.RoutesConvergedAt - f.DetectedAt, 1);
-        Mark(html, axis, f.PublicIpsConvergedAt, y, "#8250df", "public IPs", f.PublicIpsConvergedAt - f.DetectedAt, -1);
+        html.Append(F($"<rect x=\"{axis.X(start):0.#}\" y=\"{y + 7}\" width=\"{Math.Max(axis.X(end) - axis.X(start), 1):0.#}\" height=\"4\" fill=\"{(f.ConvergedAt is null ? Down : SpanTrack)}\"><title>{E(TimelineText.Describe(f))}</title></rect>"));
+        Mark(html, axis, f.FaultAt, y, Down, "fault", null, 0);
+        Mark(html, axis, f.DetectedAt, y, Detected, "detected", f.FaultAt is { } fault ? f.DetectedAt - fault : null, -1);
+        Mark(html, axis, f.RoutesConvergedAt, y, RoutesMoved, "routes", f.RoutesConvergedAt - f.DetectedAt, 1);
+        Mark(html, axis, f.PublicIpsConvergedAt, y, PublicIpsMoved, "public IPs", f.PublicIpsConvergedAt - f.DetectedAt, -1);
     }
 
     private static void Mark(StringBuilder html, Axis axis, TimeSpan? at, int y, string color, string what, TimeSpan? after, int side)
@@ -151,14 +199,9 @@ internal static class HtmlCharts
         }
     }
 
+    // A viewBox, so that the chart scales down to a narrow screen instead of running off it.
     private static void Open(StringBuilder html, int height, string label) =>
-        html.Append(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" role=\"img\" aria-label=\"{E(label)}\">"));
-
-    private static string Color(string name)
-    {
-        string[] palette = ["#0969da", "#8250df", "#bf3989", "#1b7c83", "#953800"];
-        return name == "(none)" ? "#afb8c1" : palette[(int)((uint)name.Aggregate(17, (h, c) => unchecked((h * 31) + char.ToLowerInvariant(c))) % palette.Length)];
-    }
+        html.Append(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Width} {height}\" width=\"100%\" style=\"max-width:{Width}px\" role=\"img\" aria-label=\"{E(label)}\">"));
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

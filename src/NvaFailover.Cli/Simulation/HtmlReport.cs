@@ -17,9 +17,11 @@ internal static class HtmlReport
     {
         var html = new StringBuilder();
         var scenario = result.Scenario;
-        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>nvafo simulate: ").Append(E(scenario.Name)).Append("</title><style>")
-            .Append("body{font:14px system-ui,sans-serif;margin:24px;color:#1b1f24;max-width:1100px}h1{font-size:20px}h2{font-size:16px;margin-top:28px}")
-            .Append("table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}")
+        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>nvafo simulate: ").Append(E(scenario.Name)).Append("</title><style>")
+            .Append("body{font:14px system-ui,sans-serif;margin:24px;color:#1b1f24;max-width:1100px}h1{font-size:20px}h2{font-size:16px;margin-top:28px}p,li{overflow-wrap:anywhere}")
+            .Append("@media (max-width:600px){body{margin:12px}}svg{height:auto}.key{margin-right:8px}.swatch{display:inline-block;width:10px;height:10px}")
+            // A wide table scrolls inside its own box, never the page.
+            .Append("table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}")
             .Append(".ok{color:#1a7f37}.bad{color:#cf222e}.warn{color:#9a6700}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}")
             .Append(".card b{display:block;font-size:20px}svg text{font:12px system-ui,sans-serif}</style></head><body>");
         html.Append("<h1>nvafo simulate: ").Append(E(scenario.Name)).Append("</h1><p>")
@@ -28,8 +30,12 @@ internal static class HtmlReport
         Cards(html, result);
         html.Append("<h2 id=\"timeline\">Timeline</h2>");
         HtmlCharts.Timeline(html, result);
-        html.Append("<p>Lanes: green up, red down, grey unknown (the probe could not observe the NVA; never treated as down); the active NVA in colour. ")
-            .Append("Below them each failover: fault (red), detection (orange), routes converged (blue), public IPs converged (purple), with the seconds since the previous step. Dashed lines: the scenario's events.</p>");
+        html.Append("<p>Health lanes: ").Append(HtmlCharts.Key(HtmlCharts.Up, "up")).Append(HtmlCharts.Key(HtmlCharts.Down, "down"))
+            .Append(HtmlCharts.Key(HtmlCharts.Unknown, "unknown (the probe could not observe the NVA; never treated as down)"))
+            .Append(". Active lane: the NVA the routes point at, in that NVA's colour (the swatch beside its name); striped while the routes are on the new NVA and its public IP is still moving (routes move first; the public IP needs a detach and an attach). ")
+            .Append("Below them each failover: ").Append(HtmlCharts.Key(HtmlCharts.Down, "fault")).Append(HtmlCharts.Key(HtmlCharts.Detected, "detected, with the seconds since the fault"))
+            .Append(HtmlCharts.Key(HtmlCharts.RoutesMoved, "routes moved")).Append(HtmlCharts.Key(HtmlCharts.PublicIpsMoved, "public IPs moved, each with the seconds since detection"))
+            .Append(". Dashed lines: the scenario's events.</p>");
         Failovers(html, result);
         html.Append("<h2 id=\"arm\">ARM traffic</h2>");
         HtmlCharts.Traffic(html, result);
