@@ -111,8 +111,11 @@ public sealed class ArmEmulator : IAsyncDisposable
         Load(scenario.Topology);
     }
 
-    /// <summary>The topology as the emulator holds it now, in the scenario's shape, every property kept.</summary>
+    /// <summary>The topology as the emulator holds it now, as a report lists it: route tables, NICs, public IPs, VMs.</summary>
     public JsonObject Dump() => _store.Dump();
+
+    /// <summary>The topology as the emulator holds it now, in a scenario's <c>topology</c> shape: <see cref="Load(JsonObject)"/> takes it back unchanged.</summary>
+    public JsonObject Topology() => _store.Topology();
 
     /// <summary>Powers a VM off, on or deallocates it, the way the ARM POST does (it passes through stopping/starting).</summary>
     public void PowerAction(string vmName, string action) => _store.PowerAction(Resolve("virtualMachines", vmName), action);

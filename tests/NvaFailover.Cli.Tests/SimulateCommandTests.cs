@@ -104,6 +104,8 @@ public sealed class SimulateCommandTests
     [InlineData("""{ "name": "x", "topology": """, "not valid JSON")]
     [InlineData("""{ "name": "x", "topology": {}, "timeline": [ { "at": "00:01:00", "do": "melt" } ] }""", "$.timeline[0].do")]
     [InlineData("""{ "name": "x", "topology": {} }""", "$.settings is required")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "timelime": [] }""", "$.timelime is not a key here (did you mean 'timeline'?)")]
+    [InlineData("""{ "name": "x", "name": "y", "topology": {}, "settings": {} }""", "not valid JSON")]
     [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" }, "Probe": { "Attempts": 0 } } ] } }""", "$.settings.Clusters[0].Probe.Attempts")]
     [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" } } ] } }""", "$.settings.Clusters[0].Nvas[0].VirtualMachineId")]
     public async Task Simulate_InvalidScenario_Exit2NamingFilePathAndProblemWithoutReport(string json, string expected)

@@ -118,6 +118,34 @@ public sealed class ControlAndProbeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ControlState_PostedBackToTopology_LoadsTheSameTopology()
+    {
+        using var http = new HttpClient(_h.Emulator.CreateHttpHandler()) { BaseAddress = _h.Emulator.Endpoint };
+        var state = await http.GetStringAsync(new Uri("_emulator/state", UriKind.Relative));
+
+        var loaded = await http.PostAsync(new Uri("_emulator/topology", UriKind.Relative), new StringContent(state));
+        var again = await http.GetStringAsync(new Uri("_emulator/state", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
+        Assert.Equal(JsonNode.Parse(state)!.ToJsonString(), JsonNode.Parse(again)!.ToJsonString());
+        Assert.NotEmpty(JsonNode.Parse(again)!["virtualMachines"]![0]!["networkInterfaces"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task ControlTopology_AReportShapedOrDuplicatedBody_Refused400NamingThePath()
+    {
+        using var http = new HttpClient(_h.Emulator.CreateHttpHandler()) { BaseAddress = _h.Emulator.Endpoint };
+
+        var reportShape = await http.PostAsync(new Uri("_emulator/topology", UriKind.Relative), new StringContent("""{"routeTables":[],"networkInterfaces":[]}"""));
+        var duplicate = await http.PostAsync(new Uri("_emulator/topology", UriKind.Relative), new StringContent("""{"routeTables":[],"routeTables":[]}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, reportShape.StatusCode);
+        Assert.Contains("$.networkInterfaces", await reportShape.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
+        Assert.NotEmpty(JsonNode.Parse(await http.GetStringAsync(new Uri("_emulator/state", UriKind.Relative)))!["virtualMachines"]![0]!["networkInterfaces"]!.AsArray());
+    }
+
+    [Fact]
     public async Task ControlEndpoints_StateProbesAndOutsideEdit()
     {
         using var http = new HttpClient(_h.Emulator.CreateHttpHandler()) { BaseAddress = _h.Emulator.Endpoint };

@@ -28,6 +28,31 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public void Parse_DuplicateKey_IsAProblemAtItsPath_NotACrash()
+    {
+        var ex = Assert.Throws<ScenarioException>(() => Scenario.Parse("""{"name":"x","name":"y","topology":{}}""", "my-scenario.json"));
+
+        Assert.Contains("my-scenario.json", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("name", Assert.Single(ex.Problems).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ValueWithANewlineOrHuge_IsEchoedEscapedAndCut()
+    {
+        var huge = new string('a', 5000);
+        var json = "{\"name\":\"x\",\"topology\":{},\"timeline\":[{\"at\":\"00:01:00\",\"do\":\"powerOff\",\"vm\":\"evil\\nERROR forged line\"},"
+            + "{\"at\":\"00:01:00\",\"do\":\"powerOff\",\"vm\":\"" + huge + "\"}]}";
+
+        var ex = Assert.Throws<ScenarioException>(() => Scenario.Parse(json, "s.json"));
+
+        Assert.DoesNotContain("\nERROR forged line", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("evil\\nERROR forged line", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(huge, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("characters in all", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_MissingFile_NamesTheFile()
     {
         var ex = Assert.Throws<ScenarioException>(() => Scenario.Load("/no/such/scenario.json"));
@@ -52,6 +77,11 @@ public sealed class ScenarioTests
     [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM","networkInterfaces":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n","ipConfigurations":[{"name":"c","privateIPAddress":"10.0.0.999"}]}]}]}}""", "$.topology.virtualMachines[0].networkInterfaces[0].ipConfigurations[0].privateIPAddress", "is not an IP address")]
     [InlineData("""{"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/t","routes":[{"name":"r","addressPrefix":"0.0.0.0/0","nextHopType":"VnetLocal","nextHopIpAddress":"10.0.0.4"}]}]}}""", "$.topology.routeTables[0].routes[0].nextHopIpAddress", "allowed with no other type")]
     [InlineData("""{"name":"x","topology":{},"duration":"5"}""", "$.duration", "hh:mm:ss")]
+    [InlineData("""{"name":"x","topology":{},"timelime":[]}""", "$.timelime", "is not a key here (did you mean 'timeline'?)")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM"}]},"timeline":[{"at":"00:01:00","do":"powerOff","vm":"VM","vmm":"VM"}]}""", "$.timeline[0].vmm", "is not a key here (did you mean 'vm'?)")]
+    [InlineData("""{"name":"x","topology":{"networkInterfaces":[]}}""", "$.topology.networkInterfaces", "is not a key here")]
+    [InlineData("""{"name":"x","topology":{},"arm":{"latency":{"reads":"00:00:01"}}}""", "$.arm.latency.reads", "did you mean 'read'?")]
+    [InlineData("""{"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt","routes":[{"name":"default","addressPrefix":"0.0.0.0/0","nextHopType":"Internet"}]}]},"timeline":[{"at":"00:01:00","do":"editRoute","routeTable":"rt","route":"nope","nextHopIpAddress":"10.0.0.4"}]}""", "$.timeline[0].route", "'nope' is not a route of rt (its routes: default)")]
     [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM"}]},"timeline":[{"at":"00:01:00","do":"explode"}]}""", "$.timeline[0].do", "is not one of")]
     [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM"}]},"timeline":[{"at":"00:01:00","do":"powerOff","vm":"vm-z"}]}""", "$.timeline[0].vm", "'vm-z' is not the name")]
     [InlineData("""{"name":"x","topology":{},"timeline":[{"do":"switchover","cluster":"c","to":"a"}]}""", "$.timeline[0].at", "is required")]

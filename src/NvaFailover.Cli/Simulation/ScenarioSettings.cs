@@ -54,7 +54,7 @@ internal static class ScenarioSettings
     {
         var options = read.Options;
         var problems = NvaFailoverOptionsValidator.Check(read)
-            .Select(p => new ScenarioProblem(JsonPath(p.Key), $"{(p.Value is null ? "is missing" : $"= '{p.Value}'")}: {p.Expected}"))
+            .Select(p => new ScenarioProblem(JsonPath(p.Key), $"{(p.Value is null ? "is missing" : $"= '{Echo.Of(p.Value)}'")}: {Echo.Escaped(p.Expected)}"))
             .ToList();
         var vms = IdsOf(scenario.Topology, "virtualMachines");
         var pips = IdsOf(scenario.Topology, "publicIPAddresses");

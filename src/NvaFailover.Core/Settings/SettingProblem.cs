@@ -8,7 +8,7 @@ public sealed record SettingProblem(string Key, string? Value, string Expected)
 {
     /// <inheritdoc />
     public override string ToString() =>
-        Value is null ? $"{Key} is missing: {Expected}" : $"{Key} = '{Value}': {Expected}";
+        Value is null ? $"{Echo.Of(Key)} is missing: {Echo.Escaped(Expected)}" : $"{Echo.Of(Key)} = '{Echo.Of(Value)}': {Echo.Escaped(Expected)}";
 }
 
 /// <summary>A setting that works but deserves attention (a legacy name, an ignored value).</summary>
@@ -17,5 +17,5 @@ public sealed record SettingProblem(string Key, string? Value, string Expected)
 public sealed record SettingWarning(string Key, string Message)
 {
     /// <inheritdoc />
-    public override string ToString() => $"{Key}: {Message}";
+    public override string ToString() => $"{Echo.Of(Key)}: {Message}";
 }

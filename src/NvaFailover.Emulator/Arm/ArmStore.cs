@@ -71,6 +71,53 @@ internal sealed class ArmStore
         }
     }
 
+    /// <summary>
+    /// The topology as a scenario's <c>topology</c> gives it (each VM with its NICs, subnets, virtual networks), every
+    /// property kept: what <c>POST /_emulator/topology</c> loads back unchanged.
+    /// </summary>
+    public JsonObject Topology()
+    {
+        lock (_lock)
+        {
+            Settle();
+            IEnumerable<ArmResource> Of(string kind) => _resources.Values.Where(r => r.Kind == kind).OrderBy(r => r.Order);
+            var nics = Of("networkInterfaces").ToDictionary(r => r.Id, r => TopologyShapes.NetworkInterface(r.Body, r.Given), StringComparer.OrdinalIgnoreCase);
+            var topology = new JsonObject
+            {
+                ["virtualMachines"] = new JsonArray([.. Of("virtualMachines").Select(r =>
+                {
+                    var vm = new JsonObject { ["id"] = r.Id, ["location"] = Str(r.Body, "location"), ["powerState"] = r.Power, ["probeUp"] = r.ProbeUp };
+                    CopyIfPresent(r.Body, vm, "tags");
+                    vm["networkInterfaces"] = new JsonArray([.. Array(Props(r.Body)["networkProfile"] as JsonObject ?? [], "networkInterfaces")
+                        .Select(n => Str(n, "id")).OfType<string>().Where(nics.ContainsKey).Select(id => (JsonNode)nics[id].DeepClone())]);
+                    return (JsonNode)vm;
+                })]),
+                ["publicIPAddresses"] = new JsonArray([.. Of("publicIPAddresses").Select(r => (JsonNode)TopologyShapes.PublicIpAddress(r.Body, r.Given))]),
+                ["routeTables"] = new JsonArray([.. Of("routeTables").Select(r => (JsonNode)TopologyShapes.RouteTable(r.Body, r.Given))]),
+            };
+            if (Of("subnets").ToList() is { Count: > 0 } subnets)
+            {
+                topology["subnets"] = new JsonArray([.. subnets.Select(r =>
+                {
+                    var subnet = new JsonObject { ["id"] = r.Id };
+                    if (Str(Props(r.Body), "routeTable", "id") is { } table)
+                    {
+                        subnet["routeTableId"] = table;
+                    }
+
+                    return (JsonNode)subnet;
+                })]);
+                topology["virtualNetworks"] = new JsonArray([.. Of("virtualNetworks").Select(r => (JsonNode)new JsonObject
+                {
+                    ["id"] = r.Id,
+                    ["dnsServers"] = Props(r.Body)["dhcpOptions"]?["dnsServers"]?.DeepClone() ?? new JsonArray(),
+                })]);
+            }
+
+            return topology;
+        }
+    }
+
     public JsonObject Get(string id, string kind)
     {
         lock (_lock)

@@ -14,17 +14,33 @@ internal sealed class EmulatorControl(ArmEmulator emulator)
             switch (segments.Skip(1).ToArray())
             {
                 case ["state"] when method == "GET":
-                    await Write(context, 200, emulator.Dump());
+                    await Write(context, 200, emulator.Topology());
                     break;
                 case ["topology"] when method == "POST":
-                    var body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? throw new ArgumentException("The body must be a scenario or topology object.");
-                    if (body["topology"] is not null)
+                    using (var reader = new StreamReader(context.Request.Body))
                     {
-                        emulator.Load(Scenario.Parse(body.ToJsonString(), "request body"));
-                    }
-                    else
-                    {
-                        emulator.Load(body);
+                        var text = await reader.ReadToEndAsync();
+                        if (ScenarioReader.ParseJson(text) is not JsonObject body)
+                        {
+                            throw new ArgumentException("The body must be a scenario or topology object.");
+                        }
+
+                        if (body["topology"] is not null)
+                        {
+                            emulator.Load(Scenario.Parse(text, "request body"));
+                        }
+                        else
+                        {
+                            // The same checks as a scenario's topology: a body the emulator cannot hold whole is refused, never half loaded.
+                            var problems = new List<ScenarioProblem>();
+                            ScenarioReader.CheckTopology(body, "$", problems);
+                            if (problems.Count > 0)
+                            {
+                                throw new ScenarioException("request body", problems);
+                            }
+
+                            emulator.Load(body);
+                        }
                     }
 
                     await Write(context, 200, new JsonObject { ["loaded"] = true });

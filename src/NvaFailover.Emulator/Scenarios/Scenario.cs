@@ -98,9 +98,15 @@ public sealed record ScenarioProblem(string Path, string Message);
 /// <summary>A scenario file that cannot be read or is invalid.</summary>
 public sealed class ScenarioException : Exception
 {
+    /// <summary>Input echoed in a message: control characters escaped (no forged lines), a quoted value over 200 characters cut.</summary>
+    private static string Printable(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(text, "'([^']{200})[^']+'", m => $"'{m.Groups[1].Value}... ({m.Length - 2:N0} characters in all)'"),
+            "[\\p{Cc}\u2028\u2029]", m => m.Value switch { "\n" => "\\n", "\r" => "\\r", "\t" => "\\t", _ => $"\\u{(int)m.Value[0]:x4}" });
+
     /// <summary>Creates the exception.</summary>
     public ScenarioException(string source, IReadOnlyList<ScenarioProblem> problems)
-        : base($"Scenario file {source} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => $" - {p.Path} {p.Message}"))}")
+        : base($"Scenario file {source} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => $" - {Printable(p.Path)} {Printable(p.Message)}"))}")
     {
         Source = source;
         Problems = problems;

@@ -35,7 +35,7 @@ internal static class ScenarioReader
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            root = ParseJson(json);
         }
         catch (JsonException ex)
         {
@@ -48,6 +48,7 @@ internal static class ScenarioReader
             throw new ScenarioException(source, [new ScenarioProblem("$", "must be a JSON object with name, topology, settings, timeline and duration")]);
         }
 
+        Known(obj, "$", problems, "name", "topology", "settings", "arm", "timeline", "duration");
         var name = ReadString(obj, "name", "$.name", problems, required: true) ?? "";
         var topology = obj["topology"] as JsonObject;
         if (topology is null)
@@ -57,7 +58,7 @@ internal static class ScenarioReader
         }
         else
         {
-            TopologyValidation.Check(topology, problems);
+            CheckTopology(topology, "$.topology", problems);
         }
 
         var settings = obj["settings"];
@@ -88,6 +89,49 @@ internal static class ScenarioReader
         return Scenario.Create(name, topology, settings as JsonObject, arm, timeline, duration);
     }
 
+    /// <summary>JSON as a scenario is read: comments and trailing commas allowed, a key twice in one object refused.</summary>
+    /// <exception cref="JsonException">The text is not valid JSON, or an object names a key twice.</exception>
+    internal static JsonNode? ParseJson(string json) =>
+        JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
+
+    /// <summary>A topology's own keys and every resource in it, as the emulator would refuse them.</summary>
+    internal static void CheckTopology(JsonObject topology, string path, List<ScenarioProblem> problems)
+    {
+        Known(topology, path, problems, "virtualMachines", "publicIPAddresses", "routeTables", "subnets", "virtualNetworks");
+        TopologyValidation.Check(topology, problems);
+    }
+
+    /// <summary>A problem for each key of <paramref name="obj"/> that is none of <paramref name="keys"/>: a misspelled key is never silently ignored.</summary>
+    internal static void Known(JsonObject obj, string path, List<ScenarioProblem> problems, params string[] keys)
+    {
+        foreach (var (key, _) in obj)
+        {
+            if (!keys.Contains(key, StringComparer.Ordinal))
+            {
+                var near = keys.FirstOrDefault(k => Distance(k.ToUpperInvariant(), key.ToUpperInvariant()) <= 2);
+                problems.Add(new($"{path}.{key}", $"is not a key here{(near is null ? "" : $" (did you mean '{near}'?)")}; the keys are {string.Join(", ", keys)}"));
+            }
+        }
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+
+        return row[b.Length];
+    }
+
     private static ArmBehaviour ReadArm(JsonNode? node, List<ScenarioProblem> problems)
     {
         var arm = new ArmBehaviour();
@@ -102,8 +146,10 @@ internal static class ScenarioReader
             return arm;
         }
 
+        Known(obj, "$.arm", problems, "latency", "writesPerFiveMinutes");
         if (obj["latency"] is JsonObject latency)
         {
+            Known(latency, "$.arm.latency", problems, "read", "routeTableWrite", "networkInterfaceWrite", "virtualMachineAction");
             arm = arm with
             {
                 ReadLatency = ReadDuration(latency, "read", "$.arm.latency.read", problems) ?? arm.ReadLatency,
@@ -173,14 +219,20 @@ internal static class ScenarioReader
                 continue;
             }
 
+            Known(e, path, problems, [.. EventKeys(action)]);
             switch (action)
             {
                 case "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp":
                     NameOf(e, "vm", path, vms, "virtualMachines", problems);
                     break;
                 case "editRoute":
-                    NameOf(e, "routeTable", path, tables, "routeTables", problems);
-                    ReadString(e, "route", $"{path}.route", problems, required: true);
+                    var table = NameOf(e, "routeTable", path, tables, "routeTables", problems);
+                    var route = ReadString(e, "route", $"{path}.route", problems, required: true);
+                    if (table is not null && route is not null && RoutesOf(topology, table) is { } routes && !routes.Contains(route, StringComparer.OrdinalIgnoreCase))
+                    {
+                        problems.Add(new($"{path}.route", $"'{route}' is not a route of {table} (its routes: {string.Join(", ", routes)})"));
+                    }
+
                     var ip = ReadString(e, "nextHopIpAddress", $"{path}.nextHopIpAddress", problems, required: true);
                     if (ip is not null && !IPAddress.TryParse(ip, out _))
                     {
@@ -245,13 +297,37 @@ internal static class ScenarioReader
         return [.. events.OrderBy(e => e.At)];
     }
 
-    private static void NameOf(JsonObject e, string key, string path, string[] known, string collection, List<ScenarioProblem> problems)
+    /// <summary>The keys an event of <paramref name="action"/> may have.</summary>
+    private static IEnumerable<string> EventKeys(string? action) =>
+        ["at", "do", .. action switch
+        {
+            "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp" => ["vm"],
+            "editRoute" => ["routeTable", "route", "nextHopIpAddress"],
+            "editNic" => ["nic", "tags"],
+            "switchover" => ["cluster", "to"],
+            "armFaults" => ["status", "probability", "for"],
+            _ => Array.Empty<string>(),
+        }];
+
+    /// <summary>The route names of the table named <paramref name="tableName"/>; null when it is not in the topology.</summary>
+    private static string[]? RoutesOf(JsonObject topology, string tableName) =>
+        (topology["routeTables"] as JsonArray ?? []).OfType<JsonObject>()
+            .FirstOrDefault(t => t["id"]?.GetValueKind() == JsonValueKind.String && t["id"]!.GetValue<string>().EndsWith($"/{tableName}", StringComparison.OrdinalIgnoreCase))
+            ?["routes"] is JsonArray routes
+            ? [.. routes.OfType<JsonObject>().Select(r => r["name"]?.GetValueKind() == JsonValueKind.String ? r["name"]!.GetValue<string>() : "")]
+            : null;
+
+    /// <summary>The event's name of a topology resource, when it names one (else a problem).</summary>
+    private static string? NameOf(JsonObject e, string key, string path, string[] known, string collection, List<ScenarioProblem> problems)
     {
         var name = ReadString(e, key, $"{path}.{key}", problems, required: true);
         if (name is not null && !known.Contains(name, StringComparer.OrdinalIgnoreCase))
         {
             problems.Add(new($"{path}.{key}", $"'{name}' is not the name of one of the topology's {collection} ({string.Join(", ", known)})"));
+            return null;
         }
+
+        return name;
     }
 
     internal static IEnumerable<(JsonObject Item, string Path)> Items(JsonObject parent, string key, string parentPath, List<ScenarioProblem> problems)

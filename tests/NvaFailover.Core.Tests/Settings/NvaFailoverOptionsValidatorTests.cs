@@ -42,6 +42,30 @@ public sealed class NvaFailoverOptionsValidatorTests
     }
 
     [Fact]
+    public void Problem_ValueWithANewline_IsEchoedEscaped_SoItCannotForgeALogLine()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Name"] = "edge\nERROR NvaFailover: forged";
+
+        var problem = Assert.Single(Check(values)).ToString();
+
+        Assert.DoesNotContain('\n', problem);
+        Assert.Contains("edge\\nERROR NvaFailover: forged", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Problem_A20MegabyteValue_IsCutInTheMessage()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Probe:Attempts"] = new string('9', 20_000_000);
+
+        var problem = Assert.Single(Check(values)).ToString();
+
+        Assert.True(problem.Length < 1000, $"{problem.Length} characters");
+        Assert.Contains("20,000,000 characters in all", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_ProbeCertificateThumbprintWithColons_OfAnHttpsEndpoint_IsValid()
     {
         var values = Valid();
