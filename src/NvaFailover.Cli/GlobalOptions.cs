@@ -2,26 +2,23 @@ using System.CommandLine;
 
 namespace NvaFailover.Cli;
 
-/// <summary>The options every command takes.</summary>
+/// <summary>The options the commands share: settings and endpoint (the commands that talk to Azure), verbose (every command).</summary>
 internal sealed class GlobalOptions
 {
     public Option<FileInfo?> Settings { get; } = new("--settings")
     {
         Description = "A JSON settings file (the NvaFailover section, as in appsettings.json); added after appsettings.json and environment variables",
-        Recursive = true,
     };
 
     public Option<Uri?> Endpoint { get; } = new("--endpoint")
     {
         Description = "An ARM endpoint other than the cloud's, such as a standalone emulator (https://127.0.0.1:PORT/)",
-        Recursive = true,
         CustomParser = ParseEndpoint,
     };
 
     public Option<string?> EndpointThumbprint { get; } = new("--endpoint-thumbprint")
     {
         Description = "Trust this self-signed certificate (SHA-1 thumbprint) for --endpoint only; the emulator prints it",
-        Recursive = true,
     };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v")

@@ -46,9 +46,15 @@ public static class NvafoCli
             version.Action = new PrintVersion(console);
         }
 
-        root.Options.Add(global.Settings);
-        root.Options.Add(global.Endpoint);
-        root.Options.Add(global.EndpointThumbprint);
+        // The settings and endpoint options apply to the commands that talk to Azure; a rehearsal takes its settings from
+        // its scenario and runs on its own emulator, so simulate neither takes nor lists them.
+        foreach (var azureCommand in root.Subcommands.Where(c => c.Name != "simulate"))
+        {
+            azureCommand.Options.Add(global.Settings);
+            azureCommand.Options.Add(global.Endpoint);
+            azureCommand.Options.Add(global.EndpointThumbprint);
+        }
+
         root.Options.Add(global.Verbose);
 
         var parse = root.Parse(args);

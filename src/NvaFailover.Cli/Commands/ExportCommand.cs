@@ -126,6 +126,11 @@ internal static class ExportCommand
             }
 
             scenarioTopology["subnets"] = new JsonArray(subnet);
+            if (hostNetwork.VirtualNetwork is { } network)
+            {
+                // Its DNS servers too (its gateway subnets are not exported: the rehearsal has no gateway to learn routes from).
+                scenarioTopology["virtualNetworks"] = new JsonArray(new JsonObject { ["id"] = network.Id, ["dnsServers"] = new JsonArray([.. network.DnsServers.Select(d => (JsonNode)d)]) });
+            }
         }
 
         var active = topology.ActiveNva();

@@ -104,7 +104,7 @@ internal static class HtmlReport
     private static void Arm(StringBuilder html, SimulationResult result)
     {
         var arm = result.Arm;
-        html.Append("<p>").Append(E($"{arm.Reads} reads, {arm.Writes} writes, {arm.Throttled} throttled, {arm.Conflicts} conflicts, {arm.Failed} failed."))
+        html.Append("<p>").Append(E($"{CycleText.Count(arm.Reads, "read")}, {CycleText.Count(arm.Writes, "write")}, {arm.Throttled} throttled, {CycleText.Count(arm.Conflicts, "conflict")}, {arm.Failed} failed."))
             .Append("</p><table><tr><th>operation</th><th>requests</th></tr>");
         foreach (var (operation, count) in arm.ByOperation)
         {

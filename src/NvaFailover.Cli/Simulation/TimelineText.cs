@@ -40,7 +40,7 @@ internal static class TimelineText
         }
 
         var arm = result.Arm;
-        await output.WriteLineAsync($"ARM: {arm.Reads} reads, {arm.Writes} writes, {arm.Throttled} throttled, {arm.Conflicts} conflicts, {arm.Failed} failed.");
+        await output.WriteLineAsync($"ARM: {CycleText.Count(arm.Reads, "read")}, {CycleText.Count(arm.Writes, "write")}, {arm.Throttled} throttled, {CycleText.Count(arm.Conflicts, "conflict")}, {arm.Failed} failed.");
     }
 
     /// <summary>Events when they were applied; a round when it decided, if its health changed or it acted or failed.</summary>

@@ -9,11 +9,11 @@ namespace NvaFailover.Telemetry;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1000, EventName = "CycleCompleted", Level = LogLevel.Information,
-        Message = "Cluster {Cluster}: cycle {Action}, active {ActiveNva}, health {Health}, {Writes} writes in {DurationMs} ms")]
+        Message = "Cluster {Cluster}: cycle {Action}, active {ActiveNva}, health {Health}, writes: {Writes}, in {DurationMs} ms")]
     public static partial void CycleCompleted(ILogger logger, string cluster, string action, string activeNva, string health, int writes, long durationMs);
 
     [LoggerMessage(EventId = 1001, EventName = "NvaDown", Level = LogLevel.Warning,
-        Message = "Cluster {Cluster}: NVA {Nva} is down after {Attempts} attempts: {Reason}")]
+        Message = "Cluster {Cluster}: NVA {Nva} is down (failed attempts: {Attempts}): {Reason}")]
     public static partial void NvaDown(ILogger logger, string cluster, string nva, int attempts, string reason);
 
     [LoggerMessage(EventId = 1002, EventName = "NvaUp", Level = LogLevel.Information,
@@ -21,11 +21,11 @@ internal static partial class Log
     public static partial void NvaUp(ILogger logger, string cluster, string nva);
 
     [LoggerMessage(EventId = 1003, EventName = "FailoverStarted", Level = LogLevel.Warning,
-        Message = "Cluster {Cluster}: {Action} from {FromNva} to {ToNva} ({Reason}), detected after {DetectionSeconds} s; {RouteCount} routes in {TableCount} tables and {PublicIpCount} public IPs to move")]
+        Message = "Cluster {Cluster}: {Action} from {FromNva} to {ToNva} ({Reason}), detected after {DetectionSeconds} s; to move: routes {RouteCount} in route tables {TableCount}, public IPs {PublicIpCount}")]
     public static partial void FailoverStarted(ILogger logger, string cluster, string action, string fromNva, string toNva, string reason, double detectionSeconds, int routeCount, int tableCount, int publicIpCount);
 
     [LoggerMessage(EventId = 1004, EventName = "FailoverCompleted", Level = LogLevel.Warning,
-        Message = "Cluster {Cluster}: {Action} from {FromNva} to {ToNva} ({Reason}) completed: detection {DetectionSeconds} s, convergence {ConvergenceSeconds} s, {RoutesChanged} routes changed, {PublicIpsMoved} public IPs moved")]
+        Message = "Cluster {Cluster}: {Action} from {FromNva} to {ToNva} ({Reason}) completed: detection {DetectionSeconds} s, convergence {ConvergenceSeconds} s, routes changed: {RoutesChanged}, public IPs moved: {PublicIpsMoved}")]
     public static partial void FailoverCompleted(ILogger logger, string cluster, string action, string fromNva, string toNva, string reason, double detectionSeconds, double convergenceSeconds, int routesChanged, int publicIpsMoved);
 
     [LoggerMessage(EventId = 1005, EventName = "AllNvasDown", Level = LogLevel.Error,
@@ -33,7 +33,7 @@ internal static partial class Log
     public static partial void AllNvasDown(ILogger logger, string cluster, string health, string activeNva);
 
     [LoggerMessage(EventId = 1006, EventName = "Reconciled", Level = LogLevel.Warning,
-        Message = "Cluster {Cluster}: {RoutesChanged} routes and {PublicIpsMoved} public IPs disagreed with active NVA {ActiveNva} and were put back")]
+        Message = "Cluster {Cluster}: routes and public IPs that disagreed with active NVA {ActiveNva} were put back: routes {RoutesChanged}, public IPs {PublicIpsMoved}")]
     public static partial void Reconciled(ILogger logger, string cluster, string activeNva, int routesChanged, int publicIpsMoved);
 
     [LoggerMessage(EventId = 1007, EventName = "PartialFailure", Level = LogLevel.Error,
@@ -94,6 +94,6 @@ internal static partial class Log
     public static partial void TargetReprobed(ILogger logger, string cluster, string nva, double ageSeconds);
 
     [LoggerMessage(EventId = 1015, EventName = "DiscoveryCompleted", Level = LogLevel.Information,
-        Message = "Cluster {Cluster}: discovered {TableCount} route tables, {SlotCount} interface slots per NVA, {PublicIpCount} public IPs")]
+        Message = "Cluster {Cluster}: discovered route tables: {TableCount}, interface slots per NVA: {SlotCount}, public IPs: {PublicIpCount}")]
     public static partial void DiscoveryCompleted(ILogger logger, string cluster, int tableCount, int slotCount, int publicIpCount);
 }

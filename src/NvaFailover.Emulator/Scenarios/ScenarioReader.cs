@@ -48,7 +48,7 @@ internal static class ScenarioReader
             throw new ScenarioException(source, [new ScenarioProblem("$", "must be a JSON object with name, topology, settings, timeline and duration")]);
         }
 
-        Known(obj, "$", problems, "name", "topology", "settings", "arm", "timeline", "duration");
+        Known(obj, "$", problems, "name", "description", "topology", "settings", "arm", "timeline", "duration");
         var name = ReadString(obj, "name", "$.name", problems, required: true) ?? "";
         var topology = obj["topology"] as JsonObject;
         if (topology is null)
