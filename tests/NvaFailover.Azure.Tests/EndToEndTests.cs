@@ -147,7 +147,11 @@ public sealed class EndToEndTests
             new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
         response.EnsureSuccessStatusCode();
 
-        // Let the portal's write finish (5 s of scenario time at 50x).
-        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        // Wait for the portal's write to finish (its table is Updating until then), as the portal's own poll would.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (JsonNode.Parse(await http.GetStringAsync(new Uri(h.Emulator.Endpoint, $"{RouteTable().TrimStart('/')}?api-version=2024-07-01"), patience.Token))!["properties"]!["provisioningState"]!.GetValue<string>() != "Succeeded")
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token);
+        }
     }
 }

@@ -23,6 +23,18 @@ public sealed class NvafoCliTests
     }
 
     [Fact]
+    public async Task Help_Simulate_ListsNoAzureOptions_WhichTheOtherCommandsTake()
+    {
+        var simulate = await RunAsync(["simulate", "--help"]);
+        var check = await RunAsync(["check", "--help"]);
+
+        Assert.DoesNotContain("--endpoint", simulate.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("--settings", simulate.Out, StringComparison.Ordinal);
+        Assert.Contains("--endpoint", check.Out, StringComparison.Ordinal);
+        Assert.Contains("--settings", check.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_Root_ListsTheCommands()
     {
         var result = await RunAsync(["--help"]);
