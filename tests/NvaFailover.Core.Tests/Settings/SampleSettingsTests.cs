@@ -31,7 +31,8 @@ public sealed class SettingsReferenceTests
     [Fact]
     public void DocsSettings_DocumentsExactlyTheKeysTheCodeReads()
     {
-        var text = File.ReadAllText(Repository.File("docs", "settings.md"));
+        var page = File.ReadAllText(Repository.File("docs", "settings.md"));
+        var text = page[..page.IndexOf("## Bad settings", StringComparison.Ordinal)]; // the legacy names after it are ha-nva-fo's
         var documented = System.Text.RegularExpressions.Regex.Matches(text, @"^\| `([A-Za-z:]+)` \|", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => Normalize(m.Groups[1].Value)).Order(StringComparer.Ordinal).ToList();
 
