@@ -22,6 +22,7 @@ public static class HostEgress
     /// <summary>Azure DNS: reached by the platform, never by a route.</summary>
     private const string AzureDns = "168.63.129.16";
 
+    // Resource Manager first: CarriesHostTraffic protects its route.
     private static readonly (string Tag, string What)[] Dependencies =
     [
         ("AzureResourceManager", "Azure Resource Manager (every read and write)"),
@@ -62,8 +63,8 @@ public static class HostEgress
     }
 
     /// <summary>
-    /// True when <paramref name="route"/> of <paramref name="tableId"/> carries the host's own traffic (to one of its
-    /// services or its DNS servers): the planner never points it at an NVA, so a failover cannot create the dependency.
+    /// True when <paramref name="route"/> of <paramref name="tableId"/> carries the host's own traffic to Azure Resource
+    /// Manager: the planner never moves it, so a failover's own writes never change the way they travel.
     /// </summary>
     public static bool CarriesHostTraffic(ClusterTopology topology, string tableId, RouteInfo route)
     {
@@ -71,7 +72,7 @@ public static class HostEgress
         ArgumentNullException.ThrowIfNull(route);
         return topology.Host?.RouteTable is { } hostTable
             && ArmId.Comparer.Equals(hostTable.Id, tableId)
-            && HostRoutes(topology.Host, hostTable).Any(r => string.Equals(r.Name, route.Name, StringComparison.OrdinalIgnoreCase));
+            && RoutesTo(hostTable, Dependencies[0].Tag).Any(r => string.Equals(r.Name, route.Name, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>What to tell the user about the host's own ways out (nothing when HostSubnetId is not set).</summary>
@@ -182,26 +183,6 @@ public static class HostEgress
         {
             yield return new Finding(FindingSeverity.Warning, host.SubnetId,
                 $"the host's virtual network has a {string.Join(" and a ", gateways)} and the host's subnet takes routes learned over BGP: a learned route more specific than its route table's could send the host's traffic through an NVA, which no route table shows. Set 'Propagate gateway routes' to No (disableBgpRoutePropagation) on the host subnet's route table{(host.RouteTable is null ? " (give the subnet one)" : "")}.");
-        }
-    }
-
-    /// <summary>Every route of the host's table that carries its own traffic: to its services and to its DNS servers.</summary>
-    private static IEnumerable<RouteInfo> HostRoutes(HostNetwork host, RouteTableSnapshot table)
-    {
-        foreach (var (tag, _) in Dependencies)
-        {
-            foreach (var route in RoutesTo(table, tag))
-            {
-                yield return route;
-            }
-        }
-
-        foreach (var server in host.VirtualNetwork?.DnsServers ?? [])
-        {
-            if (IPAddress.TryParse(server, out var ip) && RouteTo(table, ip) is { } route)
-            {
-                yield return route;
-            }
         }
     }
 
