@@ -230,6 +230,8 @@ internal sealed class PlanExecutor(
                 return null;
             }
 
+            // What was read is what the topology keeps, moved or not: a plan made on an older sighting is not made again.
+            run.ObservedPublicIps[pip.Id] = pip;
             topology = topology.With(pip);
             if (pip.IpConfigurationId is { } holder && topology.TryFindSlotByIpConfiguration(holder, out _, out var slot))
             {
@@ -443,6 +445,7 @@ internal sealed class PlanExecutor(
         public ConcurrentDictionary<string, bool> Released => progress.Released;
         public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics => progress.Nics;
         public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps => progress.PublicIps;
+        public ConcurrentDictionary<string, PublicIpSnapshot> ObservedPublicIps => progress.ObservedPublicIps;
 
         public void RouteTableWritten(int routes, DateTimeOffset at) => progress.RouteTableWritten(routes, at);
 
@@ -464,7 +467,11 @@ internal sealed class ExecutionProgress
     /// <summary>Route tables that left the cluster while the failover ran (deleted or untagged).</summary>
     public ConcurrentDictionary<string, bool> Released { get; } = new(ArmId.Comparer);
     public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
+    /// <summary>Public IPs moved to the target (read back there): what the result counts as moved.</summary>
     public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
+
+    /// <summary>Public IPs as read before their moves were planned (moved or not).</summary>
+    public ConcurrentDictionary<string, PublicIpSnapshot> ObservedPublicIps { get; } = new(ArmId.Comparer);
 
     public void RouteTableWritten(int routes, DateTimeOffset at)
     {
@@ -497,7 +504,7 @@ internal sealed class ExecutionProgress
             updated = updated.With(nic);
         }
 
-        foreach (var pip in PublicIps.Values)
+        foreach (var pip in ObservedPublicIps.Values.Where(p => !PublicIps.ContainsKey(p.Id)).Concat(PublicIps.Values))
         {
             updated = updated.With(pip);
         }

@@ -126,6 +126,25 @@ public sealed class PlanExecutorTests
     }
 
     [Fact]
+    public async Task Execute_PublicIpAlreadyOnTheTarget_NoNicWrite_AndTheResultKnowsIt_SoTheMoveIsNotPlannedAgain()
+    {
+        // Fault-suite seed 313: a superseded failover's attach landed after all; the plan, made on an older sighting,
+        // still moves the public IP. Nothing is written for it, and the result must carry what was read, or every later
+        // round plans the same move again (a reconcile of no writes every 5 s, and no rediscovery ever kept).
+        var world = EdgePair();
+        var (topology, plan) = await PlanToB(world);
+        Assert.Single(plan.PublicIpMoves);
+        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
+
+        var result = await CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None);
+
+        Assert.True(result.Complete, string.Join("; ", result.Outcomes));
+        Assert.Empty(world.Azure.WritesTo("networkInterfaces"));
+        Assert.Equal(IpConfig("edge-b-outside"), result.Topology.PublicIps.Single().IpConfigurationId);
+        Assert.True(FailoverPlanner.Plan(result.Topology, "edge-b").IsEmpty);
+    }
+
+    [Fact]
     public async Task Execute_AttachAcceptedButReadBackShowsAnotherHolder_IsNotConverged()
     {
         var world = EdgePair();
