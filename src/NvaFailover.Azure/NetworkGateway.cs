@@ -139,7 +139,10 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             var p = Properties(c);
             return new IpConfigurationInfo(Str(c, "name") ?? "", Str(p, "privateIPAddress"), p["publicIPAddress"]?["id"]?.GetValue<string>(), p["primary"]?.GetValue<bool>() ?? false);
         }).ToList();
-        return new NetworkInterfaceSnapshot(Str(body, "id")!, Str(body, "location") ?? "", Str(body, "etag") ?? "", props["enableIPForwarding"]?.GetValue<bool>() ?? false, configs, body);
+        return new NetworkInterfaceSnapshot(Str(body, "id")!, Str(body, "location") ?? "", Str(body, "etag") ?? "", props["enableIPForwarding"]?.GetValue<bool>() ?? false, configs, body)
+        {
+            Updating = string.Equals(Str(props, "provisioningState"), "Updating", StringComparison.OrdinalIgnoreCase),
+        };
     }
 
     /// <summary>A private copy of the JSON the resource was read as, to patch and send back.</summary>

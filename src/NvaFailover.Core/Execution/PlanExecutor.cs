@@ -193,7 +193,11 @@ internal sealed class PlanExecutor(
         await Task.WhenAll(attaches.Select(async group =>
         {
             var wanted = group.ToDictionary(m => m.To.IpConfigurationName!, m => m.PublicIp.Id, StringComparer.OrdinalIgnoreCase);
-            var outcome = await WriteNicAsync(run, group.Key, wanted, detach: false);
+
+            // A public IP read as attached to nothing is attached by a write even when the NIC already names it: Azure's
+            // two sides disagree, and only applying the NIC again settles them (no write would leave it stranded).
+            var reapply = group.Any(m => m.FromIpConfigurationId is null);
+            var outcome = await WriteNicAsync(run, group.Key, wanted, detach: false, reapply: reapply);
             if (outcome is { ErrorCode: "PublicIPAddressInUse" })
             {
                 outcome = await RecoverInUseAsync(run, group.Key, group.ToList(), wanted, outcome);
@@ -242,7 +246,7 @@ internal sealed class PlanExecutor(
                     topology = topology.With(holderNic);
                     run.Nics[holderNic.Id] = holderNic;
                     var settled = holderNic.IpConfigurations.Any(c => c.Name.Equals(slot.IpConfigurationName, StringComparison.OrdinalIgnoreCase) && ArmId.Comparer.Equals(c.PublicIpAddressId, pip.Id));
-                    if (!settled && timeProvider.GetUtcNow() < giveUpAt && !run.Token.IsCancellationRequested)
+                    if (!settled && holderNic.Updating && timeProvider.GetUtcNow() < giveUpAt && !run.Token.IsCancellationRequested)
                     {
                         await Task.Delay(settings.PollInterval, timeProvider, run.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                         continue;
@@ -250,7 +254,8 @@ internal sealed class PlanExecutor(
 
                     if (!settled)
                     {
-                        // Still moving: plan it as detached from that slot; an attach refused meanwhile is recovered below.
+                        // Its NIC no longer holds it (or is still detaching it): plan it as detached from that slot; an
+                        // attach refused meanwhile is recovered below.
                         pip = pip with { IpConfigurationId = null };
                     }
                 }
@@ -325,7 +330,7 @@ internal sealed class PlanExecutor(
     /// One write to a NIC for all its ipconfigs: <paramref name="wanted"/> maps ipconfig name to public IP id.
     /// Detaching removes that public IP from the ipconfig; attaching sets it. Re-read and retried on ETag conflict.
     /// </summary>
-    private async Task<WriteOutcome> WriteNicAsync(Run run, string nicId, Dictionary<string, string> wanted, bool detach, bool reread = false)
+    private async Task<WriteOutcome> WriteNicAsync(Run run, string nicId, Dictionary<string, string> wanted, bool detach, bool reread = false, bool reapply = false)
     {
         var nic = reread ? null : run.Nics.GetValueOrDefault(nicId) ?? run.Topology.FindNetworkInterface(nicId);
         if (nic is null)
@@ -340,6 +345,7 @@ internal sealed class PlanExecutor(
         }
 
         var writes = 0;
+        var reapplied = false;
         for (var attempt = 0; nic is not null; attempt++)
         {
             var changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -350,6 +356,12 @@ internal sealed class PlanExecutor(
                 {
                     changes[ipConfig] = detach ? null : pipId;
                 }
+            }
+
+            if (changes.Count == 0 && reapply && !reapplied)
+            {
+                changes = wanted.ToDictionary(w => w.Key, w => (string?)w.Value, StringComparer.OrdinalIgnoreCase);
+                reapplied = true;
             }
 
             if (changes.Count == 0)

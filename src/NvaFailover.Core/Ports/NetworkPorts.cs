@@ -116,7 +116,11 @@ public sealed record IpConfigurationInfo(string Name, string? PrivateIpAddress, 
 /// <param name="EnableIpForwarding">IP forwarding, which an NVA NIC needs.</param>
 /// <param name="IpConfigurations">Ipconfigs in the NIC's order.</param>
 /// <param name="AdapterState">Opaque to the core: what the adapter needs to write the NIC back losslessly.</param>
-public sealed record NetworkInterfaceSnapshot(string Id, string Location, string ETag, bool EnableIpForwarding, IReadOnlyList<IpConfigurationInfo> IpConfigurations, object? AdapterState = null);
+public sealed record NetworkInterfaceSnapshot(string Id, string Location, string ETag, bool EnableIpForwarding, IReadOnlyList<IpConfigurationInfo> IpConfigurations, object? AdapterState = null)
+{
+    /// <summary>True while an update of the NIC is still running (ARM's provisioning state <c>Updating</c>): what it holds is not settled yet.</summary>
+    public bool Updating { get; init; }
+}
 
 /// <summary>A public IP as read.</summary>
 /// <param name="Id">ARM id.</param>

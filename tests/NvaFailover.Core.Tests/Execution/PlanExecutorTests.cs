@@ -109,9 +109,13 @@ public sealed class PlanExecutorTests
         {
             IpConfigurations = [new("ipconfig1", "172.20.0.5", null, true)],
             ETag = world.Azure.NewETag(),
+            Updating = true,
         };
-        world.Time.CreateTimer(_ => world.Azure.PublicIps[Pip("pip-edge")] = world.Azure.PublicIps[Pip("pip-edge")] with { IpConfigurationId = null },
-            null, TimeSpan.FromSeconds(15), Timeout.InfiniteTimeSpan);
+        world.Time.CreateTimer(_ =>
+        {
+            world.Azure.PublicIps[Pip("pip-edge")] = world.Azure.PublicIps[Pip("pip-edge")] with { IpConfigurationId = null };
+            world.Azure.Nics[Nic("edge-b-outside")] = world.Azure.Nics[Nic("edge-b-outside")] with { Updating = false };
+        }, null, TimeSpan.FromSeconds(15), Timeout.InfiniteTimeSpan);
         var plan = FailoverPlanner.Plan(topology, "edge-b");
         Assert.Empty(plan.PublicIpMoves);
         var start = world.Time.GetUtcNow();
@@ -142,6 +146,25 @@ public sealed class PlanExecutorTests
         Assert.Empty(world.Azure.WritesTo("networkInterfaces"));
         Assert.Equal(IpConfig("edge-b-outside"), result.Topology.PublicIps.Single().IpConfigurationId);
         Assert.True(FailoverPlanner.Plan(result.Topology, "edge-b").IsEmpty);
+    }
+
+    [Fact]
+    public async Task Execute_NicNamesThePublicIpButThePublicIpIsOnNothing_TheNicIsAppliedAgain()
+    {
+        // Fault-suite seed 126: Azure's two sides disagree (the NIC names the public IP, the public IP names no ipconfig).
+        // A write that sends nothing would leave it stranded and report it again every round; applying the NIC settles it.
+        var world = EdgePair();
+        var (topology, plan) = await PlanToB(world);
+        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
+        world.Azure.PublicIps[Pip("pip-edge")] = world.Azure.PublicIps[Pip("pip-edge")] with { IpConfigurationId = null };
+
+        var result = await CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None);
+
+        // (The plan's NIC snapshot is older than the outside change: one 412, then the NIC applied again.)
+        Assert.All(world.Azure.WritesTo("networkInterfaces"), w => Assert.Equal("PUT networkInterfaces edge-b-outside", w));
+        Assert.Equal(IpConfig("edge-b-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+        Assert.True(result.Complete, string.Join("; ", result.Outcomes));
+        Assert.Equal(1, result.PublicIpsMoved);
     }
 
     [Fact]
