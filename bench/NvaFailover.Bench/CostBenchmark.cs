@@ -1,4 +1,5 @@
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Time;
 
 namespace NvaFailover.Bench;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
 
 namespace NvaFailover.Bench;
 

@@ -1,23 +1,12 @@
 using System.CommandLine;
 using NvaFailover.Cli.Commands;
+using NvaFailover.Cli.Hosting;
 
 namespace NvaFailover.Cli;
 
-/// <summary>The <c>nvafo</c> command line. Exit codes: 0 ok, 1 the operation failed, 2 bad input, 130 interrupted.</summary>
+/// <summary>The <c>nvafo</c> command line; what it exits with is <see cref="ExitCodes"/>.</summary>
 public static class NvafoCli
 {
-    /// <summary>Success (and <c>run</c> stopped by Ctrl+C or SIGTERM: stopping is how it ends).</summary>
-    public const int Ok = 0;
-
-    /// <summary>The operation ran and failed (a write failed, a switchover was refused, a check found an error).</summary>
-    public const int Failed = 1;
-
-    /// <summary>The input was wrong (arguments, settings, scenario file); nothing was done.</summary>
-    public const int BadInput = 2;
-
-    /// <summary>A command other than <c>run</c> was interrupted (Ctrl+C) before it finished.</summary>
-    public const int Interrupted = 130;
-
     /// <summary>Parses and runs a command; <paramref name="cancellationToken"/> is Ctrl+C and SIGTERM.</summary>
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
@@ -66,7 +55,7 @@ public static class NvafoCli
             }
 
             await console.Error.WriteLineAsync("Run 'nvafo --help' (or 'nvafo COMMAND --help') for usage and examples.");
-            return BadInput;
+            return ExitCodes.BadInput;
         }
 
         var command = parse.CommandResult.Command.Name;
@@ -80,7 +69,7 @@ public static class NvafoCli
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await console.Error.WriteLineAsync($"nvafo {command}: interrupted before it finished.");
-            return Interrupted;
+            return ExitCodes.Interrupted;
         }
         catch (Exception ex)
         {
@@ -91,7 +80,7 @@ public static class NvafoCli
                 await console.Error.WriteLineAsync(ex.ToString());
             }
 
-            return Failed;
+            return ExitCodes.Failed;
         }
     }
 }
@@ -116,6 +105,6 @@ internal sealed class PrintVersion(CliConsole console) : System.CommandLine.Invo
     public override int Invoke(ParseResult parseResult)
     {
         console.Out.WriteLine(Text);
-        return NvafoCli.Ok;
+        return ExitCodes.Ok;
     }
 }

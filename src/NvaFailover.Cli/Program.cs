@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using NvaFailover.Cli;
+using NvaFailover.Cli.Hosting;
 
 // The first Ctrl+C (or SIGTERM) asks the command to stop; a second Ctrl+C ends the process at once.
 using var stop = new CancellationTokenSource();

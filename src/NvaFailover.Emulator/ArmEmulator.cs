@@ -5,6 +5,12 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using NvaFailover.Emulator.Arm;
+using NvaFailover.Emulator.Faults;
+using NvaFailover.Emulator.Probes;
+using NvaFailover.Emulator.Scenarios;
+using NvaFailover.Emulator.Time;
+using NvaFailover.Emulator.Tls;
 
 namespace NvaFailover.Emulator;
 

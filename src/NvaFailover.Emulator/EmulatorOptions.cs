@@ -1,3 +1,4 @@
+using NvaFailover.Emulator.Scenarios;
 namespace NvaFailover.Emulator;
 
 /// <summary>How the emulator behaves.</summary>

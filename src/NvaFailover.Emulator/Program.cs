@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
 
 // Standalone: nvafo-emulator --scenario FILE [--speed N]. Prints the ARM endpoint and serves until Ctrl+C or SIGTERM.
 string? scenarioPath = null;

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Faults;
+using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Monitoring;
 using NvaFailover.Ports;
 using NvaFailover.Time;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NvaFailover.Decisions;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Monitoring;
 using static NvaFailover.Azure.Tests.AdapterHarness;
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
 
 namespace NvaFailover.Cli.Tests;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NvaFailover.Emulator.Scenarios;
 using static NvaFailover.Cli.Tests.CliHarness;
 
 namespace NvaFailover.Cli.Tests;
@@ -13,7 +14,7 @@ public sealed class ExportCommandTests
         var path = Path.Combine(h.Directory, "exported.json");
 
         var export = await h.NvafoAsync("export", "--cluster", "fw", "--out", path);
-        var scenario = NvaFailover.Emulator.Scenario.Load(path);
+        var scenario = Scenario.Load(path);
         var simulate = await RunAsync(["simulate", "--scenario", path, "--json", "-", "--speed", "60"]);
 
         Assert.True(export.Code == 0, export.ToString());

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using NvaFailover.Emulator.Scenarios;
 using static NvaFailover.Emulator.Tests.EmulatorHarness;
 
 namespace NvaFailover.Emulator.Tests;

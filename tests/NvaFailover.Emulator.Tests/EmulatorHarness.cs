@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.ResourceManager;
+using NvaFailover.Emulator.Scenarios;
 
 namespace NvaFailover.Emulator.Tests;
 

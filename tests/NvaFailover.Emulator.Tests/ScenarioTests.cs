@@ -1,3 +1,4 @@
+using NvaFailover.Emulator.Scenarios;
 namespace NvaFailover.Emulator.Tests;
 
 public sealed class ScenarioTests

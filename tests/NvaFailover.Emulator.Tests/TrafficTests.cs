@@ -1,3 +1,5 @@
+using NvaFailover.Emulator.Scenarios;
+using NvaFailover.Emulator.Time;
 using static NvaFailover.Emulator.Tests.EmulatorHarness;
 
 namespace NvaFailover.Emulator.Tests;

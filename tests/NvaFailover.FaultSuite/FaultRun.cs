@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using NvaFailover.Cli;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Simulation;
-using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
 
 namespace NvaFailover.FaultSuite;
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Faults;
+using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Functions.Tests.Rpc;
 
 namespace NvaFailover.Functions.Tests;

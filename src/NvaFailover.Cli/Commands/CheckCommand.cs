@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NvaFailover.Azure;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Output;
 using NvaFailover.Preflight;
 using NvaFailover.Topology;
@@ -26,7 +27,7 @@ internal static class CheckCommand
             await using var host = CliHost.Build(parse, global, console);
             if (host is null)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var connection = host.Get<AzureConnection>();
@@ -36,7 +37,7 @@ internal static class CheckCommand
                 // One line that says why, rather than the same transport error once per resource.
                 await console.Out.WriteLineAsync($"ERROR {connection.Endpoints.Endpoint}: {unreachable}");
                 await console.Out.WriteLineAsync("check failed: Azure Resource Manager cannot be reached, so nothing else was checked.");
-                return NvafoCli.Failed;
+                return ExitCodes.Failed;
             }
 
             foreach (var warning in host.Settings.Warnings)
@@ -55,7 +56,7 @@ internal static class CheckCommand
             await console.Out.WriteLineAsync(errors == 0
                 ? $"check passed: {CycleText.Count(host.Options.Clusters.Count, "cluster")}, {CycleText.Count(warnings, "warning")}."
                 : $"check failed: {CycleText.Count(errors, "error")}, {CycleText.Count(warnings, "warning")}; a failover would not be complete until the errors are fixed.");
-            return errors == 0 ? NvafoCli.Ok : NvafoCli.Failed;
+            return errors == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
     }

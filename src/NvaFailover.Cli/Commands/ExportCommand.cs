@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Output;
-using NvaFailover.Emulator;
+using NvaFailover.Emulator.Arm;
 using NvaFailover.Monitoring;
 using NvaFailover.Ports;
 using NvaFailover.Settings;
@@ -35,12 +36,12 @@ internal static class ExportCommand
             await using var host = CliHost.Build(parse, global, console);
             if (host is null)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             if (host.FindCluster(parse.GetRequiredValue(cluster), console) is not { } options)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var topology = await host.Get<FailoverMonitor>().DiscoverAsync(options.Name, cancellationToken);
@@ -52,7 +53,7 @@ internal static class ExportCommand
                 }
 
                 await console.Error.WriteLineAsync("Export stopped: part of the cluster could not be read, and a partial scenario would rehearse the wrong network.");
-                return NvafoCli.Failed;
+                return ExitCodes.Failed;
             }
 
             var scenario = await BuildAsync(host.Options, options, topology, host.Get<IComputeGateway>(), host.Get<IResourceDocuments>(), cancellationToken);
@@ -60,7 +61,7 @@ internal static class ExportCommand
             if (parse.GetValue(output) is not { } file)
             {
                 await console.Out.WriteLineAsync(text);
-                return NvafoCli.Ok;
+                return ExitCodes.Ok;
             }
 
             try
@@ -70,11 +71,11 @@ internal static class ExportCommand
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 await console.Error.WriteLineAsync($"--out {file.FullName} cannot be written: {ex.Message} Choose a writable path.");
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             await console.Out.WriteLineAsync($"Wrote {file.FullName}: {CycleText.Count(topology.Nvas.Count, "NVA")}, {CycleText.Count(topology.RouteTables.Count, "route table")}, {CycleText.Count(topology.PublicIps.Count, "public IP")}. Rehearse with: nvafo simulate --scenario {file.Name}");
-            return NvafoCli.Ok;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Output;
 using NvaFailover.Monitoring;
 
@@ -22,7 +23,7 @@ internal static class OnceCommand
             await using var host = CliHost.Build(parse, global, console);
             if (host is null)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var reports = await host.Get<FailoverMonitor>().RunCycleAsync(CycleRequest.Timer, cancellationToken);
@@ -31,7 +32,7 @@ internal static class OnceCommand
                 await console.Out.WriteLineAsync(CycleText.Summary(report));
             }
 
-            return reports.Any(CycleText.NeedsAttention) ? NvafoCli.Failed : NvafoCli.Ok;
+            return reports.Any(CycleText.NeedsAttention) ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

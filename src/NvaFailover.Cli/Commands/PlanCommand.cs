@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Output;
 using NvaFailover.Decisions;
 using NvaFailover.Monitoring;
@@ -30,7 +31,7 @@ internal static class PlanCommand
             await using var host = CliHost.Build(parse, global, console);
             if (host is null)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var reports = await host.Get<FailoverMonitor>().RunCycleAsync(new CycleRequest(ReadOnly: true), cancellationToken);
@@ -43,7 +44,7 @@ internal static class PlanCommand
                 PlanTable.Print(console, reports);
             }
 
-            return reports.Any(r => r.Action == CycleAction.Error || r.CannotFailOver.Count > 0) ? NvafoCli.Failed : NvafoCli.Ok;
+            return reports.Any(r => r.Action == CycleAction.Error || r.CannotFailOver.Count > 0) ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NvaFailover.Azure;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Output;
 using NvaFailover.Decisions;
 using NvaFailover.Monitoring;
@@ -28,7 +29,7 @@ internal static class RunCommand
             await using var host = CliHost.Build(parse, global, console, logLevel: LogLevel.Information, telemetry: AzureMonitorSignals.All);
             if (host is null)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var monitor = host.Get<FailoverMonitor>();
@@ -65,7 +66,7 @@ internal static class RunCommand
                 await console.Out.WriteLineAsync("nvafo run: stopped.");
             }
 
-            return NvafoCli.Ok;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Simulation;
 
 namespace NvaFailover.Cli.Commands;
@@ -40,7 +41,7 @@ internal static class SimulateCommand
             {
                 await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"--speed {factor} is not valid: give scenario seconds per wall second, more than 0 and at most {SimulationRunner.MaxSpeed} (default {SimulationRunner.DefaultSpeed})."));
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var request = new SimulateRequest(parse.GetValue(scenario), parse.GetValue(json), parse.GetValue(html), factor, parse.GetValue(global.Verbose));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Output;
 using NvaFailover.Monitoring;
 using NvaFailover.Resources;
@@ -32,13 +33,13 @@ internal static class SwitchoverCommand
             await using var host = CliHost.Build(parse, global, console);
             if (host is null)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var target = parse.GetRequiredValue(to);
             if (host.FindCluster(parse.GetRequiredValue(cluster), console) is not { } options)
             {
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var name = options.Name;
@@ -46,7 +47,7 @@ internal static class SwitchoverCommand
             if (!nvas.Contains(target, StringComparer.OrdinalIgnoreCase))
             {
                 await console.Error.WriteLineAsync($"--to '{target}' is not an NVA of cluster {name}; its NVAs are {string.Join(", ", nvas)}.");
-                return NvafoCli.BadInput;
+                return ExitCodes.BadInput;
             }
 
             var monitor = host.Get<FailoverMonitor>();
@@ -54,14 +55,14 @@ internal static class SwitchoverCommand
             if (preview.Error is not null)
             {
                 await console.Error.WriteLineAsync($"Switchover of {name} to {target} refused: {preview.Error}");
-                return NvafoCli.Failed;
+                return ExitCodes.Failed;
             }
 
             PlanTable.Print(console, [preview]);
             if (preview.Plan is null || preview.Plan.IsEmpty)
             {
                 await console.Out.WriteLineAsync($"{target} is already active; nothing to do.");
-                return NvafoCli.Ok;
+                return ExitCodes.Ok;
             }
 
             if (!parse.GetValue(yes))
@@ -69,7 +70,7 @@ internal static class SwitchoverCommand
                 if (console.InputRedirected)
                 {
                     await console.Error.WriteLineAsync("No one can confirm here (input is redirected); add --yes to switch over without asking.");
-                    return NvafoCli.BadInput;
+                    return ExitCodes.BadInput;
                 }
 
                 await console.Out.WriteAsync($"Switch {name} over to {target}? [y/N] ");
@@ -77,7 +78,7 @@ internal static class SwitchoverCommand
                 if (!string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) && !string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
                 {
                     await console.Out.WriteLineAsync("Not switched over.");
-                    return NvafoCli.Ok;
+                    return ExitCodes.Ok;
                 }
             }
 
@@ -94,7 +95,7 @@ internal static class SwitchoverCommand
                 await console.Out.WriteLineAsync($"To roll back: {RollbackCommand(parse, before)}");
             }
 
-            return report.Failed || left.Count > 0 ? NvafoCli.Failed : NvafoCli.Ok;
+            return report.Failed || left.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

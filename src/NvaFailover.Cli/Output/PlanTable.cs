@@ -1,3 +1,4 @@
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Monitoring;
 using NvaFailover.Resources;
 using Spectre.Console;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Probing;
 using NvaFailover.Resources;
 using NvaFailover.Settings;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Monitoring;
 using NvaFailover.Scheduling;
 using NvaFailover.Time;

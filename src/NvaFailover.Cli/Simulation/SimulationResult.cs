@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using NvaFailover.Emulator;
+using NvaFailover.Emulator.Faults;
+using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Monitoring;
 using NvaFailover.Topology;
 

@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using NvaFailover.Cli.Hosting;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Scenarios;
+using NvaFailover.Emulator.Time;
 using NvaFailover.Monitoring;
 using NvaFailover.Preflight;
 using NvaFailover.Settings;
@@ -52,12 +55,12 @@ internal static class SimulationRunner
         catch (ScenarioException ex)
         {
             await console.Error.WriteLineAsync(ex.Message);
-            return NvafoCli.BadInput;
+            return ExitCodes.BadInput;
         }
 
         if (!await Writable(request.Json, "--json", console) || !await Writable(request.Html, "--html", console))
         {
-            return NvafoCli.BadInput;
+            return ExitCodes.BadInput;
         }
 
         SimulationResult result;
@@ -68,7 +71,7 @@ internal static class SimulationRunner
         catch (ScenarioException ex)
         {
             await console.Error.WriteLineAsync(new ScenarioException(source, ex.Problems).Message);
-            return NvafoCli.BadInput;
+            return ExitCodes.BadInput;
         }
 
         return await WriteAsync(result, request, console, cancellationToken);
@@ -170,7 +173,7 @@ internal static class SimulationRunner
 
         if (json == "-")
         {
-            return NvafoCli.Ok;
+            return ExitCodes.Ok;
         }
 
         await TimelineText.PrintAsync(console.Out, result);
@@ -184,7 +187,7 @@ internal static class SimulationRunner
             await console.Out.WriteLineAsync($"HTML report written to {Path.GetFullPath(request.Html)}.");
         }
 
-        return NvafoCli.Ok;
+        return ExitCodes.Ok;
     }
 
     /// <summary>Checks an output path before the run, so a typo does not cost a whole rehearsal.</summary>

@@ -34,7 +34,7 @@ internal sealed class NvaProber(
             if (last.State == HealthState.Up)
             {
                 var elapsed = timeProvider.GetElapsedTime(started);
-                metrics.ProbeCompleted(cluster, target.Name, HealthState.Up, elapsed);
+                metrics.ProbeCompleted(cluster, target.Name, Words.Of(HealthState.Up), elapsed);
                 return new NvaHealth(target.Name, HealthState.Up, attempt, null, elapsed) { ObservedAt = timeProvider.GetUtcNow() };
             }
 
@@ -48,7 +48,7 @@ internal sealed class NvaProber(
 
         var outcome = seenDown ?? last;
         var total = timeProvider.GetElapsedTime(started);
-        metrics.ProbeCompleted(cluster, target.Name, outcome.State, total);
+        metrics.ProbeCompleted(cluster, target.Name, Words.Of(outcome.State), total);
         return new NvaHealth(target.Name, outcome.State, policy.Attempts, outcome.Reason, total) { ObservedAt = timeProvider.GetUtcNow() };
     }
 

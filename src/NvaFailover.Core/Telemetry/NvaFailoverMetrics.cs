@@ -33,9 +33,9 @@ public sealed class NvaFailoverMetrics
         _conflicts = meter.CreateCounter<long>("nvafailover.arm.conflicts", "{request}", "ARM writes refused because the ETag changed (412)");
     }
 
-    /// <summary>Records a probe round of one NVA.</summary>
-    public void ProbeCompleted(string cluster, string nva, Probing.HealthState health, TimeSpan duration) =>
-        _probeDuration.Record(duration.TotalSeconds, new("cluster", cluster), new("nva", nva), new("health", Probing.Words.Of(health)));
+    /// <summary>Records a probe round of one NVA; <paramref name="health"/> is the word the events use (up, down, unknown).</summary>
+    public void ProbeCompleted(string cluster, string nva, string health, TimeSpan duration) =>
+        _probeDuration.Record(duration.TotalSeconds, new("cluster", cluster), new("nva", nva), new("health", health));
 
     /// <summary>Records a completed failover.</summary>
     public void FailoverCompleted(string cluster, string reason, TimeSpan duration) =>

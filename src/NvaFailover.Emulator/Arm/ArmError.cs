@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>An ARM error answer: status and <c>{"error":{"code","message","details"}}</c>.</summary>
 internal sealed class ArmError(HttpStatusCode status, string code, string message, IReadOnlyList<(string Code, string Message)>? details = null) : Exception(message)

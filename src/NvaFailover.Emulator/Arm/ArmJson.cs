@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>Reading and shaping ARM JSON: the helpers the store, Azure's rules and the scenario shapes share.</summary>
 internal static class ArmJson

@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using static NvaFailover.Emulator.ArmJson;
+using NvaFailover.Emulator.Faults;
+using static NvaFailover.Emulator.Arm.ArmJson;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>Serves the ARM subset: parses the path, checks auth and api-version, applies faults, throttling and latency, logs.</summary>
 internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttle, FaultInjector faults, Action<RequestRecord> log, Func<TimeSpan, TimeSpan> toRealTime, int pageSize, IReadOnlyList<string> grantedActions, IReadOnlyList<string> unregisteredProviders)

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>
 /// One emulated resource. <see cref="Body"/> is what Azure answers (the desired state, Updating while an operation

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using static NvaFailover.Emulator.ArmJson;
+using static NvaFailover.Emulator.Arm.ArmJson;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 internal enum RouteKind
 {

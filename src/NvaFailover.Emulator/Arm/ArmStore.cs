@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using static NvaFailover.Emulator.ArmJson;
+using NvaFailover.Emulator.Scenarios;
+using static NvaFailover.Emulator.Arm.ArmJson;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>
 /// The emulator's Azure: resources as ARM JSON. A write is stored as sent (so a client that leaves a property out

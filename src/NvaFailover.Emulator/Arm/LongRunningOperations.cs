@@ -1,4 +1,4 @@
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>A long-running operation: it is InProgress until <see cref="CompletesAt"/>, then Succeeded or Failed.</summary>
 /// <param name="Id">Operation id.</param>

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using static NvaFailover.Emulator.ArmJson;
+using NvaFailover.Emulator.Scenarios;
+using static NvaFailover.Emulator.Arm.ArmJson;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>
 /// Azure's rules for a write: the If-Match precondition, "another operation in progress", the body as Azure stores it

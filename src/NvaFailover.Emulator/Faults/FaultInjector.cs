@@ -1,4 +1,4 @@
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Faults;
 
 /// <summary>A window of scenario time in which a share of ARM requests fails.</summary>
 /// <param name="From">Start (scenario time).</param>

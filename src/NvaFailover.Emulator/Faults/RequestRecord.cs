@@ -1,4 +1,4 @@
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Faults;
 
 /// <summary>One ARM request as the emulator saw it.</summary>
 /// <param name="At">Scenario time.</param>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Faults;
 
 /// <summary>ARM's per-subscription token buckets (reads 250 refilling 25/s, writes 200 refilling 10/s by default), in scenario time.</summary>
 internal sealed class Throttle(TimeProvider time)

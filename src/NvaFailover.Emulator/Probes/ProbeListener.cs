@@ -3,8 +3,9 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using NvaFailover.Emulator.Tls;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Probes;
 
 /// <summary>
 /// An NVA's probe endpoint on loopback: a TCP port that also answers HTTP GET with 200, in the clear or over TLS with a

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Scenarios;
 
 /// <summary>
 /// A scenario file (see the simulation contract): a topology the emulator serves, the NvaFailover settings to run

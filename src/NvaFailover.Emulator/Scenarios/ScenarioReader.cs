@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Scenarios;
 
 /// <summary>Reads a scenario file and checks it, reporting every problem with its JSON path.</summary>
 internal static class ScenarioReader

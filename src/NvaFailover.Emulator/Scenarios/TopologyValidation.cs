@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Scenarios;
 
 /// <summary>
 /// The checks of a scenario's topology: what Azure itself would refuse (two routes of a table with one name, a private

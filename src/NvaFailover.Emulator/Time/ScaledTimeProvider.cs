@@ -1,4 +1,4 @@
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Time;
 
 /// <summary>
 /// Scenario time: runs <see cref="Speed"/> times faster than the time it is based on. Every latency, token-bucket

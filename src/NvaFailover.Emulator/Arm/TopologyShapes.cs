@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using static NvaFailover.Emulator.ArmJson;
+using static NvaFailover.Emulator.Arm.ArmJson;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Arm;
 
 /// <summary>A resource of a scenario's topology in its ARM shape, as the emulator serves it.</summary>
 /// <param name="Id">ARM id.</param>

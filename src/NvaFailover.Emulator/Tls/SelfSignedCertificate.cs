@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace NvaFailover.Emulator;
+namespace NvaFailover.Emulator.Tls;
 
 /// <summary>A TLS certificate made in memory for 127.0.0.1 and localhost: the emulator's own, and its appliances'.</summary>
 internal static class SelfSignedCertificate

@@ -7,7 +7,7 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-namespace NvaFailover.Cli;
+namespace NvaFailover.Cli.Hosting;
 
 /// <summary>A host's settings (read once) and services, or the reason (already printed) it could not be built.</summary>
 internal sealed class CliHost : IAsyncDisposable

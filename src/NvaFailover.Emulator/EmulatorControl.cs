@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using NvaFailover.Emulator.Arm;
+using NvaFailover.Emulator.Scenarios;
 
 namespace NvaFailover.Emulator;
 

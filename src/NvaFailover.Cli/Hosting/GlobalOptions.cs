@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace NvaFailover.Cli;
+namespace NvaFailover.Cli.Hosting;
 
 /// <summary>The options the commands share: settings and endpoint (the commands that talk to Azure), verbose (every command).</summary>
 internal sealed class GlobalOptions

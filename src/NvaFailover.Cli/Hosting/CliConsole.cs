@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
-namespace NvaFailover.Cli;
+namespace NvaFailover.Cli.Hosting;
 
 /// <summary>Where the CLI reads and writes; tests pass their own writers.</summary>
 /// <param name="Out">Standard output: results.</param>
