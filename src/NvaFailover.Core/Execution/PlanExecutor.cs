@@ -41,13 +41,15 @@ internal sealed class PlanExecutor(
     private const string NicType = "networkInterfaces";
     private const string PublicIpType = "publicIPAddresses";
 
+    private readonly ConditionalWriter _writer = new(settings, metrics, logger);
+
     public Task<ExecutionResult> ExecuteAsync(ClusterTopology topology, FailoverPlan plan, CancellationToken cancellationToken) =>
         ExecuteAsync(topology, plan, new ExecutionProgress(), cancellationToken);
 
     /// <summary>Carries out <paramref name="plan"/>, recording what is done in <paramref name="progress"/> as it goes.</summary>
     public async Task<ExecutionResult> ExecuteAsync(ClusterTopology topology, FailoverPlan plan, ExecutionProgress progress, CancellationToken cancellationToken)
     {
-        var run = new Run(topology, plan, progress, cancellationToken);
+        var run = new ExecutionRun(topology, plan, progress, cancellationToken);
         using var cap = settings.MaxParallelWrites is { } max ? new SemaphoreSlim(max) : null;
         await Task.WhenAll(
             MovePublicIpsAsync(run),
@@ -55,7 +57,7 @@ internal sealed class PlanExecutor(
         return progress.SoFar(topology);
     }
 
-    private static async Task Capped(SemaphoreSlim? cap, Func<Task> work, Run run)
+    private static async Task Capped(SemaphoreSlim? cap, Func<Task> work, ExecutionRun run)
     {
         if (cap is null)
         {
@@ -83,78 +85,47 @@ internal sealed class PlanExecutor(
         }
     }
 
-    private async Task WriteRouteTableAsync(Run run, RouteTablePlan plan)
+    private async Task WriteRouteTableAsync(ExecutionRun run, RouteTablePlan plan)
     {
         var target = run.Topology.FindNva(run.Plan.Target)!;
-        var current = plan;
-        var writes = 0;
-        for (var attempt = 0; ; attempt++)
+        var table = new ConditionalWrite<RouteTableSnapshot>(
+            RouteTableType,
+            plan.Table.Id,
+            // The plan's own changes first; after a conflict, what the table as re-read needs (nothing: someone else already
+            // put every managed route where it belongs).
+            current => (ReferenceEquals(current, plan.Table) ? plan : FailoverPlanner.PlanRouteTable(run.Topology, current, target, [])) is { } planned
+                ? new PendingWrite<RouteTableSnapshot>((snapshot, ct) => routeTables.SetNextHopsAsync(snapshot, NextHops(planned), ct), planned.Changes.Count)
+                : null,
+            ct => routeTables.GetAsync(plan.Table.Id, ct),
+            // A table deleted or untagged meanwhile is never written again.
+            (fresh, writes) => fresh is null ? Forget(run, plan.Table.Id, writes, "the route table was deleted")
+                : !run.Topology.Manages(fresh) ? Forget(run, plan.Table.Id, writes, $"the route table no longer carries the tag {run.Topology.Tag}")
+                : null);
+        var done = await _writer.WriteAsync(run, table, plan.Table);
+        if (done.Resource is { } written)
         {
-            var nextHops = current.Changes.ToDictionary(c => c.RouteName, c => c.ToIp, StringComparer.OrdinalIgnoreCase);
-            var snapshot = current.Table;
-            var result = await WriteAsync(run, ct => routeTables.SetNextHopsAsync(snapshot, nextHops, ct));
-            writes += Sent(result) ? 1 : 0;
-            metrics.Write(RouteTableType, result.Status.ToString());
-            if (result.Status == WriteStatus.Succeeded)
+            run.Tables[written.Id] = written;
+            if (done.Changes > 0)
             {
-                run.Tables[current.Table.Id] = result.Resource ?? current.Table;
-                run.RouteTableWritten(current.Changes.Count, timeProvider.GetUtcNow());
-                run.Outcomes.Add(new WriteOutcome(current.Table.Id, RouteTableType, WriteStatus.Succeeded, writes));
-                return;
+                run.RouteTableWritten(done.Changes, timeProvider.GetUtcNow());
             }
-
-            if (result.Status == WriteStatus.NotFound)
-            {
-                Forget(run, current.Table.Id, writes, "the route table was deleted");
-                return;
-            }
-
-            if (result.Status != WriteStatus.Conflict || attempt >= settings.ConflictRetries)
-            {
-                run.Outcomes.Add(new WriteOutcome(current.Table.Id, RouteTableType, result.Status, writes, result.ErrorCode, result.ErrorMessage));
-                return;
-            }
-
-            metrics.Conflict(RouteTableType);
-            Log.WriteConflict(logger, run.Topology.Cluster, current.Table.Id, attempt + 1);
-            var fresh = await ReadAsync(run, ct => routeTables.GetAsync(current.Table.Id, ct));
-            if (fresh.Failure is { } failure)
-            {
-                run.Outcomes.Add(failure with { ResourceId = current.Table.Id, ResourceType = RouteTableType, Writes = writes });
-                return;
-            }
-
-            // A re-plan is for a table the cluster still manages: one deleted or untagged meanwhile is never written.
-            if (fresh.Value is null || !run.Topology.Manages(fresh.Value))
-            {
-                Forget(run, current.Table.Id, writes, fresh.Value is null
-                    ? "the route table was deleted"
-                    : $"the route table no longer carries the tag {run.Topology.Tag}");
-                return;
-            }
-
-            var replanned = FailoverPlanner.PlanRouteTable(run.Topology, fresh.Value, target, []);
-            if (replanned is null)
-            {
-                // Someone else already put every managed route where it belongs.
-                run.Tables[fresh.Value.Id] = fresh.Value;
-                run.Outcomes.Add(new WriteOutcome(fresh.Value.Id, RouteTableType, WriteStatus.Succeeded, writes));
-                return;
-            }
-
-            current = replanned;
         }
+
+        run.Outcomes.Add(done.Outcome);
     }
+
+    private static Dictionary<string, string> NextHops(RouteTablePlan plan) =>
+        plan.Changes.ToDictionary(c => c.RouteName, c => c.ToIp, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A table that left the cluster while it was being written: reported once, then no longer part of the topology.</summary>
-    private static void Forget(Run run, string tableId, int writes, string why)
+    private static WriteOutcome Forget(ExecutionRun run, string tableId, int writes, string why)
     {
         run.Released[tableId] = true;
-        run.Outcomes.Add(new WriteOutcome(tableId, RouteTableType, WriteStatus.NoLongerManaged, writes, "NoLongerManaged",
-            $"{why}, so it is no longer managed and was not written; it is forgotten until it is tagged again"));
+        return new WriteOutcome(tableId, RouteTableType, WriteStatus.NoLongerManaged, writes, "NoLongerManaged",
+            $"{why}, so it is no longer managed and was not written; it is forgotten until it is tagged again");
     }
 
-    private async Task MovePublicIpsAsync(Run run)
+    private async Task MovePublicIpsAsync(ExecutionRun run)
     {
         if (run.Topology.PublicIps.Count == 0)
         {
@@ -216,13 +187,13 @@ internal sealed class PlanExecutor(
     /// interface whose NIC no longer references it is being detached by an update still running: it is read again until
     /// that update has ended (within the operation timeout). Its slot is the one it was seen on.
     /// </summary>
-    private async Task<PublicIpMove?> FreshMoveAsync(Run run, PublicIpSnapshot planned, NvaTopology target)
+    private async Task<PublicIpMove?> FreshMoveAsync(ExecutionRun run, PublicIpSnapshot planned, NvaTopology target)
     {
         var topology = run.Topology;
         var giveUpAt = timeProvider.GetUtcNow() + settings.OperationTimeout;
         while (true)
         {
-            var read = await ReadAsync(run, ct => publicIps.GetAsync(planned.Id, ct));
+            var read = await ConditionalWriter.ReadAsync(run, ct => publicIps.GetAsync(planned.Id, ct));
             if (read.Failure is not null)
             {
                 // Unreadable now: the plan's own move, which the writes' ETags keep safe.
@@ -240,7 +211,7 @@ internal sealed class PlanExecutor(
             if (pip.IpConfigurationId is { } holder && topology.TryFindSlotByIpConfiguration(holder, out _, out var slot))
             {
                 topology = topology with { PublicIpSlots = new Dictionary<string, int>(topology.PublicIpSlots, ArmId.Comparer) { [pip.Id] = slot.Index } };
-                var nic = await ReadAsync(run, ct => networkInterfaces.GetAsync(slot.NetworkInterfaceId!, ct));
+                var nic = await ConditionalWriter.ReadAsync(run, ct => networkInterfaces.GetAsync(slot.NetworkInterfaceId!, ct));
                 if (nic.Value is { } holderNic)
                 {
                     topology = topology.With(holderNic);
@@ -276,12 +247,12 @@ internal sealed class PlanExecutor(
     /// A public IP moved only when reading it back shows it on the interface it was attached to: a converged failover
     /// is what Azure holds, not what a write answered.
     /// </summary>
-    private async Task<bool> ReadBackAsync(Run run, IEnumerable<PublicIpMove> moves)
+    private async Task<bool> ReadBackAsync(ExecutionRun run, IEnumerable<PublicIpMove> moves)
     {
         var all = true;
         foreach (var move in moves)
         {
-            var read = await ReadAsync(run, ct => publicIps.GetAsync(move.PublicIp.Id, ct));
+            var read = await ConditionalWriter.ReadAsync(run, ct => publicIps.GetAsync(move.PublicIp.Id, ct));
             if (read.Value is { } pip && ArmId.Comparer.Equals(pip.IpConfigurationId, move.To.IpConfigurationId))
             {
                 run.PublicIps[pip.Id] = pip;
@@ -302,11 +273,11 @@ internal sealed class PlanExecutor(
     /// An attach refused because the public IP is still held elsewhere (a superseded failover attached it, or someone
     /// moved it): read where it is, detach it there when that is an NVA of the cluster, and attach once more.
     /// </summary>
-    private async Task<WriteOutcome> RecoverInUseAsync(Run run, string nicId, List<PublicIpMove> moves, Dictionary<string, string> wanted, WriteOutcome refused)
+    private async Task<WriteOutcome> RecoverInUseAsync(ExecutionRun run, string nicId, List<PublicIpMove> moves, Dictionary<string, string> wanted, WriteOutcome refused)
     {
         foreach (var move in moves)
         {
-            var pip = await ReadAsync(run, ct => publicIps.GetAsync(move.PublicIp.Id, ct));
+            var pip = await ConditionalWriter.ReadAsync(run, ct => publicIps.GetAsync(move.PublicIp.Id, ct));
             if (pip.Value?.IpConfigurationId is not { } holder || !run.Topology.TryFindSlotByIpConfiguration(holder, out _, out _))
             {
                 return refused;
@@ -330,12 +301,12 @@ internal sealed class PlanExecutor(
     /// One write to a NIC for all its ipconfigs: <paramref name="wanted"/> maps ipconfig name to public IP id.
     /// Detaching removes that public IP from the ipconfig; attaching sets it. Re-read and retried on ETag conflict.
     /// </summary>
-    private async Task<WriteOutcome> WriteNicAsync(Run run, string nicId, Dictionary<string, string> wanted, bool detach, bool reread = false, bool reapply = false)
+    private async Task<WriteOutcome> WriteNicAsync(ExecutionRun run, string nicId, Dictionary<string, string> wanted, bool detach, bool reread = false, bool reapply = false)
     {
         var nic = reread ? null : run.Nics.GetValueOrDefault(nicId) ?? run.Topology.FindNetworkInterface(nicId);
         if (nic is null)
         {
-            var read = await ReadAsync(run, ct => networkInterfaces.GetAsync(nicId, ct));
+            var read = await ConditionalWriter.ReadAsync(run, ct => networkInterfaces.GetAsync(nicId, ct));
             if (read.Failure is { } failure)
             {
                 return failure with { ResourceId = nicId, ResourceType = NicType };
@@ -344,192 +315,51 @@ internal sealed class PlanExecutor(
             nic = read.Value;
         }
 
-        var writes = 0;
+        if (nic is null)
+        {
+            return NicNotFound(nicId, 0);
+        }
+
         var reapplied = false;
-        for (var attempt = 0; nic is not null; attempt++)
-        {
-            var changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (ipConfig, pipId) in wanted)
+        var write = new ConditionalWrite<NetworkInterfaceSnapshot>(
+            NicType,
+            nicId,
+            current =>
             {
-                var current = nic.IpConfigurations.FirstOrDefault(c => c.Name.Equals(ipConfig, StringComparison.OrdinalIgnoreCase))?.PublicIpAddressId;
-                if (detach ? ArmId.Comparer.Equals(current, pipId) : !ArmId.Comparer.Equals(current, pipId))
+                var changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+                foreach (var (ipConfig, pipId) in wanted)
                 {
-                    changes[ipConfig] = detach ? null : pipId;
+                    var held = current.IpConfigurations.FirstOrDefault(c => c.Name.Equals(ipConfig, StringComparison.OrdinalIgnoreCase))?.PublicIpAddressId;
+                    if (detach ? ArmId.Comparer.Equals(held, pipId) : !ArmId.Comparer.Equals(held, pipId))
+                    {
+                        changes[ipConfig] = detach ? null : pipId;
+                    }
                 }
-            }
 
-            if (changes.Count == 0 && reapply && !reapplied)
-            {
-                changes = wanted.ToDictionary(w => w.Key, w => (string?)w.Value, StringComparer.OrdinalIgnoreCase);
-                reapplied = true;
-            }
+                if (changes.Count == 0 && reapply && !reapplied)
+                {
+                    changes = wanted.ToDictionary(w => w.Key, w => (string?)w.Value, StringComparer.OrdinalIgnoreCase);
+                    reapplied = true;
+                }
 
-            if (changes.Count == 0)
-            {
-                return new WriteOutcome(nicId, NicType, WriteStatus.Succeeded, writes);
-            }
-
-            var snapshot = nic;
-            var result = await WriteAsync(run, ct => networkInterfaces.SetPublicIpAddressesAsync(snapshot, changes, ct));
-            writes += Sent(result) ? 1 : 0;
-            metrics.Write(NicType, result.Status.ToString());
-            if (result.Status == WriteStatus.Succeeded)
-            {
-                run.Nics[nicId] = result.Resource ?? nic;
-                return new WriteOutcome(nicId, NicType, WriteStatus.Succeeded, writes);
-            }
-
-            if (result.Status != WriteStatus.Conflict || attempt >= settings.ConflictRetries)
-            {
-                return new WriteOutcome(nicId, NicType, result.Status, writes, result.ErrorCode, result.ErrorMessage);
-            }
-
-            metrics.Conflict(NicType);
-            Log.WriteConflict(logger, run.Topology.Cluster, nicId, attempt + 1);
-            var fresh = await ReadAsync(run, ct => networkInterfaces.GetAsync(nicId, ct));
-            if (fresh.Failure is { } failure)
-            {
-                return failure with { ResourceId = nicId, ResourceType = NicType, Writes = writes };
-            }
-
-            nic = fresh.Value;
+                return changes.Count == 0
+                    ? null
+                    : new PendingWrite<NetworkInterfaceSnapshot>((snapshot, ct) => networkInterfaces.SetPublicIpAddressesAsync(snapshot, changes, ct), changes.Count);
+            },
+            ct => networkInterfaces.GetAsync(nicId, ct),
+            (fresh, writes) => fresh is null ? NicNotFound(nicId, writes) : null);
+        var done = await _writer.WriteAsync(run, write, nic);
+        if (done.Resource is { } written)
+        {
+            run.Nics[nicId] = written;
         }
 
-        return new WriteOutcome(nicId, NicType, WriteStatus.NotFound, writes, "ResourceNotFound", "the NIC was not found");
+        return done.Outcome;
     }
 
-    private static async Task<WriteResult<T>> WriteAsync<T>(Run run, Func<CancellationToken, Task<WriteResult<T>>> write)
-        where T : class
-    {
-        if (run.Token.IsCancellationRequested)
-        {
-            return WriteResult.Failure<T>(WriteStatus.Canceled, NotSent, "a newer decision superseded this failover before this write was sent");
-        }
-
-        try
-        {
-            return await write(run.Token);
-        }
-        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
-        {
-            return WriteResult.Failure<T>(WriteStatus.Canceled, "Superseded", "a newer decision superseded this failover; whether Azure applied this write is known when it is read again");
-        }
-        catch (GatewayException ex)
-        {
-            // An adapter reports write failures as results; a thrown one (a failed re-read, say) is a failure too.
-            return new WriteResult<T>(ex.Failure == GatewayFailure.Throttled ? WriteStatus.Throttled : WriteStatus.Failed, null, ex.ErrorCode, ex.Message);
-        }
-    }
-
-    /// <summary>A read during execution: its value, or the outcome that ends the resource's writes.</summary>
-    private static async Task<(T? Value, WriteOutcome? Failure)> ReadAsync<T>(Run run, Func<CancellationToken, Task<T?>> read)
-        where T : class
-    {
-        try
-        {
-            return (await read(run.Token), null);
-        }
-        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
-        {
-            return (null, new WriteOutcome("", "", WriteStatus.Canceled, 0, "Superseded", "a newer decision superseded this failover before the resource was re-read"));
-        }
-        catch (GatewayException ex)
-        {
-            return (null, new WriteOutcome("", "", ex.Failure == GatewayFailure.Throttled ? WriteStatus.Throttled : WriteStatus.Failed, 0, ex.ErrorCode, $"re-reading it failed: {ex.Message}"));
-        }
-    }
-
-    private const string NotSent = "SupersededBeforeSending";
-
-    private static bool Sent<T>(WriteResult<T> result)
-        where T : class => result.ErrorCode != NotSent;
+    private static WriteOutcome NicNotFound(string nicId, int writes) =>
+        new(nicId, NicType, WriteStatus.NotFound, writes, "ResourceNotFound", "the NIC was not found");
 
     private static (string Nic, string IpConfiguration) Split(string ipConfigurationId) =>
         ArmId.TrySplitIpConfigurationId(ipConfigurationId, out var nic, out var name) ? (nic, name) : (ipConfigurationId, ipConfigurationId);
-
-    private sealed class Run(ClusterTopology topology, FailoverPlan plan, ExecutionProgress progress, CancellationToken token)
-    {
-        public ClusterTopology Topology { get; } = topology;
-        public FailoverPlan Plan { get; } = plan;
-        public CancellationToken Token { get; } = token;
-        public ConcurrentBag<WriteOutcome> Outcomes => progress.Outcomes;
-        public ConcurrentDictionary<string, RouteTableSnapshot> Tables => progress.Tables;
-        public ConcurrentDictionary<string, bool> Released => progress.Released;
-        public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics => progress.Nics;
-        public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps => progress.PublicIps;
-        public ConcurrentDictionary<string, PublicIpSnapshot> ObservedPublicIps => progress.ObservedPublicIps;
-
-        public void RouteTableWritten(int routes, DateTimeOffset at) => progress.RouteTableWritten(routes, at);
-
-        public void PublicIpsAttached(DateTimeOffset at) => progress.PublicIpsAttached(at);
-    }
-}
-
-/// <summary>What an execution has done so far: a rehearsal that ends while it runs reports it, done and pending.</summary>
-internal sealed class ExecutionProgress
-{
-    private readonly Lock _lock = new();
-    private int _routesChanged;
-    private DateTimeOffset? _routesConvergedAt;
-    private DateTimeOffset? _publicIpsConvergedAt;
-
-    public ConcurrentBag<WriteOutcome> Outcomes { get; } = [];
-    public ConcurrentDictionary<string, RouteTableSnapshot> Tables { get; } = new(ArmId.Comparer);
-
-    /// <summary>Route tables that left the cluster while the failover ran (deleted or untagged).</summary>
-    public ConcurrentDictionary<string, bool> Released { get; } = new(ArmId.Comparer);
-    public ConcurrentDictionary<string, NetworkInterfaceSnapshot> Nics { get; } = new(ArmId.Comparer);
-    /// <summary>Public IPs moved to the target (read back there): what the result counts as moved.</summary>
-    public ConcurrentDictionary<string, PublicIpSnapshot> PublicIps { get; } = new(ArmId.Comparer);
-
-    /// <summary>Public IPs as read before their moves were planned (moved or not).</summary>
-    public ConcurrentDictionary<string, PublicIpSnapshot> ObservedPublicIps { get; } = new(ArmId.Comparer);
-
-    public void RouteTableWritten(int routes, DateTimeOffset at)
-    {
-        Interlocked.Add(ref _routesChanged, routes);
-        lock (_lock)
-        {
-            _routesConvergedAt = _routesConvergedAt is { } seen && seen > at ? seen : at;
-        }
-    }
-
-    public void PublicIpsAttached(DateTimeOffset at)
-    {
-        lock (_lock)
-        {
-            _publicIpsConvergedAt = _publicIpsConvergedAt is { } seen && seen > at ? seen : at;
-        }
-    }
-
-    /// <summary>The result so far: <paramref name="topology"/> with every snapshot a successful write returned.</summary>
-    public ExecutionResult SoFar(ClusterTopology topology)
-    {
-        var updated = topology;
-        foreach (var table in Tables.Values)
-        {
-            updated = updated.With(table);
-        }
-
-        foreach (var nic in Nics.Values)
-        {
-            updated = updated.With(nic);
-        }
-
-        foreach (var pip in ObservedPublicIps.Values.Where(p => !PublicIps.ContainsKey(p.Id)).Concat(PublicIps.Values))
-        {
-            updated = updated.With(pip);
-        }
-
-        foreach (var table in Released.Keys)
-        {
-            updated = updated.Without(table);
-        }
-
-        lock (_lock)
-        {
-            return new ExecutionResult(updated, [.. Outcomes.OrderBy(o => o.ResourceId, StringComparer.OrdinalIgnoreCase)], _routesChanged, PublicIps.Count,
-                _routesConvergedAt, _publicIpsConvergedAt);
-        }
-    }
 }
