@@ -41,10 +41,8 @@ public sealed class FailoverMonitor : IDisposable
         _observers = observers;
         _time = timeProvider;
         _logger = logger;
-        _runners = _options.Clusters.ToDictionary(
-            c => c.Name,
-            c => new ClusterRunner(c, _options.DryRun, topologies, prober, executor, Publish, timeProvider, metrics, logger),
-            StringComparer.OrdinalIgnoreCase);
+        var services = new RunnerServices(topologies, prober, executor, timeProvider, metrics, logger);
+        _runners = _options.Clusters.ToDictionary(c => c.Name, c => new ClusterRunner(c, _options.DryRun, services, Publish), StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>The settings in force.</summary>
@@ -60,13 +58,13 @@ public sealed class FailoverMonitor : IDisposable
     }
 
     /// <summary>The failovers whose writes are running now, as far as they went.</summary>
-    public IReadOnlyList<FailoverInFlight> InFlight => [.. _runners.Values.Select(r => r.InFlight).OfType<FailoverInFlight>()];
+    public IReadOnlyList<FailoverInFlight> InFlight => [.. _runners.Values.Select(r => r.Flight.InFlight).OfType<FailoverInFlight>()];
 
     /// <summary>Completes when every failover's writes have ended and been reported (a host stopping waits for this).</summary>
-    public Task WhenIdleAsync() => Task.WhenAll(_runners.Values.Select(r => r.WhenIdle));
+    public Task WhenIdleAsync() => Task.WhenAll(_runners.Values.Select(r => r.Flight.WhenIdle));
 
     /// <summary>Stops every failover's writes now (what they did is kept and reported; ETags keep the next round correct).</summary>
-    public Task StopAsync() => Task.WhenAll(_runners.Values.Select(r => r.StopAsync()));
+    public Task StopAsync() => Task.WhenAll(_runners.Values.Select(r => r.Flight.StopAsync()));
 
     /// <summary>
     /// One timer invocation: rounds of every cluster every Probe:Interval, until the next round could not end before the
@@ -124,7 +122,7 @@ public sealed class FailoverMonitor : IDisposable
             if (probe.Interval == TimeSpan.Zero)
             {
                 // One round per invocation: it ends when its writes do.
-                await runner.WhenIdle.WaitAsync(cancellationToken);
+                await runner.Flight.WhenIdle.WaitAsync(cancellationToken);
                 return;
             }
 
@@ -135,7 +133,7 @@ public sealed class FailoverMonitor : IDisposable
             // The invocation returns when every cluster has, so while any cluster's writes run, every cluster keeps probing.
             var next = roundStarted + probe.Interval;
             var now = _time.GetUtcNow();
-            var executing = _runners.Values.Any(r => r.Executing);
+            var executing = _runners.Values.Any(r => r.Flight.Executing);
             if (executing ? now + probe.Timeout >= deadline : now >= deadline)
             {
                 deadline = _options.Schedule.Next(now > deadline ? now : deadline);

@@ -138,6 +138,12 @@ public sealed class ProbeOptions
     /// <summary>The port a Tcp or Http probe uses on an NVA that has no ProbeEndpoint (its first private IP).</summary>
     public int? Port { get; set; }
 
+    /// <summary>
+    /// The rounds' cadence: a round starts every Interval and takes up to Timeout, so a sighting older than the longer
+    /// of the two was not made by the round before.
+    /// </summary>
+    public TimeSpan Cadence => Interval > Timeout ? Interval : Timeout;
+
     /// <summary>The prober's view of these settings.</summary>
     public ProbePolicy ToPolicy() => new(Kind, Attempts, Delay, Timeout);
 }

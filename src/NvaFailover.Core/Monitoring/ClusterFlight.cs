@@ -1,0 +1,109 @@
+using NvaFailover.Decisions;
+using NvaFailover.Execution;
+using NvaFailover.Probing;
+using NvaFailover.Telemetry;
+using NvaFailover.Time;
+using NvaFailover.Topology;
+
+namespace NvaFailover.Monitoring;
+
+/// <summary>
+/// A cluster's failover whose writes are running: at most one, started by a round, stopped by a later round that
+/// supersedes it, and reported (completing the report of the round that started it) when its writes end.
+/// </summary>
+internal sealed class ClusterFlight(string cluster, ClusterMemory memory, ClusterFindings findings, RunnerServices services, Action<CycleReport> publish)
+{
+    private Writing? _writing;
+
+    /// <summary>The failover whose writes run now, or null.</summary>
+    public FailoverFlight? Running => _writing is { Completion.IsCompleted: false } writing ? writing.Flight : null;
+
+    /// <summary>True while a failover's writes run.</summary>
+    public bool Executing => Running is not null;
+
+    /// <summary>Completes when no failover's writes are running (its report published).</summary>
+    public Task WhenIdle => _writing?.Completion ?? Task.CompletedTask;
+
+    /// <summary>The failover whose writes are running, as far as they went.</summary>
+    public FailoverInFlight? InFlight => _writing is { Completion.IsCompleted: false } writing ? new FailoverInFlight(writing.Snapshot(services.Time.GetUtcNow())) : null;
+
+    /// <summary>A running failover gives way to an operator's switchover, and to the news that its target is down.</summary>
+    public static bool Supersedes(FailoverFlight flight, Decision decision, CycleRequest request, IReadOnlyList<NvaHealth> health) =>
+        request.SwitchoverTo is not null
+        || decision.Action == CycleAction.Hold
+        || health.Any(h => h.IsDown && h.Nva.Equals(flight.Target, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Stops a failover's writes (what they did is kept and reported) and waits for its report.</summary>
+    public Task StopAsync() => _writing is { } writing ? writing.Cancel() : Task.CompletedTask;
+
+    /// <summary>Starts <paramref name="flight"/>'s writes, which complete <paramref name="record"/>'s report when they end.</summary>
+    public Task<CycleReport> Start(RoundRecord record, FailoverFlight flight)
+    {
+        var decision = flight.Decision;
+        if (decision.ChangesActive)
+        {
+            Log.FailoverStarted(services.Logger, cluster, flight.Action.ToString(), decision.Active ?? "(none)", flight.Target, flight.ReasonText,
+                Seconds.Round(flight.Detection ?? TimeSpan.Zero), flight.Plan.RouteChangeCount, flight.Plan.RouteTables.Count, flight.Plan.PublicIpMoves.Count);
+        }
+
+        var writing = new Writing(flight, record);
+        writing.Completion = FinishAsync(writing);
+        _writing = writing;
+        return writing.Completion;
+    }
+
+    /// <summary>
+    /// Runs the writes and reports them. Not awaited by the round that decided: it returns at the writes' first wait on
+    /// ARM, and the next round probes on time. (No hop to the thread pool first: writes that complete at once, as in
+    /// tests, complete here.)
+    /// </summary>
+    private async Task<CycleReport> FinishAsync(Writing writing)
+    {
+        var (flight, record) = (writing.Flight, writing.Record);
+        ExecutionResult result;
+        try
+        {
+            result = await flight.ExecuteAsync(services.Executor, services.Metrics, services.Logger);
+        }
+        catch (Exception ex)
+        {
+            services.Topologies.MarkStale(cluster);
+            Log.CycleFailed(services.Logger, ex, cluster, ex.Message);
+            var failed = record.Build(services.Time.GetUtcNow(), CycleAction.Error, flight.Decision.Active, error: ex.Message, explanation: $"the writes failed: {ex.Message}");
+            publish(failed);
+            return failed;
+        }
+
+        memory.LastTarget = flight.Target;
+        services.Topologies.Update(result.Topology);
+        findings.LogNew(result.Outcomes.Where(o => o.Status == Ports.WriteStatus.NoLongerManaged)
+            .Select(o => new Finding(FindingSeverity.Warning, o.ResourceId, o.ErrorMessage ?? "no longer managed")));
+        if (!result.Complete)
+        {
+            services.Topologies.MarkStale(cluster);
+        }
+
+        var activeNow = result.Complete ? flight.Target : FailoverDecider.CurrentActive(result.Topology, memory);
+        var report = record.Build(services.Time.GetUtcNow(), flight.Action, activeNow, result);
+        publish(report);
+        return report;
+    }
+
+    /// <summary>A failover's writes in flight, with the round that started them (whose report they complete).</summary>
+    private sealed class Writing(FailoverFlight flight, RoundRecord record)
+    {
+        public FailoverFlight Flight { get; } = flight;
+        public RoundRecord Record { get; } = record;
+        public Task<CycleReport> Completion { get; set; } = Task.FromResult<CycleReport>(null!);
+
+        public async Task Cancel()
+        {
+            // Synchronously: the writes see it at once, and a test clock sees them stop before it moves on.
+            Flight.Cancellation.Cancel();
+            await Completion;
+        }
+
+        public CycleReport Snapshot(DateTimeOffset now) =>
+            Record.Build(now, Flight.Action, Flight.Decision.Active, Flight.Progress.SoFar(Flight.Topology), explanation: $"{Flight.Decision.Explanation}; still writing");
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+using NvaFailover.Execution;
+using NvaFailover.Probing;
+using NvaFailover.Telemetry;
+using NvaFailover.Topology;
+
+namespace NvaFailover.Monitoring;
+
+/// <summary>What every cluster's runner shares.</summary>
+internal sealed record RunnerServices(TopologyCache Topologies, NvaProber Prober, PlanExecutor Executor, TimeProvider Time, NvaFailoverMetrics Metrics, ILogger Logger);
