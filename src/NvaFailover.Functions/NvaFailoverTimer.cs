@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using NvaFailover.Monitoring;
+using NvaFailover.Settings;
 
 namespace NvaFailover.Functions;
 
@@ -14,7 +15,7 @@ public sealed class NvaFailoverTimer(FailoverMonitor monitor)
     /// expression against app setting names, and on Linux an app setting name cannot hold the ':' of a nested key;
     /// NvaFailover reads the same setting as its Schedule.
     /// </summary>
-    public const string ScheduleSetting = "NvaFailoverSchedule";
+    public const string ScheduleSetting = SettingsReader.FlatScheduleSetting;
 
     /// <summary>Runs one invocation on the schedule in the <see cref="ScheduleSetting"/> app setting.</summary>
     [Function("NvaFailoverTimer")]

@@ -2,7 +2,6 @@ using System.CommandLine;
 using NvaFailover.Cli.Hosting;
 using NvaFailover.Cli.Output;
 using NvaFailover.Monitoring;
-using NvaFailover.Resources;
 
 namespace NvaFailover.Cli.Commands;
 
@@ -43,7 +42,7 @@ internal static class SwitchoverCommand
             }
 
             var name = options.Name;
-            var nvas = options.Nvas.Select(n => ArmId.Name(n.VirtualMachineId)).ToList();
+            var nvas = options.Nvas.Select(n => n.Name).ToList();
             if (!nvas.Contains(target, StringComparer.OrdinalIgnoreCase))
             {
                 await console.Error.WriteLineAsync($"--to '{target}' is not an NVA of cluster {name}; its NVAs are {string.Join(", ", nvas)}.");

@@ -43,7 +43,7 @@ internal static class ScenarioSettings
             // An NVA the topology lacks has no emulated endpoint; Check reports it.
             foreach (var nva in cluster.Nvas.Where(n => vms.Contains(n.VirtualMachineId)))
             {
-                var endpoint = emulator.ProbeEndpoint(ArmId.Name(nva.VirtualMachineId));
+                var endpoint = emulator.ProbeEndpoint(nva.Name);
                 var http = cluster.Probe.Kind == ProbeKind.Http || nva.ProbeEndpoint is { IsHttp: true };
                 nva.ProbeEndpoint = ProbeEndpoint.TryParse(http ? $"http://{endpoint}/health" : endpoint, out var parsed) ? parsed : null;
             }
@@ -94,9 +94,9 @@ internal static class ScenarioSettings
             {
                 problems.Add(new($"{e.Path}.cluster", $"'{e["cluster"]}' is not a cluster of $.settings ({string.Join(", ", options.Clusters.Select(c => c.Name))})"));
             }
-            else if (!cluster.Nvas.Any(n => ArmId.Name(n.VirtualMachineId).Equals(e["to"], StringComparison.OrdinalIgnoreCase)))
+            else if (!cluster.Nvas.Any(n => n.Name.Equals(e["to"], StringComparison.OrdinalIgnoreCase)))
             {
-                problems.Add(new($"{e.Path}.to", $"'{e["to"]}' is not an NVA of cluster {cluster.Name} ({string.Join(", ", cluster.Nvas.Select(n => ArmId.Name(n.VirtualMachineId)))})"));
+                problems.Add(new($"{e.Path}.to", $"'{e["to"]}' is not an NVA of cluster {cluster.Name} ({string.Join(", ", cluster.Nvas.Select(n => n.Name))})"));
             }
         }
 

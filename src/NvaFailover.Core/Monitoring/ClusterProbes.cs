@@ -16,7 +16,7 @@ internal sealed class ClusterProbes(ClusterOptions cluster, NvaProber prober, Cl
 {
     private readonly ProbePolicy _policy = cluster.Probe.ToPolicy();
     private readonly ProbeTarget[] _configured =
-        [.. cluster.Nvas.Select(n => new ProbeTarget(ArmId.Name(n.VirtualMachineId), n.VirtualMachineId, n.ProbeEndpoint) { CertificateThumbprint = n.ProbeCertificateThumbprint })];
+        [.. cluster.Nvas.Select(n => new ProbeTarget(n.Name, n.VirtualMachineId, n.ProbeEndpoint) { CertificateThumbprint = n.ProbeCertificateThumbprint })];
 
     private Resolved? _resolved;
 

@@ -43,12 +43,12 @@ internal static class LegacySettings
             var port = ValueReader.String(c, $"FW{n}PORT");
             if (fqdn is not null)
             {
-                nva.ProbeEndpoint = r.Endpoint($"{fqdn}:{port ?? ""}", $"FW{n}FQDN/FW{n}PORT");
+                nva.ProbeEndpoint = r.Read($"{fqdn}:{port ?? ""}", $"FW{n}FQDN/FW{n}PORT", ValueKinds.Endpoint, null);
             }
             else
             {
                 // A port without an address: the way ha-nva-fo's TCPPort probe is used, on the NVA's own IP.
-                ports.Add(r.OptionalInt(port, $"FW{n}PORT"));
+                ports.Add(r.Read(port, $"FW{n}PORT", ValueKinds.OptionalInt, null));
             }
 
             cluster.Nvas.Add(nva);
@@ -76,10 +76,10 @@ internal static class LegacySettings
         cluster.RouteTables.TagValue = Required(c, "FWUDRTAG", r, "the nva_ha_udr tag value of the managed route tables") ?? "";
         Warn(c, warnings, "FWUDRTAG", $"{Prefix}RouteTables:TagValue");
 
-        cluster.Probe.Attempts = r.OptionalInt(c["FWTRIES"], "FWTRIES") ?? cluster.Probe.Attempts;
+        cluster.Probe.Attempts = r.Read(c["FWTRIES"], "FWTRIES", ValueKinds.Int, cluster.Probe.Attempts);
         Warn(c, warnings, "FWTRIES", $"{Prefix}Probe:Attempts");
 
-        if (r.OptionalInt(c["FWDELAY"], "FWDELAY") is { } delay and >= 0)
+        if (r.Read(c["FWDELAY"], "FWDELAY", ValueKinds.OptionalInt, null) is { } delay and >= 0)
         {
             cluster.Probe.Delay = TimeSpan.FromSeconds(delay);
         }
@@ -115,7 +115,7 @@ internal static class LegacySettings
         {
             if (c[$"{NvaFailoverOptions.SectionName}:Cloud"] is null)
             {
-                options.Cloud = r.Enum(cloud, "AZURECLOUD", options.Cloud);
+                options.Cloud = r.Read(cloud, "AZURECLOUD", ValueKinds.Enum<AzureCloudName>(), options.Cloud);
             }
 
             Warn(c, warnings, "AZURECLOUD", "NvaFailover:Cloud");

@@ -1,4 +1,5 @@
 using NvaFailover.Probing;
+using NvaFailover.Resources;
 using NvaFailover.Scheduling;
 
 namespace NvaFailover.Settings;
@@ -101,6 +102,9 @@ public sealed class NvaOptions
     /// <summary>Full ARM id of the appliance VM.</summary>
     public string VirtualMachineId { get; set; } = "";
 
+    /// <summary>The NVA's name in logs, reports and <c>switchover --to</c>: its VM's name.</summary>
+    public string Name => ArmId.Name(VirtualMachineId);
+
     /// <summary>Optional explicit interface slots: this NVA's private IPs in slot order.</summary>
     public IList<string> NextHopIps { get; } = [];
 
@@ -112,40 +116,6 @@ public sealed class NvaOptions
     /// any certificate is accepted, as Azure Load Balancer's HTTPS probe accepts any.
     /// </summary>
     public string? ProbeCertificateThumbprint { get; set; }
-}
-
-/// <summary>Probe settings of a cluster.</summary>
-public sealed class ProbeOptions
-{
-    /// <summary>The probe kind.</summary>
-    public ProbeKind Kind { get; set; } = ProbeKind.VmPowerState;
-
-    /// <summary>An NVA is down only when no attempt passes.</summary>
-    public int Attempts { get; set; } = 3;
-
-    /// <summary>Wait between attempts (not after the last).</summary>
-    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Time allowed for one attempt.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// Rounds of probes within one timer run start this far apart, until shortly before the next scheduled run, so
-    /// detection does not wait for the schedule. Zero: one round per timer run.
-    /// </summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>The port a Tcp or Http probe uses on an NVA that has no ProbeEndpoint (its first private IP).</summary>
-    public int? Port { get; set; }
-
-    /// <summary>
-    /// The rounds' cadence: a round starts every Interval and takes up to Timeout, so a sighting older than the longer
-    /// of the two was not made by the round before.
-    /// </summary>
-    public TimeSpan Cadence => Interval > Timeout ? Interval : Timeout;
-
-    /// <summary>The prober's view of these settings.</summary>
-    public ProbePolicy ToPolicy() => new(Kind, Attempts, Delay, Timeout);
 }
 
 /// <summary>How a cluster's route tables are found.</summary>

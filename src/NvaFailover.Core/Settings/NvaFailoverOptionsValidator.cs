@@ -1,7 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using NvaFailover.Probing;
 using NvaFailover.Resources;
@@ -14,7 +14,7 @@ namespace NvaFailover.Settings;
 /// rather than data annotations because the messages must use configuration keys
 /// (<c>NvaFailover:Clusters:0:Probe:Attempts</c>) that a network engineer can find in their app settings.
 /// </summary>
-public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IValidateOptions<NvaFailoverOptions>
+public sealed class NvaFailoverOptionsValidator(SettingsRead read) : IValidateOptions<NvaFailoverOptions>
 {
     private const string Root = NvaFailoverOptions.SectionName;
 
@@ -22,44 +22,30 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
     public ValidateOptionsResult Validate(string? name, NvaFailoverOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = Check(read with { Options = options });
+        var problems = Check(ReferenceEquals(options, read.Options) ? read : read with { Options = options });
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(Describe(problems));
     }
 
-    /// <summary>Every problem of the settings: those found reading them first, then those of the rules.</summary>
+    /// <summary>
+    /// Every problem of the settings: those found reading them first, then those of the rules. Checked once per reading:
+    /// a host that checks before composing (the CLI) and the options validation at start-up share the one result.
+    /// </summary>
     public static IReadOnlyList<SettingProblem> Check(SettingsRead read)
     {
         ArgumentNullException.ThrowIfNull(read);
+        return Checked.GetValue(read, CheckNow);
+    }
+
+    private static readonly ConditionalWeakTable<SettingsRead, IReadOnlyList<SettingProblem>> Checked = new();
+
+    private static IReadOnlyList<SettingProblem> CheckNow(SettingsRead read)
+    {
         var options = read.Options;
         var p = new List<SettingProblem>(read.Problems);
-        if (!string.IsNullOrWhiteSpace(options.ManagedIdentityClientId) && !Guid.TryParse(options.ManagedIdentityClientId, out _))
+        CheckAll(SettingsSchema.Top, options, Root, p);
+        if (options.ArmCertificateThumbprint is { } thumbprint && SettingsSchema.IsThumbprint(thumbprint) && options.ArmEndpoint is null)
         {
-            p.Add(new($"{Root}:ManagedIdentityClientId", options.ManagedIdentityClientId, "must be the client id (a GUID) of a user-assigned managed identity, or empty for the system-assigned one"));
-        }
-
-        Range(p, $"{Root}:DiscoveryRefresh", options.DiscoveryRefresh, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1));
-        if (options.MaxParallelWrites is { } cap)
-        {
-            Range(p, $"{Root}:MaxParallelWrites", cap, 1, 1000);
-        }
-
-        Range(p, $"{Root}:ConflictRetries", options.ConflictRetries, 0, 10);
-        Range(p, $"{Root}:ArmRetries", options.ArmRetries, 0, 20);
-        Range(p, $"{Root}:ArmRequestTimeout", options.ArmRequestTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
-        Range(p, $"{Root}:ArmOperationTimeout", options.ArmOperationTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30));
-        Range(p, $"{Root}:ArmPollInterval", options.ArmPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
-        if (options.ArmCertificateThumbprint is { } thumbprint && !ThumbprintPattern().IsMatch(thumbprint))
-        {
-            p.Add(new($"{Root}:ArmCertificateThumbprint", thumbprint, "must be the certificate's SHA-1 thumbprint: 40 hexadecimal characters, as the emulator prints it"));
-        }
-        else if (options.ArmCertificateThumbprint is not null && options.ArmEndpoint is null)
-        {
-            p.Add(new($"{Root}:ArmCertificateThumbprint", options.ArmCertificateThumbprint, "only applies with NvaFailover:ArmEndpoint; set the endpoint too, or remove the thumbprint"));
-        }
-
-        if (options.HostSubnetId is { } subnet && !ArmId.IsSubnet(subnet))
-        {
-            p.Add(new($"{Root}:HostSubnetId", subnet, "must be the full id of a subnet: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}"));
+            p.Add(new($"{Root}:ArmCertificateThumbprint", thumbprint, "only applies with NvaFailover:ArmEndpoint; set the endpoint too, or remove the thumbprint"));
         }
 
         if (options.Clusters.Count == 0 && !p.Exists(x => x.Key.StartsWith("FW", StringComparison.Ordinal) || x.Key == "SUBSCRIPTIONID"))
@@ -99,15 +85,8 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
 
     private static void CheckCluster(List<SettingProblem> p, ClusterOptions cluster, string key, Owners owners)
     {
-        if (string.IsNullOrWhiteSpace(cluster.Name))
-        {
-            p.Add(new($"{key}:Name", null, "a cluster needs a name (letters, digits, '-', '_' or '.'), used in logs, metrics and reports"));
-        }
-        else if (!NamePattern().IsMatch(cluster.Name))
-        {
-            p.Add(new($"{key}:Name", cluster.Name, "use 1 to 64 letters, digits, '-', '_' or '.'"));
-        }
-        else if (!owners.ClusterNames.Add(cluster.Name))
+        CheckAll(SettingsSchema.Cluster, cluster, key, p);
+        if (!string.IsNullOrWhiteSpace(cluster.Name) && !owners.ClusterNames.Add(cluster.Name))
         {
             p.Add(new($"{key}:Name", cluster.Name, "another cluster already has this name; cluster names must be unique"));
         }
@@ -120,39 +99,20 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
 
         CheckNvas(p, cluster, key, owners);
         CheckProbe(p, cluster, key);
-        if (string.IsNullOrWhiteSpace(cluster.RouteTables.TagName))
-        {
-            p.Add(new($"{key}:RouteTables:TagName", "", "must name the tag that marks managed route tables (default nva_ha_udr)"));
-        }
-
+        CheckAll(SettingsSchema.RouteTables, cluster.RouteTables, $"{key}:RouteTables", p);
         if (string.IsNullOrWhiteSpace(cluster.RouteTables.TagValue))
         {
             p.Add(new($"{key}:RouteTables:TagValue", null, $"the tag value that marks this cluster's route tables is required (tag {cluster.RouteTables.TagName}=<value>, compared case-sensitively)"));
         }
 
-        for (var i = 0; i < cluster.RouteTables.SubscriptionIds.Count; i++)
-        {
-            if (!Guid.TryParse(cluster.RouteTables.SubscriptionIds[i], out _))
-            {
-                p.Add(new($"{key}:RouteTables:SubscriptionIds:{i}", cluster.RouteTables.SubscriptionIds[i], "must be a subscription id (a GUID)"));
-            }
-        }
-
         for (var i = 0; i < cluster.PublicIpAddressIds.Count; i++)
         {
             var pip = cluster.PublicIpAddressIds[i];
-            if (!ArmId.IsPublicIpAddress(pip))
-            {
-                p.Add(new($"{key}:PublicIpAddressIds:{i}", Blank(pip),
-                    "must be the full ARM id of a public IP: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Network/publicIPAddresses/{name}"));
-            }
-            else if (!owners.PublicIps.TryAdd(pip, $"{key}:PublicIpAddressIds:{i}"))
+            if (ArmId.IsPublicIpAddress(pip) && !owners.PublicIps.TryAdd(pip, $"{key}:PublicIpAddressIds:{i}"))
             {
                 p.Add(new($"{key}:PublicIpAddressIds:{i}", pip, $"already listed at {owners.PublicIps[pip]}; a public IP follows one cluster only"));
             }
         }
-
-        Range(p, $"{key}:PreemptAfter", cluster.PreemptAfter, TimeSpan.Zero, TimeSpan.FromDays(1));
     }
 
     private static void CheckNvas(List<SettingProblem> p, ClusterOptions cluster, string key, Owners owners)
@@ -163,16 +123,12 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
         {
             var nva = cluster.Nvas[n];
             var nvaKey = $"{key}:Nvas:{n}";
-            if (!ArmId.IsVirtualMachine(nva.VirtualMachineId))
-            {
-                p.Add(new($"{nvaKey}:VirtualMachineId", Blank(nva.VirtualMachineId),
-                    "must be the full ARM id of the appliance VM: /subscriptions/{subscription-guid}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}"));
-            }
-            else if (!owners.Vms.TryAdd(nva.VirtualMachineId, nvaKey))
+            CheckAll(SettingsSchema.Nva, nva, nvaKey, p);
+            if (ArmId.IsVirtualMachine(nva.VirtualMachineId) && !owners.Vms.TryAdd(nva.VirtualMachineId, nvaKey))
             {
                 p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, $"this VM is already an NVA at {owners.Vms[nva.VirtualMachineId]}; a VM belongs to one cluster only, or two deciders would fight over it"));
             }
-            else if (!vmNames.Add(ArmId.Name(nva.VirtualMachineId)))
+            else if (ArmId.IsVirtualMachine(nva.VirtualMachineId) && !vmNames.Add(nva.Name))
             {
                 p.Add(new($"{nvaKey}:VirtualMachineId", nva.VirtualMachineId, "two NVAs of this cluster have the same VM name; NVAs are named by their VM in logs and in 'switchover --to', so their names must differ"));
             }
@@ -182,9 +138,10 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
                 var ip = nva.NextHopIps[i];
                 if (!IPAddress.TryParse(ip, out _))
                 {
-                    p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, "must be a private IP address of this NVA, for example 10.0.1.4"));
+                    continue;
                 }
-                else if (ipOwners.TryGetValue(ip, out var other) && other != n)
+
+                if (ipOwners.TryGetValue(ip, out var other) && other != n)
                 {
                     p.Add(new($"{nvaKey}:NextHopIps:{i}", ip, $"also listed for Nvas:{other}; each next-hop IP belongs to one NVA"));
                 }
@@ -207,32 +164,13 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
     {
         var probe = cluster.Probe;
         var probeKey = $"{key}:Probe";
-        Range(p, $"{probeKey}:Attempts", probe.Attempts, 1, 10);
-        Range(p, $"{probeKey}:Delay", probe.Delay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        Range(p, $"{probeKey}:Timeout", probe.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
-        if (probe.Interval != TimeSpan.Zero)
-        {
-            Range(p, $"{probeKey}:Interval", probe.Interval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), "or 00:00:00 for one round of probes per timer run");
-        }
-
-        if (probe.Port is { } port)
-        {
-            Range(p, $"{probeKey}:Port", port, 1, 65535);
-        }
-
+        CheckAll(SettingsSchema.Probe, probe, probeKey, p);
         for (var n = 0; n < cluster.Nvas.Count; n++)
         {
-            if (cluster.Nvas[n].ProbeCertificateThumbprint is { } pin)
+            if (cluster.Nvas[n].ProbeCertificateThumbprint is { } pin && SettingsSchema.IsThumbprint(pin) && cluster.Nvas[n].ProbeEndpoint?.Url?.Scheme != Uri.UriSchemeHttps)
             {
-                var pinKey = $"{key}:Nvas:{n}:ProbeCertificateThumbprint";
-                if (pin.Length != 40 || !pin.All(char.IsAsciiHexDigit))
-                {
-                    p.Add(new(pinKey, pin, "must be a certificate's SHA-1 thumbprint: 40 hexadecimal digits (openssl x509 -noout -fingerprint -sha1)"));
-                }
-                else if (cluster.Nvas[n].ProbeEndpoint?.Url?.Scheme != Uri.UriSchemeHttps)
-                {
-                    p.Add(new(pinKey, pin, $"pins the certificate of an https ProbeEndpoint, and {key}:Nvas:{n}:ProbeEndpoint is {(cluster.Nvas[n].ProbeEndpoint is { } e ? $"'{e}'" : "not set")}; set an https:// ProbeEndpoint or remove the thumbprint"));
-                }
+                p.Add(new($"{key}:Nvas:{n}:ProbeCertificateThumbprint", pin,
+                    $"pins the certificate of an https ProbeEndpoint, and {key}:Nvas:{n}:ProbeEndpoint is {(cluster.Nvas[n].ProbeEndpoint is { } e ? $"'{e}'" : "not set")}; set an https:// ProbeEndpoint or remove the thumbprint"));
             }
         }
 
@@ -263,29 +201,13 @@ public sealed partial class NvaFailoverOptionsValidator(SettingsRead read) : IVa
         }
     }
 
-    private static void Range(List<SettingProblem> p, string key, int value, int min, int max)
+    private static void CheckAll<TOwner>(IEnumerable<ISetting<TOwner>> settings, TOwner owner, string path, List<SettingProblem> p)
     {
-        if (value < min || value > max)
+        foreach (var setting in settings)
         {
-            p.Add(new(key, value.ToString(CultureInfo.InvariantCulture), $"must be a whole number from {min} to {max}"));
+            setting.Check(owner, path, p);
         }
     }
-
-    private static void Range(List<SettingProblem> p, string key, TimeSpan value, TimeSpan min, TimeSpan max, string? alternative = null)
-    {
-        if (value < min || value > max)
-        {
-            p.Add(new(key, value.ToString("c", CultureInfo.InvariantCulture), $"must be from {min:c} to {max:c} (hh:mm:ss){(alternative is null ? "" : $", {alternative}")}"));
-        }
-    }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    [GeneratedRegex("^[0-9A-Fa-f]{40}$")]
-    private static partial Regex ThumbprintPattern();
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex NamePattern();
 
     /// <summary>What must be unique across clusters: names, VMs, public IPs (with the key that has each).</summary>
     private sealed class Owners

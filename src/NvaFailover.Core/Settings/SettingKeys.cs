@@ -9,14 +9,11 @@ namespace NvaFailover.Settings;
 /// </summary>
 internal static class SettingKeys
 {
-    public static readonly string[] Top =
-        ["Schedule", "Cloud", "ManagedIdentityClientId", "DryRun", "DiscoveryRefresh", "MaxParallelWrites", "ConflictRetries", "ArmEndpoint",
-         "ArmCertificateThumbprint", "ArmRetries", "ArmRequestTimeout", "ArmOperationTimeout", "ArmPollInterval", "HostSubnetId", "Clusters"];
-
-    public static readonly string[] Cluster = ["Name", "Nvas", "Probe", "RouteTables", "PublicIpAddressIds", "Failback", "PreemptAfter", "WhenAllDown"];
-    public static readonly string[] Nva = ["VirtualMachineId", "NextHopIps", "ProbeEndpoint", "ProbeCertificateThumbprint"];
-    public static readonly string[] Probe = ["Kind", "Attempts", "Delay", "Timeout", "Interval", "Port"];
-    public static readonly string[] RouteTables = ["TagName", "TagValue", "SubscriptionIds"];
+    public static readonly string[] Top = ["Schedule", .. Keys(SettingsSchema.Top), "Clusters"];
+    public static readonly string[] Cluster = [.. Keys(SettingsSchema.Cluster), "Nvas", "Probe", "RouteTables"];
+    public static readonly string[] Nva = Keys(SettingsSchema.Nva);
+    public static readonly string[] Probe = Keys(SettingsSchema.Probe);
+    public static readonly string[] RouteTables = Keys(SettingsSchema.RouteTables);
 
     /// <summary>The problems of every key under <paramref name="section"/> that no setting has.</summary>
     public static IEnumerable<SettingProblem> Unknown(IConfigurationSection section)
@@ -39,12 +36,16 @@ internal static class SettingKeys
 
     private static IEnumerable<SettingProblem> ClusterChild(IConfigurationSection child, string key) => key switch
     {
-        "Nvas" => Indexed(child, Nva, (nvaChild, nvaKey) => nvaKey == "NextHopIps" ? List(nvaChild) : []),
+        "Nvas" => Indexed(child, Nva, (nvaChild, nvaKey) => IsList(SettingsSchema.Nva, nvaKey) ? List(nvaChild) : []),
         "Probe" => Known(child, Probe),
-        "RouteTables" => Known(child, RouteTables).Concat(List(child.GetSection("SubscriptionIds"))),
-        "PublicIpAddressIds" => List(child),
+        "RouteTables" => Known(child, RouteTables).Concat(SettingsSchema.RouteTables.Where(s => s.IsList).SelectMany(s => List(child.GetSection(s.Key)))),
+        _ when IsList(SettingsSchema.Cluster, key) => List(child),
         _ => [],
     };
+
+    private static string[] Keys<TOwner>(IEnumerable<ISetting<TOwner>> settings) => [.. settings.Select(s => s.Key)];
+
+    private static bool IsList<TOwner>(IEnumerable<ISetting<TOwner>> settings, string key) => settings.Any(s => s.IsList && s.Key == key);
 
     /// <summary>An array section (children 0, 1, ...) of objects whose keys are <paramref name="keys"/>.</summary>
     private static IEnumerable<SettingProblem> Indexed(IConfigurationSection array, string[] keys, Func<IConfigurationSection, string, IEnumerable<SettingProblem>> nested)

@@ -30,19 +30,7 @@ public static class SettingsReader
         var section = configuration.GetSection(Section);
         var r = new ValueReader(problems);
         options.Schedule = ReadSchedule(configuration, section, r) ?? options.Schedule;
-        options.Cloud = r.Enum(section, "Cloud", options.Cloud);
-        options.ManagedIdentityClientId = ValueReader.String(section, "ManagedIdentityClientId");
-        options.DryRun = r.Bool(section, "DryRun", options.DryRun);
-        options.DiscoveryRefresh = r.Duration(section, "DiscoveryRefresh", options.DiscoveryRefresh);
-        options.MaxParallelWrites = r.OptionalInt(section, "MaxParallelWrites");
-        options.ConflictRetries = r.Int(section, "ConflictRetries", options.ConflictRetries);
-        options.ArmEndpoint = r.HttpsUri(section, "ArmEndpoint");
-        options.ArmCertificateThumbprint = ValueReader.String(section, "ArmCertificateThumbprint");
-        options.ArmRetries = r.Int(section, "ArmRetries", options.ArmRetries);
-        options.ArmRequestTimeout = r.Duration(section, "ArmRequestTimeout", options.ArmRequestTimeout);
-        options.ArmOperationTimeout = r.Duration(section, "ArmOperationTimeout", options.ArmOperationTimeout);
-        options.ArmPollInterval = r.Duration(section, "ArmPollInterval", options.ArmPollInterval);
-        options.HostSubnetId = ValueReader.String(section, "HostSubnetId");
+        Read(SettingsSchema.Top, section, options, r);
         problems.AddRange(SettingKeys.Unknown(section));
 
         var clusters = section.GetSection("Clusters");
@@ -95,52 +83,26 @@ public static class SettingsReader
 
     private static ClusterOptions ReadCluster(IConfigurationSection s, ValueReader r)
     {
-        var cluster = new ClusterOptions
-        {
-            Name = ValueReader.String(s, "Name") ?? "",
-            Failback = r.Enum(s, "Failback", FailbackPolicy.OnActiveFailure),
-            PreemptAfter = r.Duration(s, "PreemptAfter", TimeSpan.FromMinutes(5)),
-            WhenAllDown = r.Enum(s, "WhenAllDown", AllDownPolicy.KeepLastKnownGood),
-        };
-
+        var cluster = new ClusterOptions();
+        Read(SettingsSchema.Cluster, s, cluster, r);
         foreach (var nvaSection in Ordered(s.GetSection("Nvas")))
         {
-            var nva = new NvaOptions
-            {
-                VirtualMachineId = ValueReader.String(nvaSection, "VirtualMachineId") ?? "",
-                ProbeEndpoint = r.Endpoint(nvaSection["ProbeEndpoint"], ValueReader.KeyOf(nvaSection, "ProbeEndpoint")),
-                ProbeCertificateThumbprint = ValueReader.String(nvaSection, "ProbeCertificateThumbprint")?.Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant(),
-            };
-            foreach (var ip in ReadList(nvaSection.GetSection("NextHopIps")))
-            {
-                nva.NextHopIps.Add(ip);
-            }
-
+            var nva = new NvaOptions();
+            Read(SettingsSchema.Nva, nvaSection, nva, r);
             cluster.Nvas.Add(nva);
         }
 
-        var probe = s.GetSection("Probe");
-        cluster.Probe.Kind = r.Enum(probe, "Kind", cluster.Probe.Kind);
-        cluster.Probe.Attempts = r.Int(probe, "Attempts", cluster.Probe.Attempts);
-        cluster.Probe.Delay = r.Duration(probe, "Delay", cluster.Probe.Delay);
-        cluster.Probe.Timeout = r.Duration(probe, "Timeout", cluster.Probe.Timeout);
-        cluster.Probe.Interval = r.Duration(probe, "Interval", cluster.Probe.Interval);
-        cluster.Probe.Port = r.OptionalInt(probe, "Port");
-
-        var tables = s.GetSection("RouteTables");
-        cluster.RouteTables.TagName = ValueReader.String(tables, "TagName") ?? cluster.RouteTables.TagName;
-        cluster.RouteTables.TagValue = ValueReader.String(tables, "TagValue") ?? "";
-        foreach (var sub in ReadList(tables.GetSection("SubscriptionIds")))
-        {
-            cluster.RouteTables.SubscriptionIds.Add(sub);
-        }
-
-        foreach (var pip in ReadList(s.GetSection("PublicIpAddressIds")))
-        {
-            cluster.PublicIpAddressIds.Add(pip);
-        }
-
+        Read(SettingsSchema.Probe, s.GetSection("Probe"), cluster.Probe, r);
+        Read(SettingsSchema.RouteTables, s.GetSection("RouteTables"), cluster.RouteTables, r);
         return cluster;
+    }
+
+    private static void Read<TOwner>(IEnumerable<ISetting<TOwner>> settings, IConfigurationSection section, TOwner owner, ValueReader r)
+    {
+        foreach (var setting in settings)
+        {
+            setting.Read(section, owner, r);
+        }
     }
 
     /// <summary>Children of an array-like section in index order (configuration sorts "10" before "2").</summary>

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
-using NvaFailover.Probing;
 
 namespace NvaFailover.Settings;
 
@@ -15,119 +13,26 @@ internal sealed class ValueReader(List<SettingProblem> problems)
 
     public void Add(SettingProblem problem) => problems.Add(problem);
 
-    public bool Bool(IConfigurationSection s, string key, bool fallback) => Bool(s[key], KeyOf(s, key), fallback);
-
-    public bool Bool(string? value, string key, bool fallback)
+    /// <summary>True with the parsed value when <paramref name="value"/> is given and valid; a value given and invalid is a problem.</summary>
+    public bool Parse<T>(string? value, string key, ValueKind<T> kind, out T parsed)
     {
+        parsed = default!;
         if (string.IsNullOrWhiteSpace(value))
         {
-            return fallback;
+            return false;
         }
 
-        if (bool.TryParse(value.Trim(), out var result))
+        if (kind.TryParse(value, out parsed))
         {
-            return result;
+            return true;
         }
 
-        problems.Add(new SettingProblem(key, value, "must be true or false"));
-        return fallback;
+        problems.Add(new SettingProblem(key, value, kind.Expected));
+        return false;
     }
 
-    public int Int(IConfigurationSection s, string key, int fallback) => OptionalInt(s[key], KeyOf(s, key)) ?? fallback;
-
-    public int? OptionalInt(IConfigurationSection s, string key) => OptionalInt(s[key], KeyOf(s, key));
-
-    public int? OptionalInt(string? value, string key)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var result))
-        {
-            return result;
-        }
-
-        problems.Add(new SettingProblem(key, value, "must be a whole number"));
-        return null;
-    }
-
-    public TimeSpan Duration(IConfigurationSection s, string key, TimeSpan fallback) => OptionalDuration(s, key) ?? fallback;
-
-    public TimeSpan? OptionalDuration(IConfigurationSection s, string key)
-    {
-        var value = s[key];
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        // "2" parses as two days; a duration must be written hh:mm:ss so nobody gets days by accident.
-        if (value.Contains(':', StringComparison.Ordinal)
-            && TimeSpan.TryParse(value.Trim(), CultureInfo.InvariantCulture, out var result))
-        {
-            return result;
-        }
-
-        problems.Add(new SettingProblem(KeyOf(s, key), value, "must be a duration written hh:mm:ss, for example 00:00:02 for two seconds"));
-        return null;
-    }
-
-    public Uri? HttpsUri(IConfigurationSection s, string key)
-    {
-        var value = s[key];
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
-        {
-            return uri;
-        }
-
-        problems.Add(new SettingProblem(KeyOf(s, key), value, "must be an absolute https:// URL, for example https://127.0.0.1:5443/ for a standalone emulator (Azure.Core sends tokens over HTTPS only)"));
-        return null;
-    }
-
-    public ProbeEndpoint? Endpoint(string? value, string key)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (ProbeEndpoint.TryParse(value, out var endpoint))
-        {
-            return endpoint;
-        }
-
-        problems.Add(new SettingProblem(key, value, "must be host:port for a TCP probe (for example 10.0.1.4:443, IPv6 as [fd00::4]:443) or an http:// or https:// URL for an HTTP probe"));
-        return null;
-    }
-
-    public TEnum Enum<TEnum>(IConfigurationSection s, string key, TEnum fallback)
-        where TEnum : struct, Enum => Enum(s[key], KeyOf(s, key), fallback);
-
-    public TEnum Enum<TEnum>(string? value, string key, TEnum fallback)
-        where TEnum : struct, Enum
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return fallback;
-        }
-
-        var names = System.Enum.GetNames<TEnum>();
-        var match = names.FirstOrDefault(n => n.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase));
-        if (match is not null)
-        {
-            return System.Enum.Parse<TEnum>(match);
-        }
-
-        problems.Add(new SettingProblem(key, value, $"must be one of {string.Join(", ", names)}"));
-        return fallback;
-    }
+    /// <summary><paramref name="value"/> parsed, or <paramref name="fallback"/> when it is blank or invalid (a problem).</summary>
+    public T Read<T>(string? value, string key, ValueKind<T> kind, T fallback) => Parse(value, key, kind, out var parsed) ? parsed : fallback;
 
     public static string KeyOf(IConfigurationSection s, string key) => $"{s.Path}:{key}";
 }

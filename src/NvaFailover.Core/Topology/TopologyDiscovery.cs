@@ -122,7 +122,7 @@ internal sealed class TopologyDiscovery(
 
     private async Task<NvaTopology> DiscoverNvaAsync(int priority, NvaOptions options, ConcurrentBag<Finding> findings, Action<string, GatewayException> failed, CancellationToken cancellationToken)
     {
-        var name = ArmId.Name(options.VirtualMachineId);
+        var name = options.Name;
         VirtualMachineInfo? vm = null;
         try
         {
