@@ -41,7 +41,7 @@ internal static class MemoryBenchmark
         long heap200 = 0, set200 = 0;
         for (var round = 1; round <= rounds; round++)
         {
-            await monitor.RunCycleAsync(CycleRequest.Timer);
+            await monitor.RunRoundAsync(RoundRequest.Timer);
             await Task.Delay(TimeSpan.FromSeconds(5), emulator.Clock);
             if (round == 200)
             {

@@ -58,11 +58,11 @@ var rules = [
     threshold: 0
   }
   {
-    name: 'cycles-failing'
-    displayName: 'NvaFailover: cycles are failing'
-    description: 'Cycles end in errors (ARM unreachable, an unexpected failure). Failover may not happen; see the exceptions and run nvafo check.'
+    name: 'rounds-failing'
+    displayName: 'NvaFailover: rounds are failing'
+    description: 'Rounds end in errors (ARM unreachable, an unexpected failure). Failover may not happen; see the exceptions and run nvafo check.'
     severity: 1
-    query: loadTextContent('../queries/alerts/cycles-failing.kql')
+    query: loadTextContent('../queries/alerts/rounds-failing.kql')
     window: 'PT15M'
     aggregation: 'Count'
     measure: ''
@@ -70,14 +70,14 @@ var rules = [
     threshold: 3
   }
   {
-    name: 'no-cycles'
-    displayName: 'NvaFailover: no cycle for 5 minutes'
+    name: 'no-rounds'
+    displayName: 'NvaFailover: no round for 5 minutes'
     description: 'The watchdog itself is not running (app stopped, crashed at start-up on invalid settings, or failing to start). Nothing protects the NVAs until it runs again.'
     severity: 1
-    query: loadTextContent('../queries/alerts/no-cycles.kql')
+    query: loadTextContent('../queries/alerts/no-rounds.kql')
     window: 'PT5M'
     aggregation: 'Total'
-    measure: 'Cycles'
+    measure: 'Rounds'
     operator: 'LessThan'
     threshold: 1
   }
@@ -96,7 +96,7 @@ var rules = [
   {
     name: 'partial-failure'
     displayName: 'NvaFailover: a failover write failed'
-    description: 'A route table or NIC write was refused or failed; the next cycle retries, but find out why (permissions: nvafo check; throttling; locks).'
+    description: 'A route table or NIC write was refused or failed; the next round retries, but find out why (permissions: nvafo check; throttling; locks).'
     severity: 1
     query: loadTextContent('../queries/alerts/partial-failure.kql')
     window: 'PT5M'

@@ -52,7 +52,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
             sp.GetRequiredService<TopologyCache>(),
             sp.GetRequiredService<NvaProber>(),
             sp.GetRequiredService<PlanExecutor>(),
-            sp.GetServices<ICycleObserver>(),
+            sp.GetServices<IRoundObserver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<NvaFailoverMetrics>(),
             sp.GetRequiredService<ILogger<FailoverMonitor>>()));

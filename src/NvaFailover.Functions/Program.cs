@@ -13,7 +13,7 @@ builder.Services
     .ConfigureFunctionsApplicationInsights();
 
 // The Application Insights SDK adds a filter that keeps only Warning and above; NvaFailover's Information events
-// (cycles, health changes, discovery) are its operations log, so that filter goes.
+// (rounds, health changes, discovery) are its operations log, so that filter goes.
 builder.Services.Configure<LoggerFilterOptions>(options =>
 {
     var warningOnly = options.Rules.FirstOrDefault(rule =>

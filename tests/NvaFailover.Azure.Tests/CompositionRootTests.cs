@@ -50,7 +50,7 @@ public sealed class CompositionRootTests
     }
 
     [Fact]
-    public async Task TimerInvocation_ThroughTheCompositionRoot_RunsACyclePerClusterAgainstArm()
+    public async Task TimerInvocation_ThroughTheCompositionRoot_RunsARoundPerClusterAgainstArm()
     {
         var (host, emulator) = await StartHostAsync(_ => { });
         await using var _ = emulator;
@@ -62,7 +62,7 @@ public sealed class CompositionRootTests
             var reports = await host.Services.GetRequiredService<FailoverMonitor>().RunInvocationAsync();
 
             var report = Assert.Single(reports);
-            Assert.Equal((CycleAction.Failover, "fw-b"), (report.Action, report.Active));
+            Assert.Equal((RoundAction.Failover, "fw-b"), (report.Action, report.Active));
             await host.StopAsync();
         }
     }

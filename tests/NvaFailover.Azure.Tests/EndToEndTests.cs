@@ -18,13 +18,13 @@ public sealed class EndToEndTests
         (JsonObject)dump["networkInterfaces"]!.AsArray().Single(n => n!["id"]!.GetValue<string>().EndsWith(name, StringComparison.Ordinal))!;
 
     /// <summary>Probe, decide, plan, write, converge; and everything the failover did not have to change is unchanged.</summary>
-    internal static async Task<(CycleReport Healthy, CycleReport Failover, CycleReport After, JsonObject Before, JsonObject End)> FailoverAsync(AdapterHarness h)
+    internal static async Task<(RoundReport Healthy, RoundReport Failover, RoundReport After, JsonObject Before, JsonObject End)> FailoverAsync(AdapterHarness h)
     {
-        var healthy = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var healthy = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         var before = h.Emulator.Dump();
         h.Emulator.PowerAction("fw-a", "powerOff");
-        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
-        var after = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var failover = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
+        var after = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         return (healthy, failover, after, before, h.Emulator.Dump());
     }
 
@@ -35,10 +35,10 @@ public sealed class EndToEndTests
 
         var (healthy, failover, after, before, end) = await FailoverAsync(h);
 
-        Assert.Equal((CycleAction.None, "fw-a"), (healthy.Action, healthy.Active));
-        Assert.Equal((CycleAction.Failover, "fw-b", false), (failover.Action, failover.Active, failover.Failed));
+        Assert.Equal((RoundAction.None, "fw-a"), (healthy.Action, healthy.Active));
+        Assert.Equal((RoundAction.Failover, "fw-b", false), (failover.Action, failover.Active, failover.Failed));
         Assert.Equal((1, 1), (failover.RoutesChanged, failover.PublicIpsMoved));
-        Assert.Equal((CycleAction.None, 0), (after.Action, after.Writes));
+        Assert.Equal((RoundAction.None, 0), (after.Action, after.Writes));
         Assert.Equal("10.10.0.5", NextHop(end, "rt-spoke1"));
         Assert.Equal("10.10.0.4", NextHop(end, "rt-spoke2"));
         Assert.Contains(failover.Findings, f => f.ResourceId.EndsWith("rt-spoke2", StringComparison.Ordinal));
@@ -57,13 +57,13 @@ public sealed class EndToEndTests
     public async Task Monitor_TableChangedSinceDiscovery_ConflictRereadReplanAlsoMovesTheRouteAddedMeanwhile()
     {
         await using var h = await StartAsync();
-        await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         await AddRouteAsOutsiderAsync(h, "branches", "192.168.0.0/16", "10.10.0.4");
         h.Emulator.PowerAction("fw-a", "powerOff");
 
-        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var failover = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
 
-        Assert.Equal(CycleAction.Failover, failover.Action);
+        Assert.Equal(RoundAction.Failover, failover.Action);
         Assert.False(failover.Failed);
         Assert.Equal(2, failover.Outcomes.Single(o => o.ResourceId == RouteTable()).Writes);
         Assert.Contains(h.Emulator.Requests, r => r.Status == 412);
@@ -82,12 +82,12 @@ public sealed class EndToEndTests
             settings["NvaFailover:Clusters:0:Nvas:1:ProbeEndpoint"] = emulator.ProbeEndpoint("fw-b");
         });
 
-        var healthy = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var healthy = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         h.Emulator.SetProbe("fw-a", up: false);
-        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var failover = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
 
-        Assert.Equal(CycleAction.None, healthy.Action);
-        Assert.Equal((CycleAction.Failover, "fw-b"), (failover.Action, failover.Active));
+        Assert.Equal(RoundAction.None, healthy.Action);
+        Assert.Equal((RoundAction.Failover, "fw-b"), (failover.Action, failover.Active));
         Assert.DoesNotContain(h.Emulator.Requests, r => r.Operation == "GET instanceView");
     }
 
@@ -103,13 +103,13 @@ public sealed class EndToEndTests
             settings["NvaFailover:Clusters:0:Nvas:1:ProbeEndpoint"] = $"https://{emulator.ProbeEndpoint("fw-b")}/health";
         });
 
-        var healthy = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var healthy = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         h.Emulator.SetProbe("fw-a", up: false);
-        var failover = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var failover = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
 
         Assert.All(healthy.Health, n => Assert.Equal(HealthState.Up, n.State));
-        Assert.Equal(CycleAction.None, healthy.Action);
-        Assert.Equal((CycleAction.Failover, "fw-b"), (failover.Action, failover.Active));
+        Assert.Equal(RoundAction.None, healthy.Action);
+        Assert.Equal((RoundAction.Failover, "fw-b"), (failover.Action, failover.Active));
     }
 
     [Theory]
@@ -126,7 +126,7 @@ public sealed class EndToEndTests
             settings["NvaFailover:Clusters:0:Nvas:1:ProbeEndpoint"] = $"https://{emulator.ProbeEndpoint("fw-b")}/health";
         });
 
-        var report = await h.Monitor.RunCycleAsync("fw", CycleRequest.Timer);
+        var report = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
 
         var a = report.Health.Single(n => n.Nva == "fw-a");
         Assert.Equal(rightPin ? HealthState.Up : HealthState.Down, a.State);

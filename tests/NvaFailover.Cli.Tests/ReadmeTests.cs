@@ -37,7 +37,7 @@ public sealed partial class ReadmeTests
         ("nvafo switchover --cluster edge --to edge-a --settings my-settings.json --yes", 0, ["edge-b -> edge-a (switchover)", "Read back: every managed route and public IP of edge points at edge-a."]),
         ($"nvafo check --settings docs/emulator-settings.json {Endpoint}", 0, ["check passed: 1 cluster, 0 warnings."]),
         ($"nvafo plan --settings docs/emulator-settings.json {Endpoint} --json", 0, ["\"action\": \"none\""]),
-        ($"nvafo once --settings docs/emulator-settings.json {Endpoint} --verbose", 0, ["edge: none, active edge-a, health edge-a=up edge-b=up", "info CycleCompleted"]),
+        ($"nvafo once --settings docs/emulator-settings.json {Endpoint} --verbose", 0, ["edge: none, active edge-a, health edge-a=up edge-b=up", "info RoundCompleted"]),
         ($"nvafo switchover --cluster edge --to edge-b --yes --settings docs/emulator-settings.json {Endpoint}", 0, ["edge-a -> edge-b (switchover)"]),
         ($"nvafo export --cluster edge --out edge.json --settings docs/emulator-settings.json {Endpoint}", 0, ["Wrote ", "edge.json"]),
         ("nvafo simulate --scenario edge.json --json report.json --html report.html", 0, ["JSON report written to", "HTML report written to"]),
@@ -145,9 +145,9 @@ public sealed partial class ReadmeTests
 
         var (process, output) = Start(Concrete(RunLine, work, port, thumbprint), work);
         var started = Stopwatch.StartNew();
-        while (!output.ToString().Contains("info CycleCompleted", StringComparison.Ordinal))
+        while (!output.ToString().Contains("info RoundCompleted", StringComparison.Ordinal))
         {
-            Assert.True(started.Elapsed < TimeSpan.FromSeconds(120) && !process.HasExited, $"nvafo run completed no cycle:\n{output}");
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(120) && !process.HasExited, $"nvafo run completed no round:\n{output}");
             await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
 

@@ -54,9 +54,9 @@ public sealed class Rehearsal
 
     public static IEnumerable<JsonObject> Failovers(JsonObject report) => report["failovers"]!.AsArray().Select(f => f!.AsObject());
 
-    public static IEnumerable<JsonObject> Cycles(JsonObject report) => report["cycles"]!.AsArray().Select(c => c!.AsObject());
+    public static IEnumerable<JsonObject> Rounds(JsonObject report) => report["cycles"]!.AsArray().Select(c => c!.AsObject());
 
-    public static string Health(JsonObject cycle, string nva) => cycle["health"]![nva]!.GetValue<string>();
+    public static string Health(JsonObject round, string nva) => round["health"]![nva]!.GetValue<string>();
 
     /// <summary>
     /// A report time for an event the timeline schedules at <paramref name="scheduled"/>: the report states when the event

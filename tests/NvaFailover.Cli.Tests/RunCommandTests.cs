@@ -59,9 +59,9 @@ public sealed class RunCommandTests
         var failover = Assert.Single(ingestion.Traces, t => Dimension(t, "EventName") == "FailoverCompleted");
         Assert.Equal(("fw", "fw-a", "fw-b", "ActiveDown"), (Dimension(failover, "Cluster"), Dimension(failover, "FromNva"), Dimension(failover, "ToNva"), Dimension(failover, "Reason")));
         Assert.True(double.TryParse(Dimension(failover, "ConvergenceSeconds"), System.Globalization.CultureInfo.InvariantCulture, out _));
-        Assert.Contains(ingestion.Traces, t => Dimension(t, "EventName") == "CycleCompleted");
+        Assert.Contains(ingestion.Traces, t => Dimension(t, "EventName") == "RoundCompleted");
         Assert.Contains(ingestion.Metrics, m => m["metrics"]!.AsArray().Any(x => x!["name"]!.GetValue<string>() == "nvafailover.failover.duration"));
-        Assert.Contains(ingestion.Spans, s => s["name"]!.GetValue<string>() == "NvaFailover.Cycle");
+        Assert.Contains(ingestion.Spans, s => s["name"]!.GetValue<string>() == "NvaFailover.Round");
         Assert.NotEmpty(ingestion.Authorizations);
     }
 

@@ -25,11 +25,11 @@ public sealed class SimulateCommandTests
         Assert.Equal(["scenario", "cycles", "failovers", "final", "preflight", "arm"], report.Select(p => p.Key));
         Assert.Equal("builtin-sdwan-pair", report["scenario"]!.GetValue<string>());
 
-        var cycle = report["cycles"]![0]!.AsObject();
-        Assert.Equal(["at", "cluster", "health", "active", "action", "writes"], cycle.Select(p => p.Key));
-        // The first timer tick is at 00:00:30; a loaded machine may start the cycle a moment later.
-        Assert.InRange(string.CompareOrdinal(cycle["at"]!.GetValue<string>(), "00:00:30"), 0, int.MaxValue);
-        Assert.True(string.CompareOrdinal(cycle["at"]!.GetValue<string>(), "00:01:00") < 0);
+        var round = report["cycles"]![0]!.AsObject();
+        Assert.Equal(["at", "cluster", "health", "active", "action", "writes"], round.Select(p => p.Key));
+        // The first timer tick is at 00:00:30; a loaded machine may start the round a moment later.
+        Assert.InRange(string.CompareOrdinal(round["at"]!.GetValue<string>(), "00:00:30"), 0, int.MaxValue);
+        Assert.True(string.CompareOrdinal(round["at"]!.GetValue<string>(), "00:01:00") < 0);
         Assert.All(report["cycles"]!.AsArray(), c =>
         {
             Assert.Matches(@"^\d\d:\d\d:\d\d$", c!["at"]!.GetValue<string>());
@@ -153,10 +153,10 @@ public sealed class SimulateCommandTests
         var (report, _) = await Rehearsal.BuiltIn().RunAsync(speed: 500);
 
         // vmx-b never fails; vmx-a only between its power-off at 00:01:00 and its start at 00:03:00 (+ its boot).
-        Assert.All(Rehearsal.Cycles(report), c => Assert.NotEqual("down", Rehearsal.Health(c, "vmx-b")));
-        Assert.All(Rehearsal.Cycles(report).Where(c => Rehearsal.Health(c, "vmx-a") == "down"), c =>
+        Assert.All(Rehearsal.Rounds(report), c => Assert.NotEqual("down", Rehearsal.Health(c, "vmx-b")));
+        Assert.All(Rehearsal.Rounds(report).Where(c => Rehearsal.Health(c, "vmx-a") == "down"), c =>
             Assert.InRange(c["at"]!.GetValue<string>(), "00:01:00", "00:04:00"));
-        Assert.DoesNotContain(Rehearsal.Cycles(report), c => c["action"]!.GetValue<string>() == "hold");
+        Assert.DoesNotContain(Rehearsal.Rounds(report), c => c["action"]!.GetValue<string>() == "hold");
         Assert.Single(Rehearsal.Failovers(report), f => f["reason"]!.GetValue<string>() == "activeDown");
         Assert.Equal(0, report["arm"]!["throttled"]!.GetValue<int>());
     }
@@ -170,8 +170,8 @@ public sealed class SimulateCommandTests
         var (report, _) = await rehearsal.RunAsync();
 
         Assert.Empty(Rehearsal.Failovers(report));
-        Assert.Contains(Rehearsal.Cycles(report), c => Rehearsal.Health(c, "vmx-a") == "unknown" && Rehearsal.Health(c, "vmx-b") == "unknown");
-        Assert.DoesNotContain(Rehearsal.Cycles(report), c => c["action"]!.GetValue<string>() is "hold" or "failover");
+        Assert.Contains(Rehearsal.Rounds(report), c => Rehearsal.Health(c, "vmx-a") == "unknown" && Rehearsal.Health(c, "vmx-b") == "unknown");
+        Assert.DoesNotContain(Rehearsal.Rounds(report), c => c["action"]!.GetValue<string>() is "hold" or "failover");
         Assert.Equal(0, report["arm"]!["writes"]!.GetValue<int>());
     }
 
@@ -228,7 +228,7 @@ public sealed class SimulateCommandTests
 
         // */30: ticks at 00:00:30 ... 00:04:30, one round each, never early; late by at most what a loaded machine's
         // scheduling adds (at 100x a real 50 ms is 5 s of scenario time), well under the 30 s between ticks.
-        var at = Rehearsal.Cycles(report).Select(c => TimeSpan.Parse(c["at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var at = Rehearsal.Rounds(report).Select(c => TimeSpan.Parse(c["at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(9, at.Count);
         Assert.All(at.Select((t, i) => t - TimeSpan.FromSeconds(30 * (i + 1))), late => Assert.InRange(late.TotalSeconds, 0, 15));
     }
@@ -256,7 +256,7 @@ public sealed class SimulateCommandTests
 
         Assert.Empty(Rehearsal.Failovers(report));
         Assert.Equal(0, report["arm"]!["writes"]!.GetValue<int>());
-        Assert.Single(Rehearsal.Cycles(report), c => c["action"]!.GetValue<string>() == "failover");
+        Assert.Single(Rehearsal.Rounds(report), c => c["action"]!.GetValue<string>() == "failover");
     }
 
     [Fact]

@@ -154,7 +154,7 @@ internal static class Invariants
             }
         }
 
-        foreach (var round in result.Rounds.Where(r => r.Action == CycleAction.Failback))
+        foreach (var round in result.Rounds.Where(r => r.Action == RoundAction.Failback))
         {
             violations.Add($"{round.Cluster}: a failback at {SimulationResult.Time(round.DecidedAt - result.Start)}, with Failback OnActiveFailure");
         }

@@ -50,10 +50,10 @@ public sealed class WorkerTests(WorkerRun run) : IClassFixture<WorkerRun>
     {
         await run.Ingestion.WaitForAsync(i => i.Traces.Any(t => Event(t) == "FailoverCompleted"), "the FailoverCompleted event");
 
-        var cycle = run.Ingestion.Traces.First(t => Event(t) == "CycleCompleted");
-        Assert.Equal("Information", cycle["severityLevel"]!.GetValue<string>());
-        Assert.Equal("fw", cycle["properties"]!["Cluster"]!.GetValue<string>());
-        Assert.Equal("Failover", cycle["properties"]!["Action"]!.GetValue<string>());
+        var round = run.Ingestion.Traces.First(t => Event(t) == "RoundCompleted");
+        Assert.Equal("Information", round["severityLevel"]!.GetValue<string>());
+        Assert.Equal("fw", round["properties"]!["Cluster"]!.GetValue<string>());
+        Assert.Equal("Failover", round["properties"]!["Action"]!.GetValue<string>());
 
         var failover = run.Ingestion.Traces.First(t => Event(t) == "FailoverCompleted");
         Assert.Equal(("fw-a", "fw-b"), (failover["properties"]!["FromNva"]!.GetValue<string>(), failover["properties"]!["ToNva"]!.GetValue<string>()));

@@ -118,7 +118,7 @@ public sealed partial class InfraTests
     {
         var alerts = Infra.Read("modules", "alerts.bicep");
 
-        foreach (var rule in new[] { "failover-completed", "all-nvas-down", "cycles-failing", "no-cycles", "cannot-fail-over", "partial-failure" })
+        foreach (var rule in new[] { "failover-completed", "all-nvas-down", "rounds-failing", "no-rounds", "cannot-fail-over", "partial-failure" })
         {
             Assert.Contains($"name: '{rule}'", alerts, StringComparison.Ordinal);
             Assert.Contains($"loadTextContent('../queries/alerts/{rule}.kql')", alerts, StringComparison.Ordinal);

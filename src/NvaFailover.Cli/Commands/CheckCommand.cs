@@ -54,8 +54,8 @@ internal static class CheckCommand
             var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
             var warnings = findings.Count(f => f.Severity == FindingSeverity.Warning) + host.Settings.Warnings.Count;
             await console.Out.WriteLineAsync(errors == 0
-                ? $"check passed: {CycleText.Count(host.Options.Clusters.Count, "cluster")}, {CycleText.Count(warnings, "warning")}."
-                : $"check failed: {CycleText.Count(errors, "error")}, {CycleText.Count(warnings, "warning")}; a failover would not be complete until the errors are fixed.");
+                ? $"check passed: {RoundText.Count(host.Options.Clusters.Count, "cluster")}, {RoundText.Count(warnings, "warning")}."
+                : $"check failed: {RoundText.Count(errors, "error")}, {RoundText.Count(warnings, "warning")}; a failover would not be complete until the errors are fixed.");
             return errors == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;

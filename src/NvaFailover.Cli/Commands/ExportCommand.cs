@@ -74,7 +74,7 @@ internal static class ExportCommand
                 return ExitCodes.BadInput;
             }
 
-            await console.Out.WriteLineAsync($"Wrote {file.FullName}: {CycleText.Count(topology.Nvas.Count, "NVA")}, {CycleText.Count(topology.RouteTables.Count, "route table")}, {CycleText.Count(topology.PublicIps.Count, "public IP")}. Rehearse with: nvafo simulate --scenario {file.Name}");
+            await console.Out.WriteLineAsync($"Wrote {file.FullName}: {RoundText.Count(topology.Nvas.Count, "NVA")}, {RoundText.Count(topology.RouteTables.Count, "route table")}, {RoundText.Count(topology.PublicIps.Count, "public IP")}. Rehearse with: nvafo simulate --scenario {file.Name}");
             return ExitCodes.Ok;
         });
         return command;

@@ -26,13 +26,13 @@ internal static class OnceCommand
                 return ExitCodes.BadInput;
             }
 
-            var reports = await host.Get<FailoverMonitor>().RunCycleAsync(CycleRequest.Timer, cancellationToken);
+            var reports = await host.Get<FailoverMonitor>().RunRoundAsync(RoundRequest.Timer, cancellationToken);
             foreach (var report in reports)
             {
-                await console.Out.WriteLineAsync(CycleText.Summary(report));
+                await console.Out.WriteLineAsync(RoundText.Summary(report));
             }
 
-            return reports.Any(CycleText.NeedsAttention) ? ExitCodes.Failed : ExitCodes.Ok;
+            return reports.Any(RoundText.NeedsAttention) ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

@@ -34,17 +34,17 @@ internal static class PlanCommand
                 return ExitCodes.BadInput;
             }
 
-            var reports = await host.Get<FailoverMonitor>().RunCycleAsync(new CycleRequest(ReadOnly: true), cancellationToken);
+            var reports = await host.Get<FailoverMonitor>().RunRoundAsync(new RoundRequest(ReadOnly: true), cancellationToken);
             if (parse.GetValue(json))
             {
-                await console.Out.WriteLineAsync(new JsonArray([.. reports.Select(r => (JsonNode)CycleText.PlanJson(r))]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                await console.Out.WriteLineAsync(new JsonArray([.. reports.Select(r => (JsonNode)RoundText.PlanJson(r))]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             }
             else
             {
                 PlanTable.Print(console, reports);
             }
 
-            return reports.Any(r => r.Action == CycleAction.Error || r.CannotFailOver.Count > 0) ? ExitCodes.Failed : ExitCodes.Ok;
+            return reports.Any(r => r.Action == RoundAction.Error || r.CannotFailOver.Count > 0) ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

@@ -38,16 +38,16 @@ internal static class RunCommand
             var telemetry = host.Telemetry == AzureMonitorSignals.None
                 ? $"telemetry to standard error only (set {NvaFailoverAzureMonitorExtensions.ConnectionStringSetting} to send it to Application Insights)"
                 : "logs, metrics and traces to Application Insights";
-            await console.Out.WriteLineAsync($"nvafo run: {CycleText.Count(host.Options.Clusters.Count, "cluster")}, schedule '{schedule.Expression}', {host.Get<AzureConnection>().CredentialDescription}, {telemetry}. Ctrl+C to stop.");
+            await console.Out.WriteLineAsync($"nvafo run: {RoundText.Count(host.Options.Clusters.Count, "cluster")}, schedule '{schedule.Expression}', {host.Get<AzureConnection>().CredentialDescription}, {telemetry}. Ctrl+C to stop.");
             try
             {
                 while (true)
                 {
                     foreach (var report in await monitor.RunInvocationAsync(cancellationToken))
                     {
-                        if (report.Action != CycleAction.None || report.Failed)
+                        if (report.Action != RoundAction.None || report.Failed)
                         {
-                            await console.Out.WriteLineAsync($"{time.GetUtcNow():u} {CycleText.Summary(report)}");
+                            await console.Out.WriteLineAsync($"{time.GetUtcNow():u} {RoundText.Summary(report)}");
                         }
                     }
 

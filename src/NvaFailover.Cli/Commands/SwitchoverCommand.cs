@@ -50,7 +50,7 @@ internal static class SwitchoverCommand
             }
 
             var monitor = host.Get<FailoverMonitor>();
-            var preview = await monitor.RunCycleAsync(name, new CycleRequest(ReadOnly: true, SwitchoverTo: target), cancellationToken);
+            var preview = await monitor.RunRoundAsync(name, new RoundRequest(ReadOnly: true, SwitchoverTo: target), cancellationToken);
             if (preview.Error is not null)
             {
                 await console.Error.WriteLineAsync($"Switchover of {name} to {target} refused: {preview.Error}");
@@ -81,14 +81,14 @@ internal static class SwitchoverCommand
                 }
             }
 
-            var report = await monitor.RunCycleAsync(name, new CycleRequest(SwitchoverTo: target), cancellationToken);
-            await console.Out.WriteLineAsync(CycleText.Summary(report));
+            var report = await monitor.RunRoundAsync(name, new RoundRequest(SwitchoverTo: target), cancellationToken);
+            await console.Out.WriteLineAsync(RoundText.Summary(report));
 
             // Read back: what Azure holds now, not what the writes answered.
             var left = (await monitor.DiscoverAsync(name, cancellationToken)).NotOn(target);
             await console.Out.WriteLineAsync(left.Count == 0
                 ? $"Read back: every managed route and public IP of {name} points at {target}."
-                : $"Read back: {CycleText.Count(left.Count, "item")} of {name} still not on {target}:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", left)}");
+                : $"Read back: {RoundText.Count(left.Count, "item")} of {name} still not on {target}:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", left)}");
             if (preview.ActiveBefore is { } before && !before.Equals(target, StringComparison.OrdinalIgnoreCase))
             {
                 await console.Out.WriteLineAsync($"To roll back: {RollbackCommand(parse, before)}");

@@ -8,12 +8,12 @@ namespace NvaFailover.Cli.Output;
 /// <summary>Plans as a table: route table, route, prefix, next hop old -> new; public IP from -> to.</summary>
 internal static class PlanTable
 {
-    public static void Print(CliConsole console, IEnumerable<CycleReport> reports)
+    public static void Print(CliConsole console, IEnumerable<RoundReport> reports)
     {
         var rich = console.Rich();
         foreach (var report in reports)
         {
-            rich.WriteLine($"Cluster {report.Cluster}: {report.Explanation} (health {CycleText.Health(report)})");
+            rich.WriteLine($"Cluster {report.Cluster}: {report.Explanation} (health {RoundText.Health(report)})");
             foreach (var reason in report.CannotFailOver)
             {
                 rich.WriteLine($"  CANNOT FAIL OVER: {reason}");

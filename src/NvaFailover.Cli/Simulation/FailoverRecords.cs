@@ -21,7 +21,7 @@ internal static class FailoverRecords
     /// <param name="rounds">Every published round.</param>
     /// <param name="inFlight">Failovers still writing at the end, as far as they went.</param>
     /// <param name="events">The timeline as applied.</param>
-    public static List<FailoverRecord> Build(DateTimeOffset start, IReadOnlyList<CycleReport> rounds, IReadOnlyList<CycleReport> inFlight, IReadOnlyList<AppliedEvent> events)
+    public static List<FailoverRecord> Build(DateTimeOffset start, IReadOnlyList<RoundReport> rounds, IReadOnlyList<RoundReport> inFlight, IReadOnlyList<AppliedEvent> events)
     {
         var still = inFlight.ToHashSet();
         var done = new List<FailoverRecord>();
@@ -30,7 +30,7 @@ internal static class FailoverRecords
             FailoverRecord? open = null;
             foreach (var r in cluster.OrderBy(r => r.DecidedAt))
             {
-                if (r.Action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover && r.Plan is { IsEmpty: false } plan)
+                if (r.Action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover && r.Plan is { IsEmpty: false } plan)
                 {
                     if (open is not null)
                     {
@@ -42,9 +42,9 @@ internal static class FailoverRecords
                         ? events.Where(e => e.Error is null && FaultEvents.Contains(e.Event.Do) && string.Equals(e.Event["vm"], r.ActiveBefore, StringComparison.OrdinalIgnoreCase) && e.At <= detected)
                             .Select(e => (TimeSpan?)e.At).LastOrDefault()
                         : null;
-                    open = new FailoverRecord(r.Cluster, r.ActiveBefore, plan.Target, CycleText.Reason(r.Reason), fault, detected, null, null, 0, 0, FailoverStatus.InFlight, [], []);
+                    open = new FailoverRecord(r.Cluster, r.ActiveBefore, plan.Target, RoundText.Reason(r.Reason), fault, detected, null, null, 0, 0, FailoverStatus.InFlight, [], []);
                 }
-                else if (open is null || r.Action != CycleAction.Reconcile || r.Plan?.Target != open.To || r.Execution is null)
+                else if (open is null || r.Action != RoundAction.Reconcile || r.Plan?.Target != open.To || r.Execution is null)
                 {
                     continue;
                 }
@@ -67,7 +67,7 @@ internal static class FailoverRecords
     }
 
     /// <summary>What round <paramref name="r"/> (the failover's own, or a repair) adds to <paramref name="open"/>.</summary>
-    private static FailoverRecord Add(FailoverRecord open, CycleReport r, DateTimeOffset start, bool inFlight)
+    private static FailoverRecord Add(FailoverRecord open, RoundReport r, DateTimeOffset start, bool inFlight)
     {
         var execution = r.Execution;
         var status = execution switch

@@ -76,7 +76,7 @@ internal static class HtmlReport
             var details = string.Join("<br>", f.NotMoved.Select(n => E($"not moved: {n.ResourceId}: {n.Message}")).Concat(f.Pending.Select(p => E($"pending: {p}"))));
             html.Append("<tr><td>").Append(E(f.Cluster)).Append("</td><td>").Append(E(f.From)).Append(" &rarr; ").Append(E(f.To)).Append("</td><td>").Append(E(f.Reason))
                 .Append("</td><td>").Append(f.FaultAt is { } fault ? SimulationResult.Time(fault) : "").Append("</td><td>").Append(SimulationResult.Time(f.DetectedAt))
-                .Append(f.FaultAt is { } at ? E($" (+{Seconds.Text(f.DetectedAt - at)})") : "").Append("</td><td>").Append(E(CycleText.Count(f.RoutesChanged, "route")))
+                .Append(f.FaultAt is { } at ? E($" (+{Seconds.Text(f.DetectedAt - at)})") : "").Append("</td><td>").Append(E(RoundText.Count(f.RoutesChanged, "route")))
                 .Append(f.RoutesConvergedAt is { } r ? $" by {SimulationResult.Time(r)}" : "").Append("</td><td>").Append(f.PublicIpsMoved)
                 .Append(f.PublicIpsConvergedAt is { } p ? $" by {SimulationResult.Time(p)}" : "").Append("</td><td class=\"").Append(f.ConvergedAt is null ? "bad" : "ok").Append("\">")
                 .Append(E(outcome)).Append(details.Length == 0 ? "" : "<br>" + details).Append("</td></tr>");
@@ -104,7 +104,7 @@ internal static class HtmlReport
     private static void Arm(StringBuilder html, SimulationResult result)
     {
         var arm = result.Arm;
-        html.Append("<p>").Append(E($"{CycleText.Count(arm.Reads, "read")}, {CycleText.Count(arm.Writes, "write")}, {arm.Throttled} throttled, {CycleText.Count(arm.Conflicts, "conflict")}, {arm.Failed} failed."))
+        html.Append("<p>").Append(E($"{RoundText.Count(arm.Reads, "read")}, {RoundText.Count(arm.Writes, "write")}, {arm.Throttled} throttled, {RoundText.Count(arm.Conflicts, "conflict")}, {arm.Failed} failed."))
             .Append("</p><table><tr><th>operation</th><th>requests</th></tr>");
         foreach (var (operation, count) in arm.ByOperation)
         {

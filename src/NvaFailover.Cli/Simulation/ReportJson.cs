@@ -14,18 +14,19 @@ internal static class ReportJson
         return new JsonObject
         {
             ["scenario"] = result.Scenario.Name,
+            // "cycles" is the contract's name for the report's rounds (renaming it would break the readers of reports).
             ["cycles"] = new JsonArray([.. result.Rounds.Select(r => (JsonNode)new JsonObject
             {
                 ["at"] = SimulationResult.Time(result.Since(r.StartedAt)),
                 ["cluster"] = r.Cluster,
-                ["health"] = CycleText.HealthJson(r.Health),
+                ["health"] = RoundText.HealthJson(r.Health),
                 ["active"] = r.Active,
-                ["action"] = CycleText.Action(r.Action),
+                ["action"] = RoundText.Action(r.Action),
                 ["writes"] = r.Writes,
             })]),
             ["failovers"] = new JsonArray([.. result.Failovers.Select(f => (JsonNode)Failover(f))]),
             ["final"] = final,
-            ["preflight"] = CycleText.FindingsJson(result.Preflight),
+            ["preflight"] = RoundText.FindingsJson(result.Preflight),
             ["arm"] = new JsonObject
             {
                 ["reads"] = result.Arm.Reads,
@@ -54,7 +55,7 @@ internal static class ReportJson
         ["publicIpsConvergedAt"] = f.PublicIpsConvergedAt is { } pips ? SimulationResult.Time(pips) : null,
         ["detectionSeconds"] = f.FaultAt is { } at ? Seconds.Round(f.DetectedAt - at) : null,
         ["convergenceSeconds"] = f.ConvergedAt is { } end ? Seconds.Round(end - f.DetectedAt) : null,
-        ["notMoved"] = CycleText.FindingsJson(f.NotMoved),
+        ["notMoved"] = RoundText.FindingsJson(f.NotMoved),
         ["pending"] = new JsonArray([.. f.Pending.Select(p => (JsonNode)p)]),
     };
 }

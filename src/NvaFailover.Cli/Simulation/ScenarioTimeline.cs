@@ -78,7 +78,7 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
         if (e.Do == "switchover")
         {
             // An operator's request: the round's report says what came of it.
-            await monitor.RunCycleAsync(e["cluster"]!, new CycleRequest(SwitchoverTo: e["to"]), token);
+            await monitor.RunRoundAsync(e["cluster"]!, new RoundRequest(SwitchoverTo: e["to"]), token);
         }
     }
 

@@ -85,7 +85,7 @@ internal sealed record SimulationResult(
     Scenario Scenario,
     double Speed,
     DateTimeOffset Start,
-    IReadOnlyList<CycleReport> Rounds,
+    IReadOnlyList<RoundReport> Rounds,
     IReadOnlyList<AppliedEvent> Events,
     IReadOnlyList<FailoverRecord> Failovers,
     IReadOnlyList<Finding> Preflight,

@@ -100,7 +100,7 @@ internal static class SimulationRunner
         await using var host = CliHost.Create(settings, console, logLevel, clock, services =>
         {
             services.AddSingleton<TimeProvider>(clock);
-            services.AddSingleton<ICycleObserver>(recorder);
+            services.AddSingleton<IRoundObserver>(recorder);
             services.AddSingleton(new NetworkTimeouts(clock, RealTimeFloor));
         })!;
         var monitor = host.Get<FailoverMonitor>();
@@ -111,7 +111,7 @@ internal static class SimulationRunner
 
         // One read-only round before the clock starts: the first use of each code path and connection costs real time
         // that a fast clock would turn into minutes of scenario time.
-        await monitor.RunCycleAsync(new CycleRequest(ReadOnly: true), cancellationToken);
+        await monitor.RunRoundAsync(new RoundRequest(ReadOnly: true), cancellationToken);
         var before = emulator.Requests.Count;
         var initial = emulator.Dump();
         clock.Rebase(ScenarioStart);
@@ -213,12 +213,12 @@ internal static class SimulationRunner
         }
     }
 
-    private sealed class Recorder : ICycleObserver
+    private sealed class Recorder : IRoundObserver
     {
-        private readonly ConcurrentQueue<CycleReport> _reports = new();
+        private readonly ConcurrentQueue<RoundReport> _reports = new();
 
-        public IReadOnlyList<CycleReport> Reports => [.. _reports];
+        public IReadOnlyList<RoundReport> Reports => [.. _reports];
 
-        public void OnCycleCompleted(CycleReport report) => _reports.Enqueue(report);
+        public void OnRoundCompleted(RoundReport report) => _reports.Enqueue(report);
     }
 }

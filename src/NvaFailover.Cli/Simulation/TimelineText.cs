@@ -40,7 +40,7 @@ internal static class TimelineText
         }
 
         var arm = result.Arm;
-        await output.WriteLineAsync($"ARM: {CycleText.Count(arm.Reads, "read")}, {CycleText.Count(arm.Writes, "write")}, {arm.Throttled} throttled, {CycleText.Count(arm.Conflicts, "conflict")}, {arm.Failed} failed.");
+        await output.WriteLineAsync($"ARM: {RoundText.Count(arm.Reads, "read")}, {RoundText.Count(arm.Writes, "write")}, {arm.Throttled} throttled, {RoundText.Count(arm.Conflicts, "conflict")}, {arm.Failed} failed.");
     }
 
     /// <summary>Events when they were applied; a round when it decided, if its health changed or it acted or failed.</summary>
@@ -55,12 +55,12 @@ internal static class TimelineText
         var previous = new Dictionary<string, string>();
         foreach (var r in result.Rounds.OrderBy(r => r.DecidedAt))
         {
-            var health = CycleText.Health(r);
+            var health = RoundText.Health(r);
             var changed = !previous.TryGetValue(r.Cluster, out var before) || before != health;
             previous[r.Cluster] = health;
-            if (changed || r.Action != CycleAction.None || r.Failed)
+            if (changed || r.Action != RoundAction.None || r.Failed)
             {
-                lines.Add((result.Since(r.DecidedAt), 1, $"   {CycleText.Summary(r)}"));
+                lines.Add((result.Since(r.DecidedAt), 1, $"   {RoundText.Summary(r)}"));
             }
         }
 
@@ -93,6 +93,6 @@ internal static class TimelineText
         var routes = f.RoutesConvergedAt is { } r && f.PublicIpsConvergedAt is { } p
             ? $" (routes {SimulationResult.Time(r)}, public IPs {SimulationResult.Time(p)})"
             : "";
-        return $"{f.Cluster}: {f.From} -> {f.To} ({f.Reason}): {fault}detected {SimulationResult.Time(f.DetectedAt)}{detection}, {outcome}{routes}; {CycleText.Count(f.RoutesChanged, "route")}, {CycleText.Count(f.PublicIpsMoved, "public IP")}";
+        return $"{f.Cluster}: {f.From} -> {f.To} ({f.Reason}): {fault}detected {SimulationResult.Time(f.DetectedAt)}{detection}, {outcome}{routes}; {RoundText.Count(f.RoutesChanged, "route")}, {RoundText.Count(f.PublicIpsMoved, "public IP")}";
     }
 }

@@ -1,7 +1,7 @@
 namespace NvaFailover.Decisions;
 
-/// <summary>What a cycle did (the <c>action</c> of the simulation report).</summary>
-public enum CycleAction
+/// <summary>What a round did (the <c>action</c> of the simulation report).</summary>
+public enum RoundAction
 {
     /// <summary>Nothing to change.</summary>
     None,
@@ -15,7 +15,7 @@ public enum CycleAction
     Reconcile,
     /// <summary>Every NVA is down; nothing touched.</summary>
     Hold,
-    /// <summary>The cycle failed.</summary>
+    /// <summary>The round failed.</summary>
     Error,
 }
 
@@ -30,15 +30,15 @@ public enum FailoverReason
     Switchover,
 }
 
-/// <summary>The decision of one cycle.</summary>
-/// <param name="Action">The intended action (a <see cref="CycleAction.None"/> may still reconcile drift).</param>
+/// <summary>The decision of one round.</summary>
+/// <param name="Action">The intended action (a <see cref="RoundAction.None"/> may still reconcile drift).</param>
 /// <param name="Active">The NVA the routes point at now (null when none does).</param>
 /// <param name="Target">The NVA the routes must point at (null: touch nothing).</param>
 /// <param name="Reason">Why the active NVA changes, when it does.</param>
 /// <param name="Explanation">The decision in words, for logs and the CLI.</param>
 /// <param name="Refusal">Why an operator's switchover was refused, if it was.</param>
-public sealed record Decision(CycleAction Action, string? Active, string? Target, FailoverReason? Reason, string Explanation, string? Refusal = null)
+public sealed record Decision(RoundAction Action, string? Active, string? Target, FailoverReason? Reason, string Explanation, string? Refusal = null)
 {
     /// <summary>True when the active NVA changes.</summary>
-    public bool ChangesActive => Action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover;
+    public bool ChangesActive => Action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover;
 }

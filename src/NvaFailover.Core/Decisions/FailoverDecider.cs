@@ -27,27 +27,27 @@ internal static class FailoverDecider
 
         if (byPriority.Count > 0 && byPriority.All(n => Of(n) == HealthState.Down))
         {
-            return new Decision(CycleAction.Hold, active, null, null,
+            return new Decision(RoundAction.Hold, active, null, null,
                 $"every NVA is down; keeping the last known good routes{(active is null ? "" : $" through {active}")} and writing nothing");
         }
 
         if (active is null)
         {
             return bestHealthy is null
-                ? new Decision(CycleAction.None, null, null, null, "no managed route or public IP points at an NVA, and no NVA is known to be up yet")
-                : new Decision(CycleAction.None, null, bestHealthy, null, $"no managed route or public IP points at an NVA yet; {bestHealthy} is the highest-priority healthy NVA");
+                ? new Decision(RoundAction.None, null, null, null, "no managed route or public IP points at an NVA, and no NVA is known to be up yet")
+                : new Decision(RoundAction.None, null, bestHealthy, null, $"no managed route or public IP points at an NVA yet; {bestHealthy} is the highest-priority healthy NVA");
         }
 
         switch (Of(active))
         {
             case HealthState.Down when bestHealthy is not null:
-                return new Decision(CycleAction.Failover, active, bestHealthy, FailoverReason.ActiveDown,
+                return new Decision(RoundAction.Failover, active, bestHealthy, FailoverReason.ActiveDown,
                     $"active NVA {active} is down; {bestHealthy} is the highest-priority healthy NVA");
             case HealthState.Down:
-                return new Decision(CycleAction.None, active, null, null,
+                return new Decision(RoundAction.None, active, null, null,
                     $"active NVA {active} is down, but no other NVA is known to be up ({Unknowns(health)}): waiting, nothing is written until one is");
             case HealthState.Unknown:
-                return new Decision(CycleAction.None, active, null, null,
+                return new Decision(RoundAction.None, active, null, null,
                     $"active NVA {active}'s health is unknown ({health.FirstOrDefault(h => h.Nva.Equals(active, StringComparison.OrdinalIgnoreCase))?.Reason ?? "not probed"}); traffic stays on it and nothing is written until it is seen again");
             default:
                 break;
@@ -58,15 +58,15 @@ internal static class FailoverDecider
             var since = memory.HealthySince(bestHealthy);
             if (since is not null && now - since.Value >= cluster.PreemptAfter)
             {
-                return new Decision(CycleAction.Failback, active, bestHealthy, FailoverReason.Preempt,
+                return new Decision(RoundAction.Failback, active, bestHealthy, FailoverReason.Preempt,
                     $"{bestHealthy} has higher priority than {active} and has been healthy since {since.Value:u} (PreemptAfter {cluster.PreemptAfter:c})");
             }
 
-            return new Decision(CycleAction.None, active, active, null,
+            return new Decision(RoundAction.None, active, active, null,
                 $"{active} stays active; {bestHealthy} has higher priority but has not yet been healthy for PreemptAfter {cluster.PreemptAfter:c}");
         }
 
-        return new Decision(CycleAction.None, active, active, null, $"{active} is active and healthy");
+        return new Decision(RoundAction.None, active, active, null, $"{active} is active and healthy");
     }
 
     /// <summary>The NVA the routes point at; ties go to the NVA this process last chose, then to priority.</summary>
@@ -81,22 +81,22 @@ internal static class FailoverDecider
         if (target is null)
         {
             var refusal = $"no NVA named '{to}' in cluster {topology.Cluster}; its NVAs are {string.Join(", ", topology.Nvas.Select(n => n.Name))}";
-            return new Decision(CycleAction.None, active, null, null, refusal, refusal);
+            return new Decision(RoundAction.None, active, null, null, refusal, refusal);
         }
 
         if (of(target.Name) != HealthState.Up)
         {
             var reason = health.FirstOrDefault(h => h.Nva.Equals(target.Name, StringComparison.OrdinalIgnoreCase))?.Reason ?? "it was not probed";
             var refusal = $"{target.Name} is {Words.Of(of(target.Name))} ({reason}); a switchover only moves traffic to an NVA seen healthy";
-            return new Decision(CycleAction.None, active, null, null, refusal, refusal);
+            return new Decision(RoundAction.None, active, null, null, refusal, refusal);
         }
 
         if (string.Equals(active, target.Name, StringComparison.OrdinalIgnoreCase))
         {
-            return new Decision(CycleAction.None, active, target.Name, null, $"{target.Name} is already active");
+            return new Decision(RoundAction.None, active, target.Name, null, $"{target.Name} is already active");
         }
 
-        return new Decision(CycleAction.Switchover, active, target.Name, FailoverReason.Switchover,
+        return new Decision(RoundAction.Switchover, active, target.Name, FailoverReason.Switchover,
             $"operator switchover from {active ?? "(none)"} to {target.Name}");
     }
 }

@@ -19,7 +19,7 @@ namespace NvaFailover.Execution;
 /// <param name="DecidedAt">When the decision was taken.</param>
 /// <param name="Detection">From the active NVA's last sighting up to the decision, for a failover because it went down.</param>
 internal sealed record FailoverFlight(
-    string Cluster, Decision Decision, CycleAction Action, ClusterTopology Topology, FailoverPlan Plan, DateTimeOffset DecidedAt, TimeSpan? Detection)
+    string Cluster, Decision Decision, RoundAction Action, ClusterTopology Topology, FailoverPlan Plan, DateTimeOffset DecidedAt, TimeSpan? Detection)
 {
     public string Target => Decision.Target!;
 

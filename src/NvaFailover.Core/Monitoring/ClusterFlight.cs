@@ -11,7 +11,7 @@ namespace NvaFailover.Monitoring;
 /// A cluster's failover whose writes are running: at most one, started by a round, stopped by a later round that
 /// supersedes it, and reported (completing the report of the round that started it) when its writes end.
 /// </summary>
-internal sealed class ClusterFlight(string cluster, ClusterMemory memory, ClusterFindings findings, RunnerServices services, Action<CycleReport> publish)
+internal sealed class ClusterFlight(string cluster, ClusterMemory memory, ClusterFindings findings, RunnerServices services, Action<RoundReport> publish)
 {
     private Writing? _writing;
 
@@ -28,16 +28,16 @@ internal sealed class ClusterFlight(string cluster, ClusterMemory memory, Cluste
     public FailoverInFlight? InFlight => _writing is { Completion.IsCompleted: false } writing ? new FailoverInFlight(writing.Snapshot(services.Time.GetUtcNow())) : null;
 
     /// <summary>A running failover gives way to an operator's switchover, and to the news that its target is down.</summary>
-    public static bool Supersedes(FailoverFlight flight, Decision decision, CycleRequest request, IReadOnlyList<NvaHealth> health) =>
+    public static bool Supersedes(FailoverFlight flight, Decision decision, RoundRequest request, IReadOnlyList<NvaHealth> health) =>
         request.SwitchoverTo is not null
-        || decision.Action == CycleAction.Hold
+        || decision.Action == RoundAction.Hold
         || health.Any(h => h.IsDown && h.Nva.Equals(flight.Target, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Stops a failover's writes (what they did is kept and reported) and waits for its report.</summary>
     public Task StopAsync() => _writing is { } writing ? writing.Cancel() : Task.CompletedTask;
 
     /// <summary>Starts <paramref name="flight"/>'s writes, which complete <paramref name="record"/>'s report when they end.</summary>
-    public Task<CycleReport> Start(RoundRecord record, FailoverFlight flight)
+    public Task<RoundReport> Start(RoundRecord record, FailoverFlight flight)
     {
         var decision = flight.Decision;
         if (decision.ChangesActive)
@@ -57,7 +57,7 @@ internal sealed class ClusterFlight(string cluster, ClusterMemory memory, Cluste
     /// ARM, and the next round probes on time. (No hop to the thread pool first: writes that complete at once, as in
     /// tests, complete here.)
     /// </summary>
-    private async Task<CycleReport> FinishAsync(Writing writing)
+    private async Task<RoundReport> FinishAsync(Writing writing)
     {
         var (flight, record) = (writing.Flight, writing.Record);
         ExecutionResult result;
@@ -68,8 +68,8 @@ internal sealed class ClusterFlight(string cluster, ClusterMemory memory, Cluste
         catch (Exception ex)
         {
             services.Topologies.MarkStale(cluster);
-            Log.CycleFailed(services.Logger, ex, cluster, ex.Message);
-            var failed = record.Build(services.Time.GetUtcNow(), CycleAction.Error, flight.Decision.Active, error: ex.Message, explanation: $"the writes failed: {ex.Message}");
+            Log.RoundFailed(services.Logger, ex, cluster, ex.Message);
+            var failed = record.Build(services.Time.GetUtcNow(), RoundAction.Error, flight.Decision.Active, error: ex.Message, explanation: $"the writes failed: {ex.Message}");
             publish(failed);
             return failed;
         }
@@ -94,7 +94,7 @@ internal sealed class ClusterFlight(string cluster, ClusterMemory memory, Cluste
     {
         public FailoverFlight Flight { get; } = flight;
         public RoundRecord Record { get; } = record;
-        public Task<CycleReport> Completion { get; set; } = Task.FromResult<CycleReport>(null!);
+        public Task<RoundReport> Completion { get; set; } = Task.FromResult<RoundReport>(null!);
 
         public async Task Cancel()
         {
@@ -103,7 +103,7 @@ internal sealed class ClusterFlight(string cluster, ClusterMemory memory, Cluste
             await Completion;
         }
 
-        public CycleReport Snapshot(DateTimeOffset now) =>
+        public RoundReport Snapshot(DateTimeOffset now) =>
             Record.Build(now, Flight.Action, Flight.Decision.Active, Flight.Progress.SoFar(Flight.Topology), explanation: $"{Flight.Decision.Explanation}; still writing");
     }
 }

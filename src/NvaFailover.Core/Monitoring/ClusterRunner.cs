@@ -22,7 +22,7 @@ internal sealed class ClusterRunner : IDisposable
     private readonly ClusterOptions _cluster;
     private readonly bool _dryRun;
     private readonly TopologyCache _topologies;
-    private readonly Action<CycleReport> _publish;
+    private readonly Action<RoundReport> _publish;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ClusterMemory _memory = new();
@@ -31,7 +31,7 @@ internal sealed class ClusterRunner : IDisposable
     private readonly ClusterFlight _flight;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public ClusterRunner(ClusterOptions cluster, bool dryRun, RunnerServices services, Action<CycleReport> publish)
+    public ClusterRunner(ClusterOptions cluster, bool dryRun, RunnerServices services, Action<RoundReport> publish)
     {
         (_cluster, _dryRun, _publish) = (cluster, dryRun, publish);
         (_topologies, _time, _logger) = (services.Topologies, services.Time, services.Logger);
@@ -51,10 +51,10 @@ internal sealed class ClusterRunner : IDisposable
     /// One round. Returns its report, or null when it started writes and <paramref name="awaitWrites"/> is false (the
     /// report comes when they end). Never throws for a failed round: that is a report with action Error.
     /// </summary>
-    public async Task<CycleReport?> RoundAsync(CycleRequest request, bool awaitWrites, CancellationToken cancellationToken)
+    public async Task<RoundReport?> RoundAsync(RoundRequest request, bool awaitWrites, CancellationToken cancellationToken)
     {
         var record = new RoundRecord(_cluster.Name, _time.GetUtcNow(), request.ReadOnly || _dryRun);
-        using var activity = NvaFailoverMetrics.ActivitySource.StartActivity("NvaFailover.Cycle");
+        using var activity = NvaFailoverMetrics.ActivitySource.StartActivity("NvaFailover.Round");
         activity?.SetTag("nvafailover.cluster", _cluster.Name);
         try
         {
@@ -72,8 +72,8 @@ internal sealed class ClusterRunner : IDisposable
             _findings.LogNew(topology.Findings);
             record.CannotFailOver = topology.CannotFailOver();
             _findings.ReportCannotFailOver(record.CannotFailOver);
-            CycleReport? report;
-            Task<CycleReport>? started;
+            RoundReport? report;
+            Task<RoundReport>? started;
             await _gate.WaitAsync(cancellationToken);
             try
             {
@@ -96,9 +96,9 @@ internal sealed class ClusterRunner : IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             _topologies.MarkStale(_cluster.Name);
-            Log.CycleFailed(_logger, ex, _cluster.Name, ex.Message);
+            Log.RoundFailed(_logger, ex, _cluster.Name, ex.Message);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            var failed = record.Build(_time.GetUtcNow(), CycleAction.Error, record.Decision?.Active, error: ex.Message, explanation: $"round failed: {ex.Message}");
+            var failed = record.Build(_time.GetUtcNow(), RoundAction.Error, record.Decision?.Active, error: ex.Message, explanation: $"round failed: {ex.Message}");
             _publish(failed);
             return failed;
         }
@@ -108,7 +108,7 @@ internal sealed class ClusterRunner : IDisposable
     /// Decide, and plan and start the writes the decision needs. A decision whose target was last seen longer ago than
     /// the rounds' cadence (the round waited on slower probes) probes that target again and decides again, once per NVA.
     /// </summary>
-    private async Task<(CycleReport? Report, Task<CycleReport>? Started)> DecideAndStartAsync(RoundRecord record, CycleRequest request, ClusterTopology topology, CancellationToken cancellationToken)
+    private async Task<(RoundReport? Report, Task<RoundReport>? Started)> DecideAndStartAsync(RoundRecord record, RoundRequest request, ClusterTopology topology, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -123,7 +123,7 @@ internal sealed class ClusterRunner : IDisposable
                 if (!ClusterFlight.Supersedes(running, decision, request, record.Health))
                 {
                     record.Decision = decision with { Explanation = $"{decision.Explanation}; the failover to {running.Target} decided at {running.DecidedAt:HH:mm:ss} is still writing" };
-                    return (record.Build(_time.GetUtcNow(), CycleAction.None, decision.Active), null);
+                    return (record.Build(_time.GetUtcNow(), RoundAction.None, decision.Active), null);
                 }
 
                 Log.FailoverSuperseded(_logger, _cluster.Name, running.Target, decision.Explanation);
@@ -136,24 +136,24 @@ internal sealed class ClusterRunner : IDisposable
             if (decision.Refusal is not null)
             {
                 Log.SwitchoverRefused(_logger, _cluster.Name, request.SwitchoverTo ?? "", decision.Refusal);
-                return (record.Build(_time.GetUtcNow(), CycleAction.None, decision.Active, error: decision.Refusal), null);
+                return (record.Build(_time.GetUtcNow(), RoundAction.None, decision.Active, error: decision.Refusal), null);
             }
 
-            if (decision.Action == CycleAction.Hold)
+            if (decision.Action == RoundAction.Hold)
             {
                 Log.AllNvasDown(_logger, _cluster.Name, Words.Of(record.Health), decision.Active ?? "(none)");
-                return (record.Build(_time.GetUtcNow(), CycleAction.Hold, decision.Active), null);
+                return (record.Build(_time.GetUtcNow(), RoundAction.Hold, decision.Active), null);
             }
 
             if (decision.Target is null)
             {
-                return (record.Build(_time.GetUtcNow(), CycleAction.None, decision.Active), null);
+                return (record.Build(_time.GetUtcNow(), RoundAction.None, decision.Active), null);
             }
 
             var plan = FailoverPlanner.Plan(topology, decision.Target);
             record.Plan = plan;
             _findings.LogNew(plan.NotMoved);
-            var action = decision.ChangesActive ? decision.Action : CycleAction.Reconcile;
+            var action = decision.ChangesActive ? decision.Action : RoundAction.Reconcile;
             if (decision.ChangesActive && decision.Reason == FailoverReason.ActiveDown)
             {
                 record.Detection = record.DecidedAt - (_memory.LastSeenUp(decision.Active!) ?? record.StartedAt);
@@ -168,7 +168,7 @@ internal sealed class ClusterRunner : IDisposable
                 }
 
                 _memory.LastTarget = decision.Active ?? _memory.LastTarget;
-                return (record.Build(_time.GetUtcNow(), CycleAction.None, decision.Active), null);
+                return (record.Build(_time.GetUtcNow(), RoundAction.None, decision.Active), null);
             }
 
             if (record.ReadOnly)
@@ -190,8 +190,8 @@ internal sealed class ClusterRunner : IDisposable
         }
     }
 
-    private CycleReport DryRun(RoundRecord record, CycleAction action, Decision decision, FailoverPlan plan, bool repeatable) =>
+    private RoundReport DryRun(RoundRecord record, RoundAction action, Decision decision, FailoverPlan plan, bool repeatable) =>
         _findings.LogDryRun($"{action}:{decision.Active}->{decision.Target}", plan, repeatable)
             ? record.Build(_time.GetUtcNow(), action, decision.Active)
-            : record.Build(_time.GetUtcNow(), CycleAction.None, decision.Active, explanation: $"{decision.Explanation}; dry run: these changes were logged already, nothing is written");
+            : record.Build(_time.GetUtcNow(), RoundAction.None, decision.Active, explanation: $"{decision.Explanation}; dry run: these changes were logged already, nothing is written");
 }

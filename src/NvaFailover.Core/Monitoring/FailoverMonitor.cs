@@ -17,12 +17,12 @@ public sealed class FailoverMonitor : IDisposable
 {
     private readonly NvaFailoverOptions _options;
     private readonly TopologyCache _topologies;
-    private readonly IEnumerable<ICycleObserver> _observers;
+    private readonly IEnumerable<IRoundObserver> _observers;
     private readonly IReadOnlyList<SettingWarning> _warnings;
     private readonly TimeProvider _time;
     private readonly ILogger<FailoverMonitor> _logger;
     private readonly Dictionary<string, ClusterRunner> _runners;
-    private readonly ConcurrentDictionary<ConcurrentQueue<CycleReport>, bool> _collectors = new();
+    private readonly ConcurrentDictionary<ConcurrentQueue<RoundReport>, bool> _collectors = new();
     private int _warningsLogged;
 
     internal FailoverMonitor(
@@ -30,7 +30,7 @@ public sealed class FailoverMonitor : IDisposable
         TopologyCache topologies,
         NvaProber prober,
         PlanExecutor executor,
-        IEnumerable<ICycleObserver> observers,
+        IEnumerable<IRoundObserver> observers,
         TimeProvider timeProvider,
         NvaFailoverMetrics metrics,
         ILogger<FailoverMonitor> logger)
@@ -70,10 +70,10 @@ public sealed class FailoverMonitor : IDisposable
     /// One timer invocation: rounds of every cluster every Probe:Interval, until the next round could not end before the
     /// next scheduled tick, and for as long as a failover's writes run. Returns every report of the invocation.
     /// </summary>
-    public async Task<IReadOnlyList<CycleReport>> RunInvocationAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RoundReport>> RunInvocationAsync(CancellationToken cancellationToken = default)
     {
         LogWarningsOnce();
-        var reports = new ConcurrentQueue<CycleReport>();
+        var reports = new ConcurrentQueue<RoundReport>();
         _collectors[reports] = true;
         try
         {
@@ -89,14 +89,14 @@ public sealed class FailoverMonitor : IDisposable
     }
 
     /// <summary>One round of every cluster, waiting for its writes (the CLI's <c>once</c> and, read-only, <c>plan</c>).</summary>
-    public async Task<IReadOnlyList<CycleReport>> RunCycleAsync(CycleRequest request, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RoundReport>> RunRoundAsync(RoundRequest request, CancellationToken cancellationToken = default)
     {
         LogWarningsOnce();
-        return await Task.WhenAll(_runners.Values.Select(r => RunCycleAsync(r.Cluster.Name, request, cancellationToken)));
+        return await Task.WhenAll(_runners.Values.Select(r => RunRoundAsync(r.Cluster.Name, request, cancellationToken)));
     }
 
     /// <summary>One round of one cluster, waiting for its writes.</summary>
-    public async Task<CycleReport> RunCycleAsync(string clusterName, CycleRequest request, CancellationToken cancellationToken = default)
+    public async Task<RoundReport> RunRoundAsync(string clusterName, RoundRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         return (await Runner(clusterName).RoundAsync(request, awaitWrites: true, cancellationToken))!;
@@ -118,7 +118,7 @@ public sealed class FailoverMonitor : IDisposable
         while (true)
         {
             var roundStarted = _time.GetUtcNow();
-            await runner.RoundAsync(CycleRequest.Timer, awaitWrites: false, cancellationToken);
+            await runner.RoundAsync(RoundRequest.Timer, awaitWrites: false, cancellationToken);
             if (probe.Interval == TimeSpan.Zero)
             {
                 // One round per invocation: it ends when its writes do.
@@ -153,11 +153,11 @@ public sealed class FailoverMonitor : IDisposable
         }
     }
 
-    private void Publish(CycleReport report)
+    private void Publish(RoundReport report)
     {
         var action = report.Action.ToString();
         var health = Words.Of(report.Health);
-        Log.CycleCompleted(_logger, report.Cluster, action, report.Active ?? "(none)", health, report.Writes, (long)(report.CompletedAt - report.StartedAt).TotalMilliseconds);
+        Log.RoundCompleted(_logger, report.Cluster, action, report.Active ?? "(none)", health, report.Writes, (long)(report.CompletedAt - report.StartedAt).TotalMilliseconds);
         foreach (var collector in _collectors.Keys)
         {
             collector.Enqueue(report);
@@ -165,7 +165,7 @@ public sealed class FailoverMonitor : IDisposable
 
         foreach (var observer in _observers)
         {
-            observer.OnCycleCompleted(report);
+            observer.OnRoundCompleted(report);
         }
     }
 

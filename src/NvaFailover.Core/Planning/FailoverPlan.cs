@@ -21,7 +21,7 @@ public sealed record RouteTablePlan(RouteTableSnapshot Table, IReadOnlyList<Rout
 /// <param name="To">The target slot (its NIC and ipconfig).</param>
 public sealed record PublicIpMove(PublicIpSnapshot PublicIp, string? FromIpConfigurationId, NvaSlot To);
 
-/// <summary>Everything a cycle would change to make <paramref name="Target"/> the active NVA.</summary>
+/// <summary>Everything a round would change to make <paramref name="Target"/> the active NVA.</summary>
 /// <param name="Cluster">Cluster name.</param>
 /// <param name="Target">The NVA to make active.</param>
 /// <param name="RouteTables">Tables to write (only those with changes).</param>

@@ -31,7 +31,7 @@ public sealed class NvaFailoverOptions
     /// <summary>An optional ceiling on route table writes in flight at once; none by default (writes are paced by ARM's budget).</summary>
     public int? MaxParallelWrites { get; set; }
 
-    /// <summary>How often a write that lost an ETag race is re-read and re-planned within one cycle.</summary>
+    /// <summary>How often a write that lost an ETag race is re-read and re-planned within one round.</summary>
     public int ConflictRetries { get; set; } = 3;
 
     /// <summary>

@@ -8,9 +8,9 @@ namespace NvaFailover.Telemetry;
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1000, EventName = "CycleCompleted", Level = LogLevel.Information,
-        Message = "Cluster {Cluster}: cycle {Action}, active {ActiveNva}, health {Health}, writes: {Writes}, in {DurationMs} ms")]
-    public static partial void CycleCompleted(ILogger logger, string cluster, string action, string activeNva, string health, int writes, long durationMs);
+    [LoggerMessage(EventId = 1000, EventName = "RoundCompleted", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: round {Action}, active {ActiveNva}, health {Health}, writes: {Writes}, in {DurationMs} ms")]
+    public static partial void RoundCompleted(ILogger logger, string cluster, string action, string activeNva, string health, int writes, long durationMs);
 
     [LoggerMessage(EventId = 1001, EventName = "NvaDown", Level = LogLevel.Warning,
         Message = "Cluster {Cluster}: NVA {Nva} is down (failed attempts: {Attempts}): {Reason}")]
@@ -37,7 +37,7 @@ internal static partial class Log
     public static partial void Reconciled(ILogger logger, string cluster, string activeNva, int routesChanged, int publicIpsMoved);
 
     [LoggerMessage(EventId = 1007, EventName = "PartialFailure", Level = LogLevel.Error,
-        Message = "Cluster {Cluster}: write to {ResourceId} failed ({Status}, {ErrorCode}): {ErrorMessage}; the next cycle re-reads and repairs it")]
+        Message = "Cluster {Cluster}: write to {ResourceId} failed ({Status}, {ErrorCode}): {ErrorMessage}; the next round re-reads and repairs it")]
     public static partial void PartialFailure(ILogger logger, string cluster, string resourceId, string status, string errorCode, string errorMessage);
 
     [LoggerMessage(EventId = 1008, EventName = "ConfigWarning", Level = LogLevel.Warning,
@@ -65,9 +65,9 @@ internal static partial class Log
         Message = "Cluster {Cluster}: switchover to {ToNva} refused: {Reason}")]
     public static partial void SwitchoverRefused(ILogger logger, string cluster, string toNva, string reason);
 
-    [LoggerMessage(EventId = 1012, EventName = "CycleFailed", Level = LogLevel.Error,
-        Message = "Cluster {Cluster}: cycle failed: {ErrorMessage}")]
-    public static partial void CycleFailed(ILogger logger, Exception exception, string cluster, string errorMessage);
+    [LoggerMessage(EventId = 1012, EventName = "RoundFailed", Level = LogLevel.Error,
+        Message = "Cluster {Cluster}: round failed: {ErrorMessage}")]
+    public static partial void RoundFailed(ILogger logger, Exception exception, string cluster, string errorMessage);
 
     [LoggerMessage(EventId = 1013, EventName = "ProbeAttemptFailed", Level = LogLevel.Debug,
         Message = "Cluster {Cluster}: probe {Attempt} of {Attempts} for NVA {Nva} failed: {Reason}")]

@@ -12,7 +12,7 @@ public sealed class NvaFailoverMetrics
     /// <summary>Meter and activity source name.</summary>
     public const string Name = "NvaFailover";
 
-    /// <summary>The activity source: one span per cycle.</summary>
+    /// <summary>The activity source: one span per round.</summary>
     public static readonly ActivitySource ActivitySource = new(Name);
 
     private readonly Histogram<double> _probeDuration;

@@ -49,7 +49,7 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refres
     /// <summary>The topology kept now, without reading; null before the first discovery.</summary>
     public ClusterTopology? Current(string cluster) => _entries.TryGetValue(cluster, out var entry) ? entry.Topology : null;
 
-    /// <summary>Keeps what a cycle learned (the snapshots its successful writes returned).</summary>
+    /// <summary>Keeps what a round learned (the snapshots its successful writes returned).</summary>
     public void Update(ClusterTopology topology) => _entries.GetOrAdd(topology.Cluster, _ => new Entry()).Set(topology, stale: false);
 
     /// <summary>After a failed or interrupted write: the next round reads again (in the background).</summary>

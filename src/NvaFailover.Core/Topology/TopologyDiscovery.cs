@@ -17,7 +17,7 @@ internal sealed record Discovery(ClusterTopology Topology, IReadOnlySet<string> 
 
 /// <summary>
 /// Reads a cluster's NVAs (VM, NICs, slots), its tagged route tables, its public IPs and the host's own subnet. A failed
-/// read of one resource is a finding, not a failed cycle, so the rest of the cluster can still fail over.
+/// read of one resource is a finding, not a failed round, so the rest of the cluster can still fail over.
 /// </summary>
 internal sealed class TopologyDiscovery(
     IComputeGateway compute,

@@ -47,7 +47,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Up("edge-a"), Up("edge-b")], new ClusterMemory(), T0);
 
-        Assert.Equal(CycleAction.None, d.Action);
+        Assert.Equal(RoundAction.None, d.Action);
         Assert.Equal("edge-a", d.Active);
         Assert.Equal("edge-a", d.Target);
     }
@@ -59,7 +59,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Down("edge-a"), Up("edge-b")], new ClusterMemory(), T0);
 
-        Assert.Equal(CycleAction.Failover, d.Action);
+        Assert.Equal(RoundAction.Failover, d.Action);
         Assert.Equal(FailoverReason.ActiveDown, d.Reason);
         Assert.Equal(("edge-a", "edge-b"), (d.Active, d.Target));
     }
@@ -71,7 +71,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Up("edge-a"), Down("edge-b")], new ClusterMemory(), T0);
 
-        Assert.Equal(CycleAction.None, d.Action);
+        Assert.Equal(RoundAction.None, d.Action);
         Assert.Equal("edge-a", d.Target);
     }
 
@@ -82,7 +82,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Down("edge-a"), Down("edge-b")], new ClusterMemory(), T0);
 
-        Assert.Equal(CycleAction.Hold, d.Action);
+        Assert.Equal(RoundAction.Hold, d.Action);
         Assert.Null(d.Target);
         Assert.Equal("edge-a", d.Active);
     }
@@ -96,7 +96,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Up("edge-a"), Up("edge-b")], new ClusterMemory(), T0);
 
-        Assert.Equal(CycleAction.None, d.Action);
+        Assert.Equal(RoundAction.None, d.Action);
         Assert.Equal("edge-b", d.Target);
     }
 
@@ -110,7 +110,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Up("edge-a"), Up("edge-b")], memory, T0.AddDays(1));
 
-        Assert.Equal(CycleAction.None, d.Action);
+        Assert.Equal(RoundAction.None, d.Action);
         Assert.Equal("edge-b", d.Target);
     }
 
@@ -125,9 +125,9 @@ public sealed class FailoverDeciderTests
         var early = FailoverDecider.Decide(cluster, topology, [Up("edge-a"), Up("edge-b")], memory, T0.AddMinutes(4));
         var due = FailoverDecider.Decide(cluster, topology, [Up("edge-a"), Up("edge-b")], memory, T0.AddMinutes(5));
 
-        Assert.Equal((CycleAction.None, "edge-b"), (early.Action, early.Target));
+        Assert.Equal((RoundAction.None, "edge-b"), (early.Action, early.Target));
         Assert.Contains("not yet", early.Explanation, StringComparison.Ordinal);
-        Assert.Equal((CycleAction.Failback, "edge-a", FailoverReason.Preempt), (due.Action, due.Target, due.Reason));
+        Assert.Equal((RoundAction.Failback, "edge-a", FailoverReason.Preempt), (due.Action, due.Target, due.Reason));
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class FailoverDeciderTests
         var world = FailedOverToB();
         var (cluster, topology) = await CreateSut(world, FailbackPolicy.Preemptive);
         var memory = new ClusterMemory();
-        var decisions = new List<CycleAction>();
+        var decisions = new List<RoundAction>();
 
         // edge-a flaps: up 4 minutes, down once, then up for good from minute 5.
         for (var minute = 0; minute <= 11; minute++)
@@ -148,8 +148,8 @@ public sealed class FailoverDeciderTests
             decisions.Add(FailoverDecider.Decide(cluster, topology, health, memory, now).Action);
         }
 
-        Assert.DoesNotContain(CycleAction.Failback, decisions.Take(10));
-        Assert.Equal(CycleAction.Failback, decisions[10]);
+        Assert.DoesNotContain(RoundAction.Failback, decisions.Take(10));
+        Assert.Equal(RoundAction.Failback, decisions[10]);
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public sealed class FailoverDeciderTests
         {
             NvaHealth[] health = [Up("edge-a"), i % 2 == 0 ? Down("edge-b") : Up("edge-b")];
             memory.Observe(health, T0.AddSeconds(30 * i));
-            Assert.Equal(CycleAction.None, FailoverDecider.Decide(cluster, topology, health, memory, T0.AddSeconds(30 * i)).Action);
+            Assert.Equal(RoundAction.None, FailoverDecider.Decide(cluster, topology, health, memory, T0.AddSeconds(30 * i)).Action);
         }
     }
 
@@ -190,7 +190,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Up("fw-1"), Up("fw-2"), Up("fw-3")], memory, T0.AddMinutes(11));
 
-        Assert.Equal((CycleAction.None, "fw-3"), (d.Action, d.Target));
+        Assert.Equal((RoundAction.None, "fw-3"), (d.Action, d.Target));
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class FailoverDeciderTests
 
         Assert.Equal("edge-a", fresh.Target);
         Assert.Equal("edge-b", afterFailover.Target);
-        Assert.Equal((CycleAction.Failover, "edge-b"), (primaryDown.Action, primaryDown.Target));
+        Assert.Equal((RoundAction.Failover, "edge-b"), (primaryDown.Action, primaryDown.Target));
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Up("edge-a"), Up("edge-b")], new ClusterMemory(), T0, "EDGE-B");
 
-        Assert.Equal((CycleAction.Switchover, "edge-b", FailoverReason.Switchover), (d.Action, d.Target, d.Reason));
+        Assert.Equal((RoundAction.Switchover, "edge-b", FailoverReason.Switchover), (d.Action, d.Target, d.Reason));
         Assert.Null(d.Refusal);
     }
 
@@ -259,6 +259,6 @@ public sealed class FailoverDeciderTests
 
         var d = FailoverDecider.Decide(cluster, topology, [Down("edge-a"), Up("edge-b")], new ClusterMemory(), T0);
 
-        Assert.Equal((CycleAction.None, null, "edge-b"), (d.Action, d.Active, d.Target));
+        Assert.Equal((RoundAction.None, null, "edge-b"), (d.Action, d.Active, d.Target));
     }
 }

@@ -20,7 +20,7 @@ public sealed class World
     public TestClock Time { get; } = new();
     public ListLoggerProvider Logs { get; } = new();
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
-    public List<CycleReport> Reports { get; } = [];
+    public List<RoundReport> Reports { get; } = [];
 
     public static string Vm(string name) => $"/subscriptions/{Sub}/resourceGroups/rg-nva/providers/Microsoft.Compute/virtualMachines/{name}";
 
@@ -109,16 +109,16 @@ public sealed class World
         services.AddSingleton<IPublicIpGateway>(Azure);
         services.AddSingleton<IVirtualNetworkGateway>(Azure);
         services.AddSingleton<IAccessGateway>(Azure);
-        services.AddSingleton<ICycleObserver>(new Collector(Reports));
+        services.AddSingleton<IRoundObserver>(new Collector(Reports));
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
 
     public FailoverMonitor Monitor(Action<IServiceCollection>? configure = null) => Services(configure).GetRequiredService<FailoverMonitor>();
 
-    /// <summary>One timer cycle of the first cluster, with the clock driven through every probe delay.</summary>
-    public Task<CycleReport> CycleAsync(FailoverMonitor monitor, CycleRequest? request = null) =>
-        Time.RunAsync(() => monitor.RunCycleAsync(monitor.Options.Clusters[0].Name, request ?? CycleRequest.Timer));
+    /// <summary>One timer round of the first cluster, with the clock driven through every probe delay.</summary>
+    public Task<RoundReport> RoundAsync(FailoverMonitor monitor, RoundRequest? request = null) =>
+        Time.RunAsync(() => monitor.RunRoundAsync(monitor.Options.Clusters[0].Name, request ?? RoundRequest.Timer));
 
     /// <summary>A topology discovered from the fake Azure with the current settings.</summary>
     public async Task<ClusterTopology> TopologyAsync(int cluster = 0) =>
@@ -135,9 +135,9 @@ public sealed class World
 
     public static NvaHealth Unknown(string nva) => new(nva, HealthState.Unknown, 3, "the power state could not be read: ARM answered HTTP 503", TimeSpan.Zero);
 
-    private sealed class Collector(List<CycleReport> reports) : ICycleObserver
+    private sealed class Collector(List<RoundReport> reports) : IRoundObserver
     {
-        public void OnCycleCompleted(CycleReport report)
+        public void OnRoundCompleted(RoundReport report)
         {
             lock (reports)
             {

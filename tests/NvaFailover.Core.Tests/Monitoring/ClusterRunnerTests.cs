@@ -32,9 +32,9 @@ public sealed class ClusterRunnerTests
         var world = EdgePair();
         world.Azure.ReadFaults[Vm("edge-a")] = ArmUnavailable(Vm("edge-a"));
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
-        Assert.Equal((CycleAction.None, "edge-a", 0), (report.Action, report.Active, world.Azure.Writes));
+        Assert.Equal((RoundAction.None, "edge-a", 0), (report.Action, report.Active, world.Azure.Writes));
         Assert.Equal(HealthState.Unknown, report.Health.Single(h => h.Nva == "edge-a").State);
         Assert.Contains("ServiceUnavailable", report.Health.Single(h => h.Nva == "edge-a").Reason, StringComparison.Ordinal);
         Assert.Single(world.Logs.Named("NvaUnknown"));
@@ -46,18 +46,18 @@ public sealed class ClusterRunnerTests
     {
         var world = EdgePair();
         var monitor = world.Monitor();
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Azure.Tables.Remove(Rt("rt-apps"));
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        var failover = await world.CycleAsync(monitor);
+        var failover = await world.RoundAsync(monitor);
         world.Azure.Calls.Clear();
-        var after = new[] { await world.CycleAsync(monitor), await world.CycleAsync(monitor) };
+        var after = new[] { await world.RoundAsync(monitor), await world.RoundAsync(monitor) };
 
-        Assert.Equal((CycleAction.Failover, "edge-b"), (failover.Action, failover.Active));
+        Assert.Equal((RoundAction.Failover, "edge-b"), (failover.Action, failover.Active));
         Assert.False(failover.Failed);
         Assert.Empty(world.Azure.WritesTo("routeTables"));
-        Assert.All(after, r => Assert.Equal(CycleAction.None, r.Action));
+        Assert.All(after, r => Assert.Equal(RoundAction.None, r.Action));
         Assert.Single(world.Logs.Named("Finding"), l => l.Message.Contains("rt-apps", StringComparison.Ordinal) && l.Message.Contains("no longer managed", StringComparison.Ordinal));
         Assert.Empty(world.Logs.Named("PartialFailure"));
     }
@@ -69,11 +69,11 @@ public sealed class ClusterRunnerTests
         world.Settings["NvaFailover:Clusters:0:Nvas:1:VirtualMachineId"] = Vm("edge-b-typo");
         var monitor = world.Monitor();
 
-        var first = await world.CycleAsync(monitor);
+        var first = await world.RoundAsync(monitor);
         world.Time.Advance(TimeSpan.FromSeconds(30));
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Time.Advance(TimeSpan.FromSeconds(31));
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
 
         var reason = Assert.Single(first.CannotFailOver);
         Assert.Contains("edge-b-typo", reason, StringComparison.Ordinal);
@@ -91,13 +91,13 @@ public sealed class ClusterRunnerTests
         var world = EdgePair();
         world.Azure.VmReadFaults[Vm("edge-b")] = new GatewayException(GatewayFailure.Unreachable, Vm("edge-b"), null, "connection refused");
         var monitor = world.Monitor();
-        var blocked = await world.CycleAsync(monitor);
+        var blocked = await world.RoundAsync(monitor);
         world.Azure.VmReadFaults.Remove(Vm("edge-b"));
 
         world.Time.Advance(TimeSpan.FromMinutes(5));
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Time.Advance(TimeSpan.FromSeconds(5));
-        var clear = await world.CycleAsync(monitor);
+        var clear = await world.RoundAsync(monitor);
 
         Assert.Contains("could not be reached from this host", Assert.Single(blocked.CannotFailOver), StringComparison.Ordinal);
         Assert.Empty(clear.CannotFailOver);
@@ -111,9 +111,9 @@ public sealed class ClusterRunnerTests
         world.Azure.ReadFaults[Vm("edge-a")] = ArmUnavailable(Vm("edge-a"));
         world.Azure.ReadFaults[Vm("edge-b")] = ArmUnavailable(Vm("edge-b"));
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
-        Assert.Equal(CycleAction.None, report.Action);
+        Assert.Equal(RoundAction.None, report.Action);
         Assert.Empty(world.Logs.Named("AllNvasDown"));
         Assert.Equal(0, world.Azure.Writes);
     }
@@ -125,10 +125,10 @@ public sealed class ClusterRunnerTests
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
         world.Azure.ReadFaults[Vm("edge-b")] = ArmUnavailable(Vm("edge-b"));
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
-        Assert.NotEqual(CycleAction.Failover, report.Action);
-        Assert.NotEqual(CycleAction.Hold, report.Action);
+        Assert.NotEqual(RoundAction.Failover, report.Action);
+        Assert.NotEqual(RoundAction.Hold, report.Action);
         Assert.Equal(0, world.Azure.Writes);
     }
 
@@ -144,7 +144,7 @@ public sealed class ClusterRunnerTests
 
         var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
 
-        var failover = Assert.Single(reports, r => r.Action == CycleAction.Failover);
+        var failover = Assert.Single(reports, r => r.Action == RoundAction.Failover);
         Assert.Equal(TimeSpan.FromSeconds(15), failover.DecidedAt - start);
         Assert.True(failover.Converged);
         var whileWriting = reports.Where(r => r.Explanation.Contains("still writing", StringComparison.Ordinal)).Select(r => (r.StartedAt - start).TotalSeconds);
@@ -192,7 +192,7 @@ public sealed class ClusterRunnerTests
         Assert.Equal("edge-b", superseded.Plan!.Target);
         Assert.False(superseded.Failed);
         Assert.Single(world.Logs.Named("FailoverSuperseded"));
-        var final = reports.Last(r => r.Action == CycleAction.Failover);
+        var final = reports.Last(r => r.Action == RoundAction.Failover);
         Assert.Equal(("edge-c", true), (final.Active, final.Converged));
         Assert.Equal("172.20.1.6", world.Azure.NextHop(Rt("rt-apps"), "default"));
         Assert.Equal("172.20.0.6", world.Azure.NextHop(Rt("rt-db"), "onprem"));
@@ -212,9 +212,9 @@ public sealed class ClusterRunnerTests
         var monitor = world.Monitor();
         At(world, 8, () => world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped));
 
-        var report = await world.CycleAsync(monitor);
+        var report = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.Failover, "edge-c", true), (report.Action, report.Plan!.Target, report.Converged));
+        Assert.Equal((RoundAction.Failover, "edge-c", true), (report.Action, report.Plan!.Target, report.Converged));
         Assert.Equal(["edge-b", "edge-c"], world.Logs.Named("TargetReprobed").Select(l => l.Properties["Nva"]?.ToString()));
         Assert.Equal(HealthState.Down, report.Health.Single(h => h.Nva == "edge-b").State);
         Assert.Equal("172.20.1.6", world.Azure.NextHop(Rt("rt-apps"), "default"));
@@ -229,9 +229,9 @@ public sealed class ClusterRunnerTests
         world.Settings["NvaFailover:Clusters:0:Probe:Attempts"] = "3";
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
-        Assert.Equal((CycleAction.Failover, "edge-b"), (report.Action, report.Plan!.Target));
+        Assert.Equal((RoundAction.Failover, "edge-b"), (report.Action, report.Plan!.Target));
         Assert.Empty(world.Logs.Named("TargetReprobed"));
         Assert.Single(world.Azure.Calls, c => c == "POWER edge-b");
     }
@@ -241,16 +241,16 @@ public sealed class ClusterRunnerTests
     {
         var world = EdgePair();
         var monitor = world.Monitor();
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Azure.TagQueryFault = ArmUnavailable("tag query");
         world.Azure.ReadFaults[Rt("rt-apps")] = ArmUnavailable(Rt("rt-apps"));
         world.Azure.ReadFaults[Rt("rt-db")] = ArmUnavailable(Rt("rt-db"));
 
         world.Time.Advance(TimeSpan.FromMinutes(6));
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
-        var report = await world.CycleAsync(monitor);
+        var report = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.Failover, "edge-b", true), (report.Action, report.Active, report.Converged));
+        Assert.Equal((RoundAction.Failover, "edge-b", true), (report.Action, report.Active, report.Converged));
         Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-apps"), "default"));
         Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-db"), "default"));
     }
@@ -263,12 +263,12 @@ public sealed class ClusterRunnerTests
         var monitor = world.Monitor();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        var first = await world.CycleAsync(monitor);
+        var first = await world.RoundAsync(monitor);
         world.Time.Advance(TimeSpan.FromSeconds(5));
-        var second = await world.CycleAsync(monitor);
+        var second = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.Failover, true), (first.Action, first.DryRun));
-        Assert.Equal(CycleAction.None, second.Action);
+        Assert.Equal((RoundAction.Failover, true), (first.Action, first.DryRun));
+        Assert.Equal(RoundAction.None, second.Action);
         Assert.Equal(4, world.Logs.Named("DryRunChange").Count());
         Assert.Equal(0, world.Azure.Writes);
     }

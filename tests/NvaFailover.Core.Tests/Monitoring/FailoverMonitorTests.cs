@@ -20,76 +20,76 @@ public sealed class FailoverMonitorTests
     }
 
     [Fact]
-    public async Task Cycle_AllHealthy_NoWrite()
+    public async Task Round_AllHealthy_NoWrite()
     {
         var world = EdgePair();
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
-        Assert.Equal((CycleAction.None, "edge-a", 0), (report.Action, report.Active, report.Writes));
+        Assert.Equal((RoundAction.None, "edge-a", 0), (report.Action, report.Active, report.Writes));
         Assert.Equal(0, world.Azure.Writes);
-        Assert.Contains(world.Logs.Named("CycleCompleted"), e => (string?)e.Properties["Action"] == "None");
+        Assert.Contains(world.Logs.Named("RoundCompleted"), e => (string?)e.Properties["Action"] == "None");
     }
 
     [Fact]
-    public async Task Cycle_HealthyWithinDiscoveryRefresh_CostsOnlyTheProbes()
+    public async Task Round_HealthyWithinDiscoveryRefresh_CostsOnlyTheProbes()
     {
         var world = EdgePair();
         var monitor = world.Monitor();
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Azure.Calls.Clear();
 
         world.Time.Advance(TimeSpan.FromSeconds(30));
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
 
         Assert.Equal(["POWER edge-a", "POWER edge-b"], world.Azure.Calls.Order());
     }
 
     [Fact]
-    public async Task Cycle_AfterDiscoveryRefresh_ReadsAgain()
+    public async Task Round_AfterDiscoveryRefresh_ReadsAgain()
     {
         var world = EdgePair();
         var monitor = world.Monitor();
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Azure.Calls.Clear();
 
         world.Time.Advance(TimeSpan.FromMinutes(5));
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
 
         Assert.Contains("LIST nva_ha_udr=edge", world.Azure.Calls);
         Assert.Contains("GET routeTables rt-apps", world.Azure.Calls);
     }
 
     [Fact]
-    public async Task Cycle_PrimaryStopped_FailsOverRoutesAndPublicIpThenStaysQuiet()
+    public async Task Round_PrimaryStopped_FailsOverRoutesAndPublicIpThenStaysQuiet()
     {
         var world = EdgePair();
         var monitor = world.Monitor();
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Time.Advance(TimeSpan.FromSeconds(30));
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        var failover = await world.CycleAsync(monitor);
+        var failover = await world.RoundAsync(monitor);
         world.Azure.Calls.Clear();
         world.Time.Advance(TimeSpan.FromSeconds(30));
-        var after = await world.CycleAsync(monitor);
+        var after = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.Failover, FailoverReason.ActiveDown, "edge-a", "edge-b"), (failover.Action, failover.Reason, failover.ActiveBefore, failover.Active));
+        Assert.Equal((RoundAction.Failover, FailoverReason.ActiveDown, "edge-a", "edge-b"), (failover.Action, failover.Reason, failover.ActiveBefore, failover.Active));
         Assert.Equal((3, 1, 4), (failover.RoutesChanged, failover.PublicIpsMoved, failover.Writes));
         AssertAllOn(world, "5");
         Assert.Equal(IpConfig("edge-b-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
         Assert.Equal(TimeSpan.FromSeconds(34), failover.Detection);
-        Assert.Equal((CycleAction.None, "edge-b", 0), (after.Action, after.Active, after.Writes));
+        Assert.Equal((RoundAction.None, "edge-b", 0), (after.Action, after.Active, after.Writes));
         Assert.Equal(0, world.Azure.Writes);
     }
 
     [Fact]
-    public async Task Cycle_Failover_LogsStartAndCompletionWithDimensions()
+    public async Task Round_Failover_LogsStartAndCompletionWithDimensions()
     {
         var world = EdgePair();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Deallocated);
 
-        await world.CycleAsync(world.Monitor());
+        await world.RoundAsync(world.Monitor());
 
         var started = Assert.Single(world.Logs.Named("FailoverStarted"));
         var completed = Assert.Single(world.Logs.Named("FailoverCompleted"));
@@ -108,71 +108,71 @@ public sealed class FailoverMonitorTests
     [Theory]
     [InlineData("OnActiveFailure", 1, 0)]
     [InlineData("Preemptive", 1, 1)]
-    public async Task Cycles_FlappingPrimary_OneFailoverAndAtMostOneFailbackAfterStableHealth(string policy, int failovers, int failbacks)
+    public async Task Rounds_FlappingPrimary_OneFailoverAndAtMostOneFailbackAfterStableHealth(string policy, int failovers, int failbacks)
     {
         var world = EdgePair();
         world.Settings["NvaFailover:Clusters:0:Failback"] = policy;
         world.Settings["NvaFailover:Clusters:0:PreemptAfter"] = "00:02:00";
         var monitor = world.Monitor();
-        var actions = new List<CycleAction>();
+        var actions = new List<RoundAction>();
 
         // edge-a flaps every 30 s for 3 minutes, then stays up for 5 minutes.
         for (var i = 0; i < 16; i++)
         {
             world.Azure.SetPower(Vm("edge-a"), i < 6 && i % 2 == 1 ? PowerState.Stopped : PowerState.Running);
-            actions.Add((await world.CycleAsync(monitor)).Action);
+            actions.Add((await world.RoundAsync(monitor)).Action);
             world.Time.Advance(TimeSpan.FromSeconds(30));
         }
 
-        Assert.Equal(failovers, actions.Count(a => a == CycleAction.Failover));
-        Assert.Equal(failbacks, actions.Count(a => a == CycleAction.Failback));
+        Assert.Equal(failovers, actions.Count(a => a == RoundAction.Failover));
+        Assert.Equal(failbacks, actions.Count(a => a == RoundAction.Failback));
         Assert.Equal(policy == "Preemptive" ? "edge-a" : "edge-b", world.Reports[^1].Active);
     }
 
     [Fact]
-    public async Task Cycle_BothDownThenStandbyBack_HoldsThenFailsOverToStandby()
+    public async Task Round_BothDownThenStandbyBack_HoldsThenFailsOverToStandby()
     {
         var world = EdgePair();
         var monitor = world.Monitor();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
         world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
 
-        var hold = await world.CycleAsync(monitor);
+        var hold = await world.RoundAsync(monitor);
         world.Azure.SetPower(Vm("edge-b"), PowerState.Running);
-        var recovered = await world.CycleAsync(monitor);
+        var recovered = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.Hold, "edge-a", 0), (hold.Action, hold.Active, hold.Writes));
+        Assert.Equal((RoundAction.Hold, "edge-a", 0), (hold.Action, hold.Active, hold.Writes));
         Assert.Equal(LogLevel.Error, Assert.Single(world.Logs.Named("AllNvasDown")).Level);
-        Assert.Equal((CycleAction.Failover, "edge-b"), (recovered.Action, recovered.Active));
+        Assert.Equal((RoundAction.Failover, "edge-b"), (recovered.Action, recovered.Active));
         AssertAllOn(world, "5");
     }
 
     [Fact]
-    public async Task Cycle_BothDownThenPrimaryBack_HoldsThenNothingToDo()
+    public async Task Round_BothDownThenPrimaryBack_HoldsThenNothingToDo()
     {
         var world = EdgePair();
         var monitor = world.Monitor();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
         world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
 
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Azure.SetPower(Vm("edge-a"), PowerState.Running);
-        var recovered = await world.CycleAsync(monitor);
+        var recovered = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.None, "edge-a"), (recovered.Action, recovered.Active));
+        Assert.Equal((RoundAction.None, "edge-a"), (recovered.Action, recovered.Active));
         Assert.Equal(0, world.Azure.Writes);
     }
 
     [Fact]
-    public async Task Cycle_DryRun_LogsThePlanAndWritesNothing()
+    public async Task Round_DryRun_LogsThePlanAndWritesNothing()
     {
         var world = EdgePair();
         world.Settings["NvaFailover:DryRun"] = "true";
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
-        Assert.Equal((CycleAction.Failover, true, 0), (report.Action, report.DryRun, report.Writes));
+        Assert.Equal((RoundAction.Failover, true, 0), (report.Action, report.DryRun, report.Writes));
         Assert.Equal(3, report.Plan!.RouteChangeCount);
         Assert.Equal(0, world.Azure.Writes);
         Assert.Equal(4, world.Logs.Named("DryRunChange").Count());
@@ -180,30 +180,30 @@ public sealed class FailoverMonitorTests
     }
 
     [Fact]
-    public async Task Cycle_ReadOnlyRequest_PlansWithoutWriting()
+    public async Task Round_ReadOnlyRequest_PlansWithoutWriting()
     {
         var world = EdgePair();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        var report = await world.CycleAsync(world.Monitor(), new CycleRequest(ReadOnly: true));
+        var report = await world.RoundAsync(world.Monitor(), new RoundRequest(ReadOnly: true));
 
         Assert.Equal(3, report.Plan!.RouteChangeCount);
         Assert.Equal(0, world.Azure.Writes);
     }
 
     [Fact]
-    public async Task Cycle_PartialFailure_ReportedThenRepairedNextCycle()
+    public async Task Round_PartialFailure_ReportedThenRepairedNextRound()
     {
         var world = EdgePair();
         var monitor = world.Monitor();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
         world.Azure.WriteFault = id => id == Rt("rt-db") ? WriteStatus.Failed : null;
 
-        var partial = await world.CycleAsync(monitor);
+        var partial = await world.RoundAsync(monitor);
         var dbAfterPartial = world.Azure.NextHop(Rt("rt-db"), "default");
         world.Azure.WriteFault = _ => null;
         world.Time.Advance(TimeSpan.FromSeconds(30));
-        var repair = await world.CycleAsync(monitor);
+        var repair = await world.RoundAsync(monitor);
 
         Assert.True(partial.Failed);
         var failure = Assert.Single(world.Logs.Named("PartialFailure"));
@@ -215,66 +215,66 @@ public sealed class FailoverMonitorTests
     }
 
     [Fact]
-    public async Task Cycle_RouteDriftsToStandby_ReconciledToActive()
+    public async Task Round_RouteDriftsToStandby_ReconciledToActive()
     {
         var world = EdgePair();
         var monitor = world.Monitor();
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
         world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
 
         world.Time.Advance(TimeSpan.FromMinutes(5));
-        var report = await world.CycleAsync(monitor);
+        var report = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.Reconcile, "edge-a", 1), (report.Action, report.Active, report.RoutesChanged));
+        Assert.Equal((RoundAction.Reconcile, "edge-a", 1), (report.Action, report.Active, report.RoutesChanged));
         AssertAllOn(world, "4");
         Assert.Single(world.Logs.Named("Reconciled"));
     }
 
     [Fact]
-    public async Task Cycle_RouteEditedToForeignIp_LeftAlone()
+    public async Task Round_RouteEditedToForeignIp_LeftAlone()
     {
         var world = EdgePair();
         world.Azure.EditRoute(Rt("rt-apps"), "default", "10.9.9.9");
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
-        Assert.Equal(CycleAction.None, report.Action);
+        Assert.Equal(RoundAction.None, report.Action);
         Assert.Equal("10.9.9.9", world.Azure.NextHop(Rt("rt-apps"), "default"));
     }
 
     [Fact]
-    public async Task Cycle_RestartedHostAfterFailover_ResumesFromTheRoutesWithoutFlappingBack()
+    public async Task Round_RestartedHostAfterFailover_ResumesFromTheRoutesWithoutFlappingBack()
     {
         var world = EdgePair();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
-        await world.CycleAsync(world.Monitor());
+        await world.RoundAsync(world.Monitor());
         world.Azure.SetPower(Vm("edge-a"), PowerState.Running);
         world.Azure.Calls.Clear();
 
-        var restarted = await world.CycleAsync(world.Monitor());
+        var restarted = await world.RoundAsync(world.Monitor());
 
-        Assert.Equal((CycleAction.None, "edge-b"), (restarted.Action, restarted.Active));
+        Assert.Equal((RoundAction.None, "edge-b"), (restarted.Action, restarted.Active));
         Assert.Equal(0, world.Azure.Writes);
     }
 
     [Fact]
-    public async Task Cycle_Switchover_MovesToHealthyNamedNva()
+    public async Task Round_Switchover_MovesToHealthyNamedNva()
     {
         var world = EdgePair();
 
-        var report = await world.CycleAsync(world.Monitor(), new CycleRequest(SwitchoverTo: "edge-b"));
+        var report = await world.RoundAsync(world.Monitor(), new RoundRequest(SwitchoverTo: "edge-b"));
 
-        Assert.Equal((CycleAction.Switchover, FailoverReason.Switchover, "edge-b"), (report.Action, report.Reason, report.Active));
+        Assert.Equal((RoundAction.Switchover, FailoverReason.Switchover, "edge-b"), (report.Action, report.Reason, report.Active));
         AssertAllOn(world, "5");
     }
 
     [Fact]
-    public async Task Cycle_SwitchoverToDownNva_RefusedAndNothingWritten()
+    public async Task Round_SwitchoverToDownNva_RefusedAndNothingWritten()
     {
         var world = EdgePair();
         world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
 
-        var report = await world.CycleAsync(world.Monitor(), new CycleRequest(SwitchoverTo: "edge-b"));
+        var report = await world.RoundAsync(world.Monitor(), new RoundRequest(SwitchoverTo: "edge-b"));
 
         Assert.True(report.Failed);
         Assert.Contains("edge-b is down", report.Error, StringComparison.Ordinal);
@@ -283,7 +283,7 @@ public sealed class FailoverMonitorTests
     }
 
     [Fact]
-    public async Task Cycle_UnexpectedAdapterException_ReportsErrorAndNextCycleStillRuns()
+    public async Task Round_UnexpectedAdapterException_ReportsErrorAndNextRoundStillRuns()
     {
         var world = EdgePair();
         var failing = new Mock<IRouteTableGateway>(MockBehavior.Strict);
@@ -291,26 +291,26 @@ public sealed class FailoverMonitorTests
             .ThrowsAsync(new HttpRequestException("connection reset"));
         var monitor = world.Monitor(s => s.AddSingleton(failing.Object));
 
-        var first = await world.CycleAsync(monitor);
-        var second = await world.CycleAsync(monitor);
+        var first = await world.RoundAsync(monitor);
+        var second = await world.RoundAsync(monitor);
 
-        Assert.Equal((CycleAction.Error, "connection reset"), (first.Action, first.Error));
-        Assert.Equal(CycleAction.Error, second.Action);
-        Assert.Equal(2, world.Logs.Named("CycleFailed").Count());
+        Assert.Equal((RoundAction.Error, "connection reset"), (first.Action, first.Error));
+        Assert.Equal(RoundAction.Error, second.Action);
+        Assert.Equal(2, world.Logs.Named("RoundFailed").Count());
     }
 
     [Fact]
-    public async Task Cycle_MissingStandbyVm_PrimaryStillServesAndFindingLoggedOnce()
+    public async Task Round_MissingStandbyVm_PrimaryStillServesAndFindingLoggedOnce()
     {
         var world = EdgePair();
         world.Azure.Vms.Remove(Vm("edge-b"));
         var monitor = world.Monitor();
 
-        var first = await world.CycleAsync(monitor);
+        var first = await world.RoundAsync(monitor);
         world.Time.Advance(TimeSpan.FromSeconds(30));
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
 
-        Assert.Equal(CycleAction.None, first.Action);
+        Assert.Equal(RoundAction.None, first.Action);
         Assert.Contains(first.Health, h => h.Nva == "edge-b" && !h.IsUp);
         Assert.Single(world.Logs.Named("Finding"), e => (string?)e.Properties["ResourceId"] == Vm("edge-b"));
     }
@@ -331,7 +331,7 @@ public sealed class FailoverMonitorTests
         Assert.Equal(12, reports.Count);
         Assert.Equal(TimeSpan.FromSeconds(55), reports[^1].StartedAt - start);
         Assert.True(world.Time.GetUtcNow() - start < TimeSpan.FromSeconds(60));
-        var failover = Assert.Single(reports, r => r.Action == CycleAction.Failover);
+        var failover = Assert.Single(reports, r => r.Action == RoundAction.Failover);
         Assert.Equal(TimeSpan.FromSeconds(25), failover.StartedAt - start);
     }
 
@@ -358,7 +358,7 @@ public sealed class FailoverMonitorTests
     }
 
     [Fact]
-    public async Task Invocation_WithoutProbeInterval_OneCyclePerCluster()
+    public async Task Invocation_WithoutProbeInterval_OneRoundPerCluster()
     {
         var world = EdgePair();
         world.AddNva("fw-1", "eastus2", [("fw-1-nic", "10.0.0.4")]);

@@ -223,7 +223,7 @@ public sealed class PreflightCheckTests
         world.Settings["NvaFailover:HostSubnetId"] = HostSubnet;
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        var report = await world.CycleAsync(world.Monitor());
+        var report = await world.RoundAsync(world.Monitor());
 
         // rt-apps 'default' (0.0.0.0/0) is the host's way to ARM: it stays where it is; the other routes move.
         Assert.Equal("172.20.1.4", world.Azure.NextHop(Rt("rt-apps"), "default"));

@@ -18,7 +18,7 @@ public sealed class TelemetryContractTests
 {
     private static readonly (int Id, string Name, LogLevel Level)[] Events =
     [
-        (1000, "CycleCompleted", LogLevel.Information),
+        (1000, "RoundCompleted", LogLevel.Information),
         (1001, "NvaDown", LogLevel.Warning),
         (1002, "NvaUp", LogLevel.Information),
         (1003, "FailoverStarted", LogLevel.Warning),
@@ -30,7 +30,7 @@ public sealed class TelemetryContractTests
         (1009, "Finding", LogLevel.None), // its level is the finding's: Error for an ERROR, else Warning
         (1010, "DryRunChange", LogLevel.Information),
         (1011, "SwitchoverRefused", LogLevel.Warning),
-        (1012, "CycleFailed", LogLevel.Error),
+        (1012, "RoundFailed", LogLevel.Error),
         (1013, "ProbeAttemptFailed", LogLevel.Debug),
         (1014, "WriteConflict", LogLevel.Information),
         (1015, "DiscoveryCompleted", LogLevel.Information),
@@ -89,7 +89,7 @@ public sealed class TelemetryContractTests
         listener.Start();
         world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
 
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
 
         Assert.Equal(2, measurements.Count(m => m.Instrument == "nvafailover.probe.duration"));
         Assert.Equal(4, measurements.Where(m => m.Instrument == "nvafailover.arm.writes").Sum(m => m.Value));
@@ -97,7 +97,7 @@ public sealed class TelemetryContractTests
     }
 
     [Fact]
-    public async Task Cycle_StartsOneSpanPerCycleTaggedWithClusterAndAction()
+    public async Task Round_StartsOneSpanPerRoundTaggedWithClusterAndAction()
     {
         var world = EdgePair();
         // The activity source is process-wide; a cluster name no other test uses keeps this test's spans apart.
@@ -112,7 +112,7 @@ public sealed class TelemetryContractTests
         };
         ActivitySource.AddActivityListener(listener);
 
-        await world.CycleAsync(monitor);
+        await world.RoundAsync(monitor);
 
         var span = Assert.Single(spans, s => (string?)s.GetTagItem("nvafailover.cluster") == "span-contract");
         Assert.Equal("None", span.GetTagItem("nvafailover.action"));

@@ -7,9 +7,9 @@ using NvaFailover.Time;
 namespace NvaFailover.Cli.Output;
 
 /// <summary>How rounds and plans read on a terminal and in JSON: one home for the words every command uses.</summary>
-internal static class CycleText
+internal static class RoundText
 {
-    public static string Action(CycleAction action) => action.ToString().ToLowerInvariant();
+    public static string Action(RoundAction action) => action.ToString().ToLowerInvariant();
 
     public static string Reason(FailoverReason? reason) => reason switch
     {
@@ -20,7 +20,7 @@ internal static class CycleText
     };
 
     /// <summary><c>a=up b=down</c>.</summary>
-    public static string Health(CycleReport report) => Words.Of(report.Health, " ");
+    public static string Health(RoundReport report) => Words.Of(report.Health, " ");
 
     /// <summary><c>{"a": "up", "b": "unknown"}</c>.</summary>
     public static JsonObject HealthJson(IEnumerable<NvaHealth> health) =>
@@ -29,10 +29,10 @@ internal static class CycleText
     public static string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
 
     /// <summary>One round in a line (and a line per failed write or item left behind).</summary>
-    public static string Summary(CycleReport report)
+    public static string Summary(RoundReport report)
     {
         var text = $"{report.Cluster}: {Action(report.Action)}{(report.DryRun && report.Plan is { IsEmpty: false } ? " (dry run)" : "")}, active {report.Active ?? "(none)"}, health {Health(report)}";
-        if (report.ActiveBefore != report.Active && report.Action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover)
+        if (report.ActiveBefore != report.Active && report.Action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover)
         {
             text += $"; {report.ActiveBefore} -> {report.Active} ({Reason(report.Reason)})";
         }
@@ -75,7 +75,7 @@ internal static class CycleText
     }
 
     /// <summary>A plan as JSON: what would change, and why.</summary>
-    public static JsonObject PlanJson(CycleReport report) => new()
+    public static JsonObject PlanJson(RoundReport report) => new()
     {
         ["cluster"] = report.Cluster,
         ["health"] = HealthJson(report.Health),
@@ -105,7 +105,7 @@ internal static class CycleText
     };
 
     /// <summary>True when a round failed, a write did not go through, or the cluster cannot fail over: what a command's exit code says.</summary>
-    public static bool NeedsAttention(CycleReport report) => report.Failed || report.CannotFailOver.Count > 0;
+    public static bool NeedsAttention(RoundReport report) => report.Failed || report.CannotFailOver.Count > 0;
 
     public static JsonArray FindingsJson(IEnumerable<Topology.Finding> findings) =>
         new([.. findings.Select(f => (JsonNode)new JsonObject

@@ -23,7 +23,7 @@ namespace NvaFailover.Monitoring;
 /// <param name="Findings">Configuration and resource findings of this round.</param>
 /// <param name="DryRun">True when the plan was only logged (DryRun or a read-only command).</param>
 /// <param name="Error">Why the round failed, or why a switchover was refused.</param>
-public sealed record CycleReport(
+public sealed record RoundReport(
     string Cluster,
     DateTimeOffset StartedAt,
     DateTimeOffset DecidedAt,
@@ -31,7 +31,7 @@ public sealed record CycleReport(
     IReadOnlyList<NvaHealth> Health,
     string? ActiveBefore,
     string? Active,
-    CycleAction Action,
+    RoundAction Action,
     FailoverReason? Reason,
     string Explanation,
     FailoverPlan? Plan,
@@ -73,24 +73,24 @@ public sealed record CycleReport(
 }
 
 /// <summary>Sees every completed round (the simulation's report, the CLI's output).</summary>
-public interface ICycleObserver
+public interface IRoundObserver
 {
     /// <summary>Called once per completed round.</summary>
-    void OnCycleCompleted(CycleReport report);
+    void OnRoundCompleted(RoundReport report);
 }
 
 /// <summary>What a caller asks of a round.</summary>
 /// <param name="ReadOnly">Plan only, write nothing (the CLI's <c>plan</c>).</param>
 /// <param name="SwitchoverTo">Operator switchover to this NVA.</param>
-public sealed record CycleRequest(bool ReadOnly = false, string? SwitchoverTo = null)
+public sealed record RoundRequest(bool ReadOnly = false, string? SwitchoverTo = null)
 {
     /// <summary>An ordinary timer round.</summary>
-    public static CycleRequest Timer { get; } = new();
+    public static RoundRequest Timer { get; } = new();
 }
 
 /// <summary>A failover whose writes are still running (what a rehearsal that ends now reports as not finished).</summary>
 /// <param name="Report">The round that started it, as far as it went: its plan, and the outcomes so far.</param>
-public sealed record FailoverInFlight(CycleReport Report);
+public sealed record FailoverInFlight(RoundReport Report);
 
 /// <summary>What a round has learned so far; builds its report, in one place.</summary>
 internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool readOnly)
@@ -109,9 +109,9 @@ internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool
     /// <summary>NVAs probed again before this round wrote toward them (their first sighting had grown old).</summary>
     public HashSet<string> Reprobed { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public CycleReport Build(DateTimeOffset now, CycleAction action, string? active, ExecutionResult? execution = null, string? error = null, string? explanation = null) =>
+    public RoundReport Build(DateTimeOffset now, RoundAction action, string? active, ExecutionResult? execution = null, string? error = null, string? explanation = null) =>
         new(Cluster, StartedAt, DecidedAt, now, Health, Decision?.Active, active, action,
-            action is CycleAction.Failover or CycleAction.Failback or CycleAction.Switchover ? Decision?.Reason : null,
+            action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover ? Decision?.Reason : null,
             explanation ?? Decision?.Explanation ?? error ?? "", Plan, execution, Detection, [.. Findings, .. Plan?.NotMoved ?? []], ReadOnly, error)
         {
             CannotFailOver = CannotFailOver,
