@@ -2,6 +2,7 @@ using Azure;
 using Azure.Core;
 using Azure.ResourceManager;
 using Azure.ResourceManager.Compute;
+using Azure.ResourceManager.Compute.Models;
 using NvaFailover.Ports;
 
 namespace NvaFailover.Azure;
@@ -16,17 +17,7 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
             // A probe: urgent, it may spend the budget's reserve and does not queue behind writes' polls.
             var view = await resilience.ExecuteAsync(virtualMachineId, write: false, urgent: true,
                 ct => arm.GetVirtualMachineResource(new ResourceIdentifier(virtualMachineId)).InstanceViewAsync(ct), cancellationToken);
-            var code = view.Value.Statuses.Select(s => s.Code).FirstOrDefault(c => c?.StartsWith("PowerState/", StringComparison.OrdinalIgnoreCase) == true);
-            return code?["PowerState/".Length..].ToLowerInvariant() switch
-            {
-                "running" => PowerState.Running,
-                "starting" => PowerState.Starting,
-                "stopping" => PowerState.Stopping,
-                "stopped" => PowerState.Stopped,
-                "deallocating" => PowerState.Deallocating,
-                "deallocated" => PowerState.Deallocated,
-                _ => PowerState.Unknown,
-            };
+            return PowerStateOf(view.Value.Statuses);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -37,6 +28,57 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
             throw Translate(ex, virtualMachineId);
         }
     }
+
+    public async Task<IReadOnlyDictionary<string, PowerState>> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        var scope = $"/subscriptions/{subscriptionId}";
+        var states = new Dictionary<string, PowerState>(StringComparer.OrdinalIgnoreCase);
+        var subscription = arm.GetSubscriptionResource(new ResourceIdentifier(scope));
+        string? next = null;
+        try
+        {
+            do
+            {
+                // One page per request through the budget and retries (a probe: urgent); ARM's nextLink is the continuation.
+                var continuation = next;
+                var page = await resilience.ExecuteAsync(scope, write: false, urgent: true, async ct =>
+                {
+                    await foreach (var first in subscription.GetVirtualMachinesAsync(statusOnly: "true", cancellationToken: ct).AsPages(continuation).WithCancellation(ct))
+                    {
+                        return first;
+                    }
+
+                    return null;
+                }, cancellationToken);
+                foreach (var vm in page?.Values ?? [])
+                {
+                    states[vm.Id.ToString()] = PowerStateOf(vm.Data.InstanceView?.Statuses ?? []);
+                }
+
+                next = page?.ContinuationToken;
+            }
+            while (!string.IsNullOrEmpty(next));
+        }
+        catch (Exception ex) when (ex is RequestFailedException or ArmAttemptTimeoutException)
+        {
+            throw Translate(ex, scope);
+        }
+
+        return states;
+    }
+
+    /// <summary>The state of the <c>PowerState/...</c> status; Unknown when there is none.</summary>
+    private static PowerState PowerStateOf(IEnumerable<InstanceViewStatus> statuses) =>
+        statuses.Select(s => s.Code).FirstOrDefault(c => c?.StartsWith("PowerState/", StringComparison.OrdinalIgnoreCase) == true)?["PowerState/".Length..].ToLowerInvariant() switch
+        {
+            "running" => PowerState.Running,
+            "starting" => PowerState.Starting,
+            "stopping" => PowerState.Stopping,
+            "stopped" => PowerState.Stopped,
+            "deallocating" => PowerState.Deallocating,
+            "deallocated" => PowerState.Deallocated,
+            _ => PowerState.Unknown,
+        };
 
     public async Task<VirtualMachineInfo?> GetVirtualMachineAsync(string virtualMachineId, CancellationToken cancellationToken = default)
     {

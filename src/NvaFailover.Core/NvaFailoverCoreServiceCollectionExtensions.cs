@@ -37,6 +37,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new NetworkTimeouts(sp.GetRequiredService<TimeProvider>(), TimeSpan.Zero));
         services.TryAddSingleton<ITcpConnector, SocketTcpConnector>();
         services.TryAddSingleton<NvaFailoverMetrics>();
+        services.TryAddSingleton<PowerStateBoard>();
         services.TryAddSingleton<VmPowerStateProbe>();
         services.TryAddSingleton<TcpProbe>();
         services.TryAddSingleton<HttpProbe>();

@@ -15,7 +15,7 @@ public sealed class RunCommandTests
         var run = RunAsync(["run", "--settings", h.SettingsPath], cancellationToken: stop.Token);
         using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
-            while (!h.Emulator.Requests.Any(r => r.Operation == "GET instanceView"))
+            while (!h.Emulator.Requests.Any(r => r.Operation == "LIST virtualMachines"))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token);
             }
@@ -27,7 +27,7 @@ public sealed class RunCommandTests
         Assert.True(result.Code == 0, result.ToString());
         Assert.Contains("nvafo run: 1 cluster,", result.Out, StringComparison.Ordinal);
         Assert.Contains("stopped", result.Out, StringComparison.Ordinal);
-        Assert.Contains(h.Emulator.Requests, r => r.Operation == "GET instanceView");
+        Assert.Contains(h.Emulator.Requests, r => r.Operation == "LIST virtualMachines");
     }
 
     [Fact]

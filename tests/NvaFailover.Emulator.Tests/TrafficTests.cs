@@ -50,6 +50,53 @@ public sealed class TrafficTests
     }
 
     [Fact]
+    public async Task VirtualMachineList_StatusOnly_EveryVmOfTheSubscriptionWithItsPowerState_PagedWithNextLink()
+    {
+        await using var h = await StartAsync(new EmulatorOptions { PageSize = 2 });
+        h.Emulator.PowerAction("fw-a", "powerOff");
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
+        var states = new Dictionary<string, string>();
+        var reply = await h.SendAsync("GET", $"/subscriptions/{Sub}/providers/Microsoft.Compute/virtualMachines?api-version=2024-11-01&statusOnly=true");
+        var pages = 1;
+        while (true)
+        {
+            foreach (var vm in reply.Body!["value"]!.AsArray())
+            {
+                Assert.Null(vm!["properties"]!["networkProfile"]);
+                states[vm["name"]!.GetValue<string>()] = vm["properties"]!["instanceView"]!["statuses"]!.AsArray()
+                    .Select(s => s!["code"]!.GetValue<string>()).Single(c => c.StartsWith("PowerState/", StringComparison.Ordinal));
+            }
+
+            if (reply.Body["nextLink"] is not { } next)
+            {
+                break;
+            }
+
+            Assert.Contains("statusOnly=true", next.GetValue<string>(), StringComparison.Ordinal);
+            reply = await h.SendAsync("GET", new Uri(next.GetValue<string>()).PathAndQuery);
+            pages++;
+        }
+
+        Assert.Equal(2, pages);
+        Assert.Equal(new Dictionary<string, string> { ["fw-a"] = "PowerState/stopped", ["fw-b"] = "PowerState/running", ["fw-dr"] = "PowerState/deallocated" }, states);
+        Assert.Equal(2, h.Emulator.Requests.Count(r => r.Operation == "LIST virtualMachines"));
+    }
+
+    [Fact]
+    public async Task VirtualMachineList_WithoutStatusOnly_ServesTheVms_AndNeedsVirtualMachinesReadOnTheSubscription()
+    {
+        await using var h = await StartAsync();
+        var full = await h.SendAsync("GET", $"/subscriptions/{Sub}/providers/Microsoft.Compute/virtualMachines?api-version=2024-11-01");
+        Assert.All(full.Body!["value"]!.AsArray(), vm => Assert.NotNull(vm!["properties"]!["networkProfile"]));
+
+        await using var narrow = await StartAsync(new EmulatorOptions { GrantedActions = ["Microsoft.Compute/virtualMachines/instanceView/read"] });
+        var refused = await narrow.SendAsync("GET", $"/subscriptions/{Sub}/providers/Microsoft.Compute/virtualMachines?api-version=2024-11-01&statusOnly=true");
+
+        Assert.Equal(403, refused.Status);
+        Assert.Contains("Microsoft.Compute/virtualMachines/read", refused.Body!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task VirtualNetwork_Get_ServesItsDnsServersAndSubnets_DeclaredOrImpliedBySubnets()
     {
         await using var h = await StartAsync();

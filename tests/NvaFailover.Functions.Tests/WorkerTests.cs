@@ -34,7 +34,7 @@ public sealed class WorkerTests(WorkerRun run) : IClassFixture<WorkerRun>
         Assert.Empty(run.RequestsBeforeInvocation);
 
         var requests = run.Emulator.Requests.ToList();
-        Assert.Contains(requests, r => r.Operation == "GET instanceView");
+        Assert.Contains(requests, r => r.Operation == "LIST virtualMachines");
         Assert.Contains(requests, r => r.Operation == "PUT routeTables" && r.IfMatch);
         Assert.Equal(2, requests.Count(r => r.Operation == "PUT networkInterfaces" && r.Status is 200));
 

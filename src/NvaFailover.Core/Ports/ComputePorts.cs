@@ -7,6 +7,13 @@ public interface IComputeGateway
     /// <exception cref="GatewayException">The read failed (throttled, forbidden, service error).</exception>
     Task<PowerState> GetPowerStateAsync(string virtualMachineId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The power state of every VM in the subscription, in one read (ARM's List All with <c>statusOnly=true</c>, page by
+    /// page), keyed by VM id (case-insensitive). A VM not in it does not exist.
+    /// </summary>
+    /// <exception cref="GatewayException">The read failed; <see cref="GatewayFailure.Forbidden"/> when the identity may not list the subscription's VMs.</exception>
+    Task<IReadOnlyDictionary<string, PowerState>> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default);
+
     /// <summary>The VM's location and NICs (primary first, then the VM's order); null when the VM does not exist.</summary>
     /// <exception cref="GatewayException">The read failed.</exception>
     Task<VirtualMachineInfo?> GetVirtualMachineAsync(string virtualMachineId, CancellationToken cancellationToken = default);

@@ -28,7 +28,7 @@ internal interface IProbe
 }
 
 /// <summary>Only <c>PowerState/running</c> is up; a power state Azure could not tell is unknown.</summary>
-internal sealed class VmPowerStateProbe(IComputeGateway compute) : IProbe
+internal sealed class VmPowerStateProbe(PowerStateBoard board) : IProbe
 {
     public ProbeAttempt TimedOut(TimeSpan timeout) =>
         ProbeAttempt.Unobserved($"Azure did not answer the power-state read within {Seconds.Text(timeout)}");
@@ -38,7 +38,7 @@ internal sealed class VmPowerStateProbe(IComputeGateway compute) : IProbe
         PowerState state;
         try
         {
-            state = await compute.GetPowerStateAsync(target.VirtualMachineId, cancellationToken);
+            state = await board.GetAsync(target.VirtualMachineId, cancellationToken);
         }
         catch (GatewayException ex)
         {

@@ -96,4 +96,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1015, EventName = "DiscoveryCompleted", Level = LogLevel.Information,
         Message = "Cluster {Cluster}: discovered route tables: {TableCount}, interface slots per NVA: {SlotCount}, public IPs: {PublicIpCount}")]
     public static partial void DiscoveryCompleted(ILogger logger, string cluster, int tableCount, int slotCount, int publicIpCount);
+
+    [LoggerMessage(EventId = 1022, EventName = "PowerStatesOneByOne", Level = LogLevel.Warning,
+        Message = "Subscription {SubscriptionId}: the power states of its VMs cannot be listed in one read ({Reason}), so each NVA's VM is read on its own, one request per VM and probe attempt; grant Microsoft.Compute/virtualMachines/read on the subscription (the discovery role of infra/ has it) to probe them all in one read")]
+    public static partial void PowerStatesOneByOne(ILogger logger, string subscriptionId, string reason);
 }

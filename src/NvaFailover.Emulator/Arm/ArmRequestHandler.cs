@@ -123,6 +123,8 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             {
                 ["value"] = new JsonArray([.. store.List(route.Subscription!, "routeTables").Select(t => (JsonNode)t)]),
             }),
+            RouteKind.VirtualMachineList => await OkAsync(context, Page(context, baseUri, [.. store.List(route.Subscription!, "virtualMachines").Select(vm =>
+                string.Equals(context.Request.Query["statusOnly"], "true", StringComparison.OrdinalIgnoreCase) ? StatusOnly(vm) : vm)])),
             RouteKind.OperationStatus => await OperationStatusAsync(context, route, baseUri),
             RouteKind.Resource => await ResourceAsync(context, route, baseUri),
             RouteKind.Route => await RouteAsync(context, route, baseUri),
@@ -221,9 +223,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             (resourceType is null || string.Equals(Str(body, "type"), resourceType, StringComparison.OrdinalIgnoreCase))
             && (tagName is null || (body["tags"] as JsonObject ?? []).Any(t => t.Key.Equals(tagName, StringComparison.OrdinalIgnoreCase)
                 && (tagValue is null || string.Equals(t.Value?.GetValue<string>(), tagValue, StringComparison.OrdinalIgnoreCase)))));
-        var top = int.TryParse(context.Request.Query["$top"], NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t > 0 ? Math.Min(t, pageSize) : pageSize;
-        var skip = int.TryParse(context.Request.Query["$skiptoken"], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
-        var page = all.Skip(skip).Take(top).Select(b =>
+        var items = all.Select(b =>
         {
             var item = new JsonObject
             {
@@ -239,16 +239,42 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
                 item["tags"] = tags.DeepClone();
             }
 
-            return (JsonNode)item;
-        });
-        var result = new JsonObject { ["value"] = new JsonArray([.. page]) };
+            return item;
+        }).ToList();
+        var result = Page(context, baseUri, items);
+        return await OkAsync(context, result);
+    }
+
+    /// <summary>
+    /// One page of a list, as ARM pages: at most the emulator's page size (or a smaller <c>$top</c>), and a <c>nextLink</c>
+    /// that carries the query with a <c>$skiptoken</c> while more remain.
+    /// </summary>
+    private JsonObject Page(HttpContext context, string baseUri, List<JsonObject> all)
+    {
+        var top = int.TryParse(context.Request.Query["$top"], NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t > 0 ? Math.Min(t, pageSize) : pageSize;
+        var skip = int.TryParse(context.Request.Query["$skiptoken"], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
+        var result = new JsonObject { ["value"] = new JsonArray([.. all.Skip(skip).Take(top)]) };
         if (skip + top < all.Count)
         {
             var query = context.Request.Query.Where(q => q.Key != "$skiptoken").Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value.ToString())}");
             result["nextLink"] = $"{baseUri}{context.Request.Path}?{string.Join("&", query)}&$skiptoken={skip + top}";
         }
 
-        return await OkAsync(context, result);
+        return result;
+    }
+
+    /// <summary>A VM as List All with <c>statusOnly=true</c> gives it: its identity and its run-time status only.</summary>
+    private JsonObject StatusOnly(JsonObject vm)
+    {
+        var id = Str(vm, "id")!;
+        return new JsonObject
+        {
+            ["id"] = id,
+            ["name"] = Str(vm, "name"),
+            ["type"] = Str(vm, "type"),
+            ["location"] = Str(vm, "location"),
+            ["properties"] = new JsonObject { ["instanceView"] = InstanceView(id) },
+        };
     }
 
     private async Task<int> OperationStatusAsync(HttpContext context, ArmRoute route, string baseUri)

@@ -10,6 +10,7 @@ internal enum RouteKind
     Subscriptions,
     Resources,
     RouteTableList,
+    VirtualMachineList,
     OperationStatus,
     Resource,
     Route,
@@ -66,6 +67,12 @@ internal sealed class ArmRoute
         if (s.Length == 5 && Is(2, "providers") && Is(3, "Microsoft.Network") && Is(4, "routeTables") && method == "GET")
         {
             return Make(RouteKind.RouteTableList, "/subscriptions/{subscriptionId}/providers/Microsoft.Network/routeTables", "GET routeTables", sub, "Microsoft.Network/routeTables/read");
+        }
+
+        if (s.Length == 5 && Is(2, "providers") && Is(3, "Microsoft.Compute") && Is(4, "virtualMachines") && method == "GET")
+        {
+            return Make(RouteKind.VirtualMachineList, "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/virtualMachines", "LIST virtualMachines", sub,
+                "Microsoft.Compute/virtualMachines/read");
         }
 
         if (s.Length == 8 && Is(2, "providers") && Is(4, "locations") && (Is(6, "operations") || Is(6, "operationResults")) && method == "GET")

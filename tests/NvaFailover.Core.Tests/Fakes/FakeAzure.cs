@@ -24,7 +24,7 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     /// <summary>The actions the identity lacks, by scope kind (none by default).</summary>
     public Dictionary<AccessScope, IReadOnlyList<string>> MissingActions { get; } = [];
 
-    /// <summary>Calls in order: "GET routeTables rt-1", "PUT networkInterfaces a-nic0", "POWER vm-a", "LIST tag".</summary>
+    /// <summary>Calls in order: "GET routeTables rt-1", "PUT networkInterfaces a-nic0", "POWER vm-a" (one VM), "POWERS {subscription}" (all of them), "LIST tag".</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
     /// <summary>Answers a write with this status instead of performing it (null: perform).</summary>
@@ -39,6 +39,9 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     /// <summary>Thrown by reads of these ids.</summary>
     public Dictionary<string, GatewayException> ReadFaults { get; } = new(ArmId.Comparer);
 
+    /// <summary>Thrown by the list of a subscription's power states (by subscription id), when set.</summary>
+    public Dictionary<string, GatewayException> PowerListFaults { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Failures of reading a VM itself (discovery), apart from its power state (<see cref="ReadFaults"/>).</summary>
     public Dictionary<string, GatewayException> VmReadFaults { get; } = new(ArmId.Comparer);
 
@@ -47,6 +50,22 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
     public IEnumerable<string> WritesTo(string type) => Calls.Where(c => c.StartsWith($"PUT {type} ", StringComparison.Ordinal));
 
     public string NewETag() => $"W/\"{Interlocked.Increment(ref _etag)}\"";
+
+    public Task<IReadOnlyDictionary<string, PowerState>> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"POWERS {subscriptionId}");
+        if (PowerListFaults.TryGetValue(subscriptionId, out var fault))
+        {
+            throw fault;
+        }
+
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, PowerState>>(Vms
+                .Where(v => string.Equals(ArmId.SubscriptionId(v.Key), subscriptionId, StringComparison.OrdinalIgnoreCase))
+                .ToDictionary(v => v.Key, v => v.Value.Power, ArmId.Comparer));
+        }
+    }
 
     public Task<PowerState> GetPowerStateAsync(string virtualMachineId, CancellationToken cancellationToken = default)
     {

@@ -26,8 +26,12 @@ public sealed class NvaProberTests : IDisposable
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = new Mock<IHttpClientFactory>();
         factory.Setup(f => f.CreateClient(It.IsAny<string>())).Returns(() => new HttpClient(_http, disposeHandler: false));
+
+        // The prober's rules on one VM's reads; the one read per subscription has tests of its own (PowerStateBoardTests).
+        _compute.Setup(c => c.GetPowerStatesAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new GatewayException(GatewayFailure.Forbidden, "/subscriptions/s", "AuthorizationFailed", "no list"));
         return new NvaProber(
-            new VmPowerStateProbe(_compute.Object),
+            new VmPowerStateProbe(new PowerStateBoard(_compute.Object, _time, NullLogger<PowerStateBoard>.Instance)),
             new TcpProbe(_tcp.Object),
             new HttpProbe(factory.Object),
             new NetworkTimeouts(_time, TimeSpan.Zero),

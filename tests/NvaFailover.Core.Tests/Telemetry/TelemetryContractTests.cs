@@ -40,6 +40,7 @@ public sealed class TelemetryContractTests
         (1019, "TargetReprobed", LogLevel.Information),
         (1020, "ClusterCannotFailOver", LogLevel.Error),
         (1021, "ClusterCanFailOver", LogLevel.Information),
+        (1022, "PowerStatesOneByOne", LogLevel.Warning),
     ];
 
     [Fact]
