@@ -14,6 +14,7 @@ return which switch
     "cost" => await Print(CostBenchmark.RunAsync(Arg("--speed", 200), log)),
     "memory" => await Print(MemoryBenchmark.RunAsync(Arg("--rounds", 2000), log)),
     "faults" => await FaultsAsync(),
+    "fleet" => await Print(FleetBenchmark.RunAsync(Arg("--clusters", 100), Arg("--tables", 8), Arg("--subscriptions", 1), !args.Contains("--healthy"), log, args.Contains("--speed") ? Arg("--speed", 2) : 2)),
     _ => Usage(),
 };
 
@@ -107,6 +108,7 @@ static int Usage()
           memory [--rounds N]
           emulator [--requests N] [--concurrency C]
           faults [--seeds N] [--first-seed S] [--speed X] [--parallel P]
+          fleet [--clusters N] [--tables T] [--subscriptions S] [--healthy]   many clusters: a zone outage (every active NVA at once), or a healthy hour
         """);
     return 2;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 
 namespace NvaFailover.Azure;
 
@@ -8,7 +9,9 @@ namespace NvaFailover.Azure;
 /// <param name="WriteCapacity">Write bucket size.</param>
 /// <param name="WriteRefillPerSecond">Write tokens added per second.</param>
 /// <param name="ReserveShare">The share of each bucket left to the subscription's other tenants by ordinary requests.</param>
-internal sealed record ArmBudgetLimits(double ReadCapacity = 250, double ReadRefillPerSecond = 25, double WriteCapacity = 200, double WriteRefillPerSecond = 10, double ReserveShare = 0.1);
+/// <param name="WritesPerFiveMinutes">Microsoft.Network's limit on writes per subscription in any five minutes.</param>
+internal sealed record ArmBudgetLimits(
+    double ReadCapacity = 250, double ReadRefillPerSecond = 25, double WriteCapacity = 200, double WriteRefillPerSecond = 10, double ReserveShare = 0.1, int WritesPerFiveMinutes = 1000);
 
 /// <summary>
 /// Paces requests by ARM's budget rather than by a fixed number in flight. ARM limits the rate of requests per
@@ -17,11 +20,16 @@ internal sealed record ArmBudgetLimits(double ReadCapacity = 250, double ReadRef
 /// request starts at once while the model holds a token beyond the reserve left to the subscription's other tenants,
 /// and otherwise waits, first come first served, for the refill. What ARM says is left only ever lowers the model. A
 /// 429 pauses the bucket for its Retry-After and halves the refill rate assumed; each answer that is not a 429 adds a
-/// little back (additive increase, multiplicative decrease). An urgent request (the public IP chain, a probe) may
-/// spend the reserve and does not queue. Time is the app's clock, as ARM's buckets are in a rehearsal.
+/// little back (additive increase, multiplicative decrease). Writes also keep within Microsoft.Network's limit on writes
+/// in any five minutes (1,000): a write beyond it waits for the oldest of the window to leave it, and a storm that will
+/// not fit is said at once, with when its last write can go. An urgent request (a probe, the poll that confirms a
+/// write) may spend the reserve and does not queue. Time is the app's clock, as ARM's buckets are in a rehearsal.
 /// </summary>
-internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits)
+internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogger<ArmBudget>? logger = null)
 {
+    /// <summary>Microsoft.Network's window.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
+
     private readonly ConcurrentDictionary<(string Subscription, bool Write), Bucket> _buckets = new();
 
     /// <summary>Waits until the subscription's budget allows one more request.</summary>
@@ -42,7 +50,75 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits)
 
     private Bucket BucketOf(string subscription, bool write) => _buckets.GetOrAdd((subscription, write), _ => write
         ? new Bucket(limits.WriteCapacity, limits.WriteRefillPerSecond, limits.WriteCapacity * limits.ReserveShare, time.GetUtcNow())
+        {
+            Window = new WriteWindow(limits.WritesPerFiveMinutes, (int)Math.Ceiling(limits.WritesPerFiveMinutes * limits.ReserveShare), (queued, lastAt) =>
+            {
+                if (logger is not null)
+                {
+                    Log.WriteStorm(logger, subscription, queued, limits.WritesPerFiveMinutes, Math.Round((lastAt - time.GetUtcNow()).TotalSeconds), lastAt);
+                }
+            }),
+        }
         : new Bucket(limits.ReadCapacity, limits.ReadRefillPerSecond, limits.ReadCapacity * limits.ReserveShare, time.GetUtcNow()));
+
+    /// <summary>
+    /// The writes of the last five minutes: room for ordinary writes up to the limit less the reserve. Says a storm once,
+    /// when the writes of the window and those waiting first exceed that room.
+    /// </summary>
+    private sealed class WriteWindow(int limit, int reserve, Action<int, DateTimeOffset> storm)
+    {
+        private readonly Queue<DateTimeOffset> _recent = new();
+        private DateTimeOffset? _overflowSince;
+        private bool _said;
+
+        /// <summary>True while a storm is seen but not yet said: its waiters look again within a second, so it is said soon.</summary>
+        public bool Unsaid => _overflowSince is not null && !_said;
+
+        /// <summary>When the write at place <paramref name="ahead"/> of the queue has room; <paramref name="waiting"/> ordinary writes wait in all.</summary>
+        public DateTimeOffset RoomAt(DateTimeOffset now, bool urgent, long ahead, long waiting)
+        {
+            while (_recent.Count > 0 && _recent.Peek() <= now - Window)
+            {
+                _recent.Dequeue();
+            }
+
+            var room = limit - (urgent ? 0 : reserve);
+            var total = _recent.Count + waiting;
+            if (total <= room)
+            {
+                (_overflowSince, _said) = (null, false);
+            }
+            else if (_overflowSince is null)
+            {
+                // The writes of a storm are asked for in a burst: it is said once the burst is in (a moment later), whole.
+                _overflowSince = now;
+            }
+            else if (!_said && now > _overflowSince)
+            {
+                _said = true;
+                storm((int)total, At(now, room, total - 1));
+            }
+
+            return At(now, room, _recent.Count + ahead);
+        }
+
+        public void Took(DateTimeOffset now) => _recent.Enqueue(now);
+
+        /// <summary>
+        /// When the write at <paramref name="position"/> (counting the window's writes first) has room: once position - room + 1
+        /// writes have left the window, those in it first, then those the queue sends meanwhile (a window after they go, at least).
+        /// </summary>
+        private DateTimeOffset At(DateTimeOffset now, int room, long position)
+        {
+            if (position < room)
+            {
+                return now;
+            }
+
+            var leaving = position - room;
+            return leaving < _recent.Count ? _recent.ElementAt((int)leaving) + Window : now + (Window * (1 + ((leaving - _recent.Count) / room)));
+        }
+    }
 
     private sealed class Bucket
     {
@@ -57,6 +133,8 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits)
         private DateTimeOffset _pausedUntil;
         private long _issued;
         private long _served;
+
+        public WriteWindow? Window { get; init; }
 
         public Bucket(double capacity, double nominalRefill, double reserve, DateTimeOffset now)
         {
@@ -89,9 +167,11 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits)
                         SkipAbandoned();
                         var floor = urgent ? 0 : _reserve;
                         var turn = urgent || ticket == _served;
-                        if (now >= _pausedUntil && turn && _tokens >= 1 + floor)
+                        var roomAt = Window?.RoomAt(now, urgent, urgent ? 0 : ticket - _served, _issued - _served) ?? now;
+                        if (now >= _pausedUntil && turn && roomAt <= now && _tokens >= 1 + floor)
                         {
                             _tokens -= 1;
+                            Window?.Took(now);
                             if (!urgent)
                             {
                                 _served++;
@@ -102,7 +182,11 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits)
 
                         var ahead = urgent ? 0 : ticket - _served;
                         var needed = ahead + 1 + floor - _tokens;
-                        wait = Max(_pausedUntil - now, TimeSpan.FromSeconds(Math.Max(needed, 0.05) / _refill));
+                        wait = Max(Max(_pausedUntil, roomAt) - now, TimeSpan.FromSeconds(Math.Max(needed, 0.05) / _refill));
+                        if (Window is { Unsaid: true } && wait > TimeSpan.FromSeconds(1))
+                        {
+                            wait = TimeSpan.FromSeconds(1);
+                        }
                     }
 
                     await Task.Delay(wait, time, cancellationToken);

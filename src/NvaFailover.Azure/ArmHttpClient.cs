@@ -160,7 +160,9 @@ internal sealed class ArmHttpClient
         while (true)
         {
             await WaitAsync(retryAfter, cancellationToken);
-            var answer = await SendAsync(RequestMethod.Get, operationUrl, id, urgent: false, cancellationToken, throwOnFailure: false);
+
+            // The poll that confirms a failover's write is urgent: it never queues behind routine reads (discovery, say).
+            var answer = await SendAsync(RequestMethod.Get, operationUrl, id, urgent: true, cancellationToken, throwOnFailure: false);
             using (answer)
             {
                 var response = answer.Response;

@@ -35,7 +35,7 @@ public static class NvaFailoverServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<ObservingPolicy>();
-        services.TryAddSingleton(sp => new ArmBudget(sp.GetRequiredService<TimeProvider>(), new ArmBudgetLimits()));
+        services.TryAddSingleton(sp => new ArmBudget(sp.GetRequiredService<TimeProvider>(), new ArmBudgetLimits(), sp.GetService<Microsoft.Extensions.Logging.ILogger<ArmBudget>>()));
         services.TryAddSingleton(sp => new ArmBudgetPolicy(sp.GetRequiredService<ArmBudget>()));
         services.TryAddSingleton(sp =>
         {

@@ -187,11 +187,7 @@ public sealed class ArmEmulator : IAsyncDisposable
 
     private static void ApplyWriteLimit(Throttle throttle, ArmBehaviour arm)
     {
-        if (arm.WritesPerFiveMinutes is { } writes)
-        {
-            throttle.WriteCapacity = Math.Min(writes, 200);
-            throttle.WriteRefillPerSecond = writes / 300.0;
-        }
+        throttle.WritesPerWindow = arm.WritesPerFiveMinutes;
     }
 
     internal (string Power, bool ProbeUp) VirtualMachineState(string vmId) => _store.VirtualMachineState(vmId);

@@ -34,7 +34,7 @@ public sealed record EmulatorOptions
     /// <summary>Keep every request in <see cref="ArmEmulator.Requests"/> (a long benchmark turns it off to measure its client's memory alone).</summary>
     public bool RecordRequests { get; init; } = true;
 
-    /// <summary>Per-subscription token buckets (scenario time); a scenario's writesPerFiveMinutes overrides the write bucket.</summary>
+    /// <summary>Per-subscription token buckets (scenario time); a scenario's writesPerFiveMinutes adds Microsoft.Network's five-minute write limit.</summary>
     public ThrottleLimits Throttling { get; init; } = new();
 }
 

@@ -43,6 +43,41 @@ public sealed class ArmBudgetTests
     }
 
     [Fact]
+    public void Acquire_BeyondTheWritesOfFiveMinutes_WaitsForTheOldestToLeaveTheWindow_AndSaysTheStormOnce()
+    {
+        // A bucket that does not limit here, and a window of 10 writes (1 kept in reserve): 9 ordinary writes in any 5 minutes.
+        var clock = new TestClock();
+        var log = new ListLogger();
+        var budget = new ArmBudget(clock, new ArmBudgetLimits(WriteCapacity: 1000, WriteRefillPerSecond: 10, ReserveShare: 0.1, WritesPerFiveMinutes: 10), log);
+        var first = Acquire(budget, 5);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var second = Acquire(budget, 8);
+
+        var startedEarly = first.Concat(second).Count(r => r.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var saidWithinASecond = log.Messages.Count;
+        clock.Advance(TimeSpan.FromMinutes(4) - TimeSpan.FromSeconds(2));
+        var beforeTheOldestLeaves = first.Concat(second).Count(r => r.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var whenTheFirstFiveLeave = first.Concat(second).Count(r => r.IsCompleted);
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+        while (first.Concat(second).Any(r => !r.IsCompleted) && clock.GetUtcNow() < deadline && clock.AdvanceToNextTimer())
+        {
+        }
+
+        var aSecondLater = first.Concat(second).Count(r => r.IsCompleted);
+
+        Assert.Equal(9, startedEarly);
+        Assert.Equal(1, saidWithinASecond);
+        Assert.Equal(9, beforeTheOldestLeaves);
+        Assert.InRange(whenTheFirstFiveLeave, 10, 13);
+        Assert.Equal(13, aSecondLater);
+        var storm = Assert.Single(log.Messages);
+        Assert.Contains("13 writes in five minutes, beyond the 10 Microsoft.Network allows", storm, StringComparison.Ordinal);
+        Assert.Contains("the last in about 239 s (00:05:00 UTC)", storm, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Acquire_Urgent_SpendsTheReserveAndDoesNotQueue()
     {
         var budget = new ArmBudget(new TestClock(), Small);
@@ -115,7 +150,23 @@ public sealed class ArmBudgetTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
         clock.Advance(TimeSpan.FromSeconds(2));
 
-        // Without giving the turn up, the queue would wait for the abandoned request forever.
+        // Without giving the turn up, the queue would wait for the abandoned request forever. (The fired timer's
+        // continuation may be posted to the test's context: waited for, with a real-time bound that only a hang reaches.)
+        await next.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(next.IsCompletedSuccessfully);
+    }
+
+    /// <summary>Keeps what is logged, as text.</summary>
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<ArmBudget>
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Add(formatter(state, exception));
     }
 }

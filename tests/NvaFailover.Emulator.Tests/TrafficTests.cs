@@ -175,6 +175,29 @@ public sealed class TrafficTests
     }
 
     [Fact]
+    public async Task Throttling_WritesPerFiveMinutes_RefusesTheWriteBeyondTheWindow_UntilTheOldestLeavesIt()
+    {
+        await using var h = await StartAsync(new EmulatorOptions { Arm = new ArmBehaviour { WritesPerFiveMinutes = 3 } });
+        var table = (await h.GetAsync(RouteTable())).Json;
+
+        var allowed = new List<EmulatorHarness.Reply>();
+        for (var i = 0; i < 3; i++)
+        {
+            allowed.Add(await h.PutAsync(RouteTable(), table));
+            h.Clock.Advance(TimeSpan.FromSeconds(10));
+            table = (await h.GetAsync(RouteTable())).Json;
+        }
+
+        var refused = await h.PutAsync(RouteTable(), table);
+        h.Clock.Advance(TimeSpan.FromSeconds(271));
+        var again = await h.PutAsync(RouteTable(), table);
+
+        Assert.All(allowed, r => Assert.Equal(200, r.Status));
+        Assert.Equal((429, "SubscriptionRequestsThrottled", "270"), (refused.Status, refused.ErrorCode, refused.Header("Retry-After")));
+        Assert.Equal(200, again.Status);
+    }
+
+    [Fact]
     public async Task Throttling_WritesHaveTheirOwnBucket()
     {
         await using var h = await StartAsync(new EmulatorOptions { Throttling = new ThrottleLimits(WriteCapacity: 1, WriteRefillPerSecond: 0.1) });

@@ -86,7 +86,7 @@ public sealed record ArmBehaviour
     /// <summary>How long a VM power action takes.</summary>
     public TimeSpan VirtualMachineActionLatency { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>When set, the write bucket refills this many writes per five minutes (capacity the smaller of this and 200).</summary>
+    /// <summary>When set, Microsoft.Network's limit: at most this many writes per subscription in any five minutes, besides the write bucket.</summary>
     public int? WritesPerFiveMinutes { get; init; }
 }
 

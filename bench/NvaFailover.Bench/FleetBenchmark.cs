@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace NvaFailover.Bench;
+
+/// <summary>
+/// Many clusters in one process: a healthy hour's reads, and a zone outage in which every active NVA fails at once.
+/// Each cluster is two NVAs (one NIC each) and <c>tables</c> tagged route tables with two managed routes; the clusters are
+/// spread over <c>subscriptions</c> subscriptions (ARM's limits are per subscription). Real monitor, adapters and HTTPS
+/// against the emulator, with ARM's read and write buckets and Microsoft.Network's writes per five minutes.
+/// </summary>
+internal static class FleetBenchmark
+{
+    private static readonly TimeSpan Fault = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan TableWrite = TimeSpan.FromSeconds(5);
+
+    public sealed record Row(
+        int Clusters, int Tables, int Subscriptions, bool Outage, double Hours,
+        int Detected, double DetectionMedian, double DetectionMax,
+        int Converged, double? LastConvergedSeconds, double? MedianConvergedSeconds, double FloorSeconds,
+        int Writes, int Throttled, int Failed, int PowerStateReads, int Reads, double Rounds, double Speed)
+    {
+        public double? Ratio => LastConvergedSeconds / FloorSeconds;
+    }
+
+    /// <summary>
+    /// From the fault to the last table on its standby, at best: detection (the first probe after the fault, within one
+    /// round) plus what ARM lets the busiest subscription write: a route table write takes 5 s; the write bucket holds 200
+    /// and refills 10 a second; and Microsoft.Network allows 1,000 writes in any five minutes.
+    /// </summary>
+    public static double Floor(int clusters, int tables, int subscriptions, double detection)
+    {
+        var writes = (int)Math.Ceiling(clusters / (double)subscriptions) * tables;
+        var bucket = Math.Max(0, writes - 200) / 10.0;
+        var window = writes > 1000 ? 300.0 * ((writes - 1) / 1000) : 0;
+        return detection + TableWrite.TotalSeconds + Math.Max(bucket, window);
+    }
+
+    public static async Task<Row> RunAsync(int clusters, int tables, int subscriptions, bool outage, TextWriter log, double speed = 2)
+    {
+        var duration = outage
+            ? Fault + TimeSpan.FromSeconds(60 + (1.5 * Floor(clusters, tables, subscriptions, 10)))
+            : TimeSpan.FromMinutes(10);
+        var result = await Ours.RehearseAsync(Scenario(clusters, tables, subscriptions, outage, duration), speed);
+        var failovers = result.Failovers.Where(f => f.Reason == "activeDown").ToList();
+        var detection = failovers.Select(f => (f.DetectedAt - Fault).TotalSeconds).ToList();
+        var converged = failovers.Where(f => f.RoutesConvergedAt is not null).Select(f => (f.RoutesConvergedAt!.Value - Fault).TotalSeconds).ToList();
+        var last = converged.Count == clusters ? converged.Max() : (double?)null;
+        var hours = outage ? 0 : duration.TotalHours;
+        var rounds = result.Rounds.Count / (double)clusters;
+        var row = new Row(
+            clusters, tables, subscriptions, outage, hours,
+            failovers.Count, Stats.Percentile(detection, 50), detection.DefaultIfEmpty(double.NaN).Max(),
+            converged.Count, last, converged.Count > 0 ? Stats.Percentile(converged, 50) : null,
+            Floor(clusters, tables, subscriptions, detection.Count > 0 ? Stats.Percentile(detection, 50) : 5),
+            result.Requests.Count(r => r.Method == "PUT"),
+            result.Requests.Count(r => r.Status == 429),
+            result.Requests.Count(r => r.Status >= 400 && r.Status != 429 && r.Status != 412),
+            result.Requests.Count(r => r.Operation is "LIST virtualMachines" or "GET instanceView"),
+            result.Requests.Count(r => r.Method == "GET"),
+            rounds,
+            speed);
+        await log.WriteLineAsync(FormattableString.Invariant(
+            $"  fleet {clusters} x {tables} in {subscriptions} sub{(outage ? ", outage" : ", healthy")}: detected {row.Detected}/{clusters} (median {row.DetectionMedian:0.0} s, max {row.DetectionMax:0.0} s), converged {row.Converged}/{clusters} (last {row.LastConvergedSeconds:0.0} s, floor {row.FloorSeconds:0.0} s), {row.Writes} writes, {row.Throttled} throttled, {row.Failed} failed, {row.PowerStateReads} power-state reads, {row.Reads} reads, {rounds:0} rounds"));
+        return row;
+    }
+
+    private static string Sub(int s) => $"f1ee7000-0000-4000-8000-{s:000000000000}";
+
+    private static string Vm(int c, string side, int subscriptions) =>
+        $"/subscriptions/{Sub(c % subscriptions)}/resourceGroups/rg-nva/providers/Microsoft.Compute/virtualMachines/fleet-{c:000}-{side}";
+
+    private static string Ip(int c, string side) => $"10.{1 + (c / 200)}.{c % 200}.{(side == "a" ? 4 : 5)}";
+
+    private static JsonObject Scenario(int clusters, int tables, int subscriptions, bool outage, TimeSpan duration)
+    {
+        var vms = new JsonArray();
+        var routeTables = new JsonArray();
+        var settings = new JsonArray();
+        var timeline = new JsonArray();
+        for (var c = 0; c < clusters; c++)
+        {
+            var sub = Sub(c % subscriptions);
+            foreach (var side in new[] { "a", "b" })
+            {
+                vms.Add(new JsonObject
+                {
+                    ["id"] = Vm(c, side, subscriptions),
+                    ["location"] = "westeurope",
+                    ["networkInterfaces"] = new JsonArray(new JsonObject
+                    {
+                        ["id"] = $"/subscriptions/{sub}/resourceGroups/rg-nva/providers/Microsoft.Network/networkInterfaces/fleet-{c:000}-{side}-nic",
+                        ["enableIPForwarding"] = true,
+                        ["ipConfigurations"] = new JsonArray(new JsonObject
+                        {
+                            ["name"] = "ipconfig1",
+                            ["privateIPAddress"] = Ip(c, side),
+                            ["subnetId"] = $"/subscriptions/{sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub/subnets/nva",
+                        }),
+                    }),
+                });
+            }
+
+            for (var t = 0; t < tables; t++)
+            {
+                routeTables.Add(new JsonObject
+                {
+                    ["id"] = $"/subscriptions/{sub}/resourceGroups/rg-spokes/providers/Microsoft.Network/routeTables/rt-{c:000}-{t:00}",
+                    ["location"] = "westeurope",
+                    ["tags"] = new JsonObject { ["nva_ha_udr"] = $"fleet-{c:000}" },
+                    ["routes"] = new JsonArray(Route("default", "0.0.0.0/0", Ip(c, "a")), Route("branches", "192.168.0.0/16", Ip(c, "a"))),
+                });
+            }
+
+            settings.Add(new JsonObject
+            {
+                ["Name"] = $"fleet-{c:000}",
+                ["Nvas"] = new JsonArray(new JsonObject { ["VirtualMachineId"] = Vm(c, "a", subscriptions) }, new JsonObject { ["VirtualMachineId"] = Vm(c, "b", subscriptions) }),
+                ["RouteTables"] = new JsonObject { ["TagValue"] = $"fleet-{c:000}", ["SubscriptionIds"] = new JsonArray(sub) },
+            });
+            if (outage)
+            {
+                timeline.Add(BenchTopology.Event(Fault, "powerOff", $"fleet-{c:000}-a"));
+            }
+        }
+
+        return new JsonObject
+        {
+            ["name"] = $"fleet-{clusters}x{tables}-{subscriptions}sub-{(outage ? "outage" : "healthy")}",
+            ["topology"] = new JsonObject { ["virtualMachines"] = vms, ["routeTables"] = routeTables },
+            ["settings"] = new JsonObject { ["Clusters"] = settings },
+            ["arm"] = new JsonObject
+            {
+                ["latency"] = new JsonObject { ["read"] = "00:00:00.100", ["routeTableWrite"] = "00:00:05", ["networkInterfaceWrite"] = "00:00:15" },
+            },
+            ["timeline"] = timeline,
+            ["duration"] = duration.ToString("c", CultureInfo.InvariantCulture),
+        };
+    }
+
+    private static JsonObject Route(string name, string prefix, string ip) =>
+        new() { ["name"] = name, ["addressPrefix"] = prefix, ["nextHopType"] = "VirtualAppliance", ["nextHopIpAddress"] = ip };
+}
