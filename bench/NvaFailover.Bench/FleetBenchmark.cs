@@ -14,6 +14,9 @@ internal static class FleetBenchmark
     private static readonly TimeSpan Fault = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan TableWrite = TimeSpan.FromSeconds(5);
 
+    /// <summary>The fleet rows with the command, date and version that measured them.</summary>
+    public sealed record Measured(string Command, DateTimeOffset Date, string Version, List<Row> Rows);
+
     public sealed record Row(
         int Clusters, int Tables, int Subscriptions, bool Outage, double Hours,
         int Detected, double DetectionMedian, double DetectionMax,
@@ -35,6 +38,16 @@ internal static class FleetBenchmark
         var window = writes > 1000 ? 300.0 * ((writes - 1) / 1000) : 0;
         return detection + TableWrite.TotalSeconds + Math.Max(bucket, window);
     }
+
+    /// <summary>The rows of bench/RESULTS.md's fleet section.</summary>
+    public static async Task<List<Row>> AllAsync(TextWriter log) =>
+    [
+        await RunAsync(10, 8, 1, outage: false, log),
+        await RunAsync(100, 8, 1, outage: false, log),
+        await RunAsync(100, 8, 1, outage: true, log),
+        await RunAsync(150, 8, 1, outage: true, log),
+        await RunAsync(150, 8, 5, outage: true, log),
+    ];
 
     public static async Task<Row> RunAsync(int clusters, int tables, int subscriptions, bool outage, TextWriter log, double speed = 2)
     {
@@ -132,6 +145,7 @@ internal static class FleetBenchmark
             ["arm"] = new JsonObject
             {
                 ["latency"] = new JsonObject { ["read"] = "00:00:00.100", ["routeTableWrite"] = "00:00:05", ["networkInterfaceWrite"] = "00:00:15" },
+                ["writesPerFiveMinutes"] = 1000,
             },
             ["timeline"] = timeline,
             ["duration"] = duration.ToString("c", CultureInfo.InvariantCulture),

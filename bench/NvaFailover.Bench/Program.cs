@@ -14,6 +14,7 @@ return which switch
     "cost" => await Print(CostBenchmark.RunAsync(Arg("--speed", 200), log)),
     "memory" => await Print(MemoryBenchmark.RunAsync(Arg("--rounds", 2000), log)),
     "faults" => await FaultsAsync(),
+    "fleet" when args.Contains("--all") => await FleetAllAsync(),
     "fleet" => await Print(FleetBenchmark.RunAsync(Arg("--clusters", 100), Arg("--tables", 8), Arg("--subscriptions", 1), !args.Contains("--healthy"), log, args.Contains("--speed") ? Arg("--speed", 2) : 2)),
     _ => Usage(),
 };
@@ -72,6 +73,17 @@ async Task<int> FaultsAsync()
     return outcome.Violations == 0 ? 0 : 1;
 }
 
+async Task<int> FleetAllAsync()
+{
+    // The fleet rows, measured now, into the results of the last 'all' (which keep their own date and commit).
+    var folder = Path.Combine(FindRepository(), "bench");
+    var rows = await FleetBenchmark.AllAsync(log);
+    var measured = new FleetBenchmark.Measured($"dotnet run -c Release --project bench/NvaFailover.Bench -- {string.Join(' ', args)}", DateTimeOffset.UtcNow, NvaFailover.Cli.PrintVersion.Text, rows);
+    (Results.Read(folder) with { Fleet = measured }).Write(folder);
+    await log.WriteLineAsync($"Wrote {Path.Combine(folder, "RESULTS.md")}");
+    return rows.All(r => r.Throttled == 0 && r.Failed == 0 && (!r.Outage || r.Ratio <= 1.2)) ? 0 : 1;
+}
+
 static async Task<int> Print<T>(Task<T> benchmark)
 {
     await benchmark;
@@ -108,7 +120,9 @@ static int Usage()
           memory [--rounds N]
           emulator [--requests N] [--concurrency C]
           faults [--seeds N] [--first-seed S] [--speed X] [--parallel P]
-          fleet [--clusters N] [--tables T] [--subscriptions S] [--healthy]   many clusters: a zone outage (every active NVA at once), or a healthy hour
+          fleet [--clusters N] [--tables T] [--subscriptions S] [--healthy] [--all]
+                                        many clusters: a zone outage (every active NVA at once), or healthy
+                                        (--all: the fleet rows of bench/RESULTS.md, written into it)
         """);
     return 2;
 }

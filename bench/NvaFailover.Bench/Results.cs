@@ -18,7 +18,8 @@ internal sealed record Results(
     MemoryBenchmark.Outcome Memory,
     EmulatorBenchmark.Outcome Emulator,
     FaultSuiteBenchmark.Outcome Faults,
-    DateTimeOffset? ConvergenceMeasured)
+    DateTimeOffset? ConvergenceMeasured,
+    FleetBenchmark.Measured? Fleet = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -140,6 +141,11 @@ internal sealed record Results(
         md.AppendLine();
         Line($"{Emulator.Requests} GET route table over HTTPS, {Emulator.Concurrency} concurrent: {Emulator.PerSecond:0} requests/s, p50 {Emulator.P50Ms:0.00} ms, p99 {Emulator.P99Ms:0.00} ms, {Emulator.Failures} failures.");
         md.AppendLine();
+        if (Fleet is { } fleet)
+        {
+            FleetMarkdown(md, fleet);
+        }
+
         Line($"## Before (for comparison)");
         md.AppendLine();
         Line($"Measured 2026-11-20 on the same kind of machine, before writes were paced by ARM's budget and the public IP chain");
@@ -157,5 +163,30 @@ internal sealed record Results(
         }
 
         return md.ToString();
+    }
+
+    private static void FleetMarkdown(StringBuilder md, FleetBenchmark.Measured fleet)
+    {
+        void Line(FormattableString text) => md.AppendLine(text.ToString(CultureInfo.InvariantCulture));
+        Line($"## Fleets: many clusters in one process");
+        md.AppendLine();
+        Line($"Measured by `{fleet.Command}` on {fleet.Date:yyyy-MM-dd HH:mm} UTC, {fleet.Version}. Each cluster: two NVAs (one NIC each) and");
+        Line($"8 tagged route tables; ARM's read and write buckets per subscription and Microsoft.Network's 1,000 writes in any");
+        Line($"five minutes, in scaled time ({fleet.Rows.First().Speed:0}x). Floor: the median detection, one route table write (5 s), and what");
+        Line($"the busiest subscription's limits allow (writes beyond 200 at 10/s; beyond 1,000, after the window frees).");
+        Line($"ha-nva-fo runs once per cluster: it reads two instance views per cluster every 30 s (a power state probe");
+        Line($"of 3 tries reads up to 6) and, failed over, rewrites every table on every tick.");
+        md.AppendLine();
+        Line($"| clusters x tables | subscriptions | case | detected | detection median / max | converged | last cluster (floor) | median cluster | writes | throttled | failed | power-state reads per round | reads per hour | ha-nva-fo power-state reads per hour |");
+        Line($"|---|---:|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in fleet.Rows)
+        {
+            var perRound = r.PowerStateReads / Math.Max(1, r.Rounds);
+            var perHour = r.Outage ? "" : (r.Reads / r.Hours).ToString("N0", CultureInfo.InvariantCulture);
+            var theirs = (r.Clusters * 2 * 120).ToString("N0", CultureInfo.InvariantCulture);
+            Line($"| {r.Clusters} x {r.Tables} | {r.Subscriptions} | {(r.Outage ? "every active NVA off at once" : "healthy")} | {(r.Outage ? $"{r.Detected}" : "")} | {(r.Outage ? $"{r.DetectionMedian:0.0} / {r.DetectionMax:0.0} s" : "")} | {(r.Outage ? $"{r.Converged}" : "")} | {(r.Outage ? $"{r.LastConvergedSeconds:0.0} s ({r.FloorSeconds:0.0} s, {r.Ratio:0.00}x)" : "")} | {(r.Outage ? $"{r.MedianConvergedSeconds:0.0} s" : "")} | {r.Writes} | {r.Throttled} | {r.Failed} | {perRound:0.0} | {perHour} | {theirs} |");
+        }
+
+        md.AppendLine();
     }
 }
