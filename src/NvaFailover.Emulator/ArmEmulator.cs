@@ -132,6 +132,12 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <summary>An outside edit of a route's next hop, as a person in the portal would make it.</summary>
     public void EditRoute(string tableName, string routeName, string nextHopIp) => _store.EditRoute(Resolve("routeTables", tableName), routeName, nextHopIp);
 
+    /// <summary>A person removes these tags from a route table (so it leaves the clusters they marked it for).</summary>
+    public void UntagRouteTable(string tableName, IReadOnlyCollection<string> tagNames) => _store.RemoveTags(Resolve("routeTables", tableName), tagNames);
+
+    /// <summary>A person deletes a route table.</summary>
+    public void DeleteRouteTable(string tableName) => _store.DeleteRouteTable(Resolve("routeTables", tableName));
+
     /// <summary>An outside edit of a NIC's tags (a person in the portal), with a new ETag.</summary>
     public void EditNic(string nicName, JsonObject tags) => _store.EditNic(Resolve("networkInterfaces", nicName), tags);
 

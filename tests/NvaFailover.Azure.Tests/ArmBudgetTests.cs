@@ -90,6 +90,22 @@ public sealed class ArmBudgetTests
     }
 
     [Fact]
+    public void Acquire_ProbesAndConfirmationPolls_NeverQueueBehindRoutineReads()
+    {
+        // Routine reads (discovery) have emptied the read bucket down to its reserve and more wait for the refill; a probe
+        // and the poll that confirms a failover's write are urgent: they start at once, on the reserve.
+        var budget = new ArmBudget(new TestClock(), Small);
+        var routine = Enumerable.Range(0, 25).Select(_ => budget.AcquireAsync(Sub, write: false, urgent: false, CancellationToken.None)).ToList();
+
+        var probe = budget.AcquireAsync(Sub, write: false, urgent: true, CancellationToken.None);
+        var confirmation = budget.AcquireAsync(Sub, write: false, urgent: true, CancellationToken.None);
+
+        Assert.Equal(18, routine.Count(r => r.IsCompleted));
+        Assert.True(probe.IsCompletedSuccessfully);
+        Assert.True(confirmation.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public void Acquire_SubscriptionsHaveTheirOwnBuckets_AndReadsTheirOwn()
     {
         var budget = new ArmBudget(new TestClock(), Small);

@@ -190,6 +190,28 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public async Task Simulate_TableUntaggedAndTableDeletedJustBeforeAFailover_NeitherWritten_FailoverStillConverges()
+    {
+        // People take both spoke tables out of the cluster after the watcher read them: the failover's conditional writes
+        // find out (412), re-read, and leave them: one finding each, never a write, never a failure.
+        var untag = new JsonObject { ["at"] = "00:00:50", ["do"] = "untagRouteTable", ["routeTable"] = "rt-spoke-apps" };
+        var delete = new JsonObject { ["at"] = "00:00:52", ["do"] = "deleteRouteTable", ["routeTable"] = "rt-spoke-data" };
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:00", untag, delete, Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+
+        var (report, _) = await rehearsal.RunAsync(speed: 20);
+
+        var failover = Assert.Single(Rehearsal.Failovers(report));
+        Assert.Equal(("converged", 0, 1), (failover["status"]!.GetValue<string>(), failover["routesChanged"]!.GetValue<int>(), failover["publicIpsMoved"]!.GetValue<int>()));
+        var tables = report["final"]!["routeTables"]!.AsArray();
+        var apps = Assert.Single(tables);
+        Assert.Null(apps!["tags"]!["nva_ha_udr"]);
+        Assert.Equal("10.1.0.4", apps["routes"]![0]!["nextHopIpAddress"]!.GetValue<string>());
+        // One conditional write per table, each refused (412) because the table changed; none after.
+        Assert.Equal(2, report["arm"]!["byOperation"]!["PUT routeTables"]!.GetValue<int>());
+        Assert.All(Rehearsal.Rounds(report), r => Assert.NotEqual("error", r["action"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Simulate_EndsWhileWriting_TimelineSaysSoInsteadOfNoFailover()
     {
         var rehearsal = Rehearsal.BuiltIn().Timeline("00:01:20", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));

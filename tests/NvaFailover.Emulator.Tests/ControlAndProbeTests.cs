@@ -88,6 +88,35 @@ public sealed class ControlAndProbeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UntagRouteTable_RemovesOnlyTheNamedTags_WithANewETag_SoAWriteFromBeforeGets412()
+    {
+        var before = (await _h.GetAsync(RouteTable())).Json;
+        var etag = before["etag"]!.GetValue<string>();
+        Assert.NotNull(before["tags"]!["nva_ha_udr"]);
+
+        _h.Emulator.UntagRouteTable("rt-spoke1", ["nva_ha_udr"]);
+        var after = (await _h.GetAsync(RouteTable())).Json;
+        var stale = await _h.PutAsync(RouteTable(), before, etag);
+
+        Assert.Null(after["tags"]!["nva_ha_udr"]);
+        Assert.NotEqual(etag, after["etag"]!.GetValue<string>());
+        Assert.Equal(412, stale.Status);
+    }
+
+    [Fact]
+    public async Task DeleteRouteTable_GoneAtOnce_AConditionalWriteGets412AndAReadGets404()
+    {
+        var before = (await _h.GetAsync(RouteTable())).Json;
+
+        _h.Emulator.DeleteRouteTable("rt-spoke1");
+        var write = await _h.PutAsync(RouteTable(), before, before["etag"]!.GetValue<string>());
+        var read = await _h.GetAsync(RouteTable());
+
+        Assert.Equal((412, 404), (write.Status, read.Status));
+        Assert.Throws<ArgumentException>(() => _h.Emulator.DeleteRouteTable("rt-spoke1"));
+    }
+
+    [Fact]
     public async Task PowerOff_ProbeEndpointStopsAtOnce_PowerStateStopsAfterTheAction()
     {
         var endpoint = _h.Emulator.ProbeEndpoint("fw-a");

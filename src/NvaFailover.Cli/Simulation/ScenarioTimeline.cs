@@ -102,6 +102,13 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
             case "editNic":
                 emulator.EditNic(e["nic"]!, e.Data["tags"]!.AsObject());
                 break;
+            case "untagRouteTable":
+                // The tags that mark a cluster's tables (RouteTables:TagName; nva_ha_udr unless set).
+                emulator.UntagRouteTable(e["routeTable"]!, [.. monitor.Options.Clusters.Select(c => c.RouteTables.TagName).Distinct(StringComparer.OrdinalIgnoreCase)]);
+                break;
+            case "deleteRouteTable":
+                emulator.DeleteRouteTable(e["routeTable"]!);
+                break;
             case "switchover":
                 break;
             default:

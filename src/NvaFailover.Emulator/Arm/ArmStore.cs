@@ -310,6 +310,42 @@ internal sealed class ArmStore
         }
     }
 
+    /// <summary>A person removes tags from a route table (it leaves its cluster): immediate, with a new ETag.</summary>
+    public void RemoveTags(string tableId, IReadOnlyCollection<string> tagNames)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var table = Find(tableId, "routeTables");
+            if (table.Body["tags"] is JsonObject tags)
+            {
+                foreach (var name in tags.Select(t => t.Key).Where(k => tagNames.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList())
+                {
+                    tags.Remove(name);
+                }
+            }
+
+            table.Body["etag"] = NewETag();
+            table.Committed = (JsonObject)table.Body.DeepClone();
+        }
+    }
+
+    /// <summary>A person deletes a route table: gone at once; refused while a write to it runs, as Azure refuses it.</summary>
+    public void DeleteRouteTable(string tableId)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var table = Find(tableId, "routeTables");
+            if (table.PendingOperation is not null)
+            {
+                throw new ArgumentException($"Route table {tableId} is being updated; Azure refuses to delete it until that finishes (AnotherOperationInProgress).");
+            }
+
+            _resources.Remove(tableId);
+        }
+    }
+
     /// <summary>An outside edit of a NIC (a person tags it in the portal): immediate, with a new ETag; refused while it is being updated.</summary>
     public void EditNic(string nicId, JsonObject tags)
     {

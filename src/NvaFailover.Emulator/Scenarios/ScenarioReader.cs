@@ -240,6 +240,9 @@ internal static class ScenarioReader
                     }
 
                     break;
+                case "untagRouteTable" or "deleteRouteTable":
+                    NameOf(e, "routeTable", path, tables, "routeTables", problems);
+                    break;
                 case "editNic":
                     NameOf(e, "nic", path, nics, "networkInterfaces", problems);
                     if (e["tags"] is not JsonObject tags || tags.Any(t => t.Value?.GetValueKind() != JsonValueKind.String))
@@ -304,6 +307,7 @@ internal static class ScenarioReader
             "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp" => ["vm"],
             "editRoute" => ["routeTable", "route", "nextHopIpAddress"],
             "editNic" => ["nic", "tags"],
+            "untagRouteTable" or "deleteRouteTable" => ["routeTable"],
             "switchover" => ["cluster", "to"],
             "armFaults" => ["status", "probability", "for"],
             _ => Array.Empty<string>(),
