@@ -104,6 +104,8 @@ public sealed class SimulateCommandTests
     [InlineData("""{ "name": "x", "topology": """, "not valid JSON")]
     [InlineData("""{ "name": "x", "topology": {}, "timeline": [ { "at": "00:01:00", "do": "melt" } ] }""", "$.timeline[0].do")]
     [InlineData("""{ "name": "x", "topology": {} }""", "$.settings is required")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "timeline": [ { "at": "00:01:00", "do": "killWatcher" } ] }""", "$.timeline[0].downFor is required")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "timeline": [ { "at": "00:01:00", "do": "deleteRouteTable", "routeTable": "rt-nowhere" } ] }""", "$.timeline[0].routeTable")]
     [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "timelime": [] }""", "$.timelime is not a key here (did you mean 'timeline'?)")]
     [InlineData("""{ "name": "x", "name": "y", "topology": {}, "settings": {} }""", "not valid JSON")]
     [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" }, "Probe": { "Attempts": 0 } } ] } }""", "$.settings.Clusters[0].Probe.Attempts")]
@@ -209,6 +211,31 @@ public sealed class SimulateCommandTests
         // One conditional write per table, each refused (412) because the table changed; none after.
         Assert.Equal(2, report["arm"]!["byOperation"]!["PUT routeTables"]!.GetValue<int>());
         Assert.All(Rehearsal.Rounds(report), r => Assert.NotEqual("error", r["action"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Simulate_WatcherKilledInsideThePublicIpMove_ANewOneFinishesItInTheOnlySlot()
+    {
+        // vmx-a dies at 00:01:00; the failover is decided about 00:01:03 and the public IP's detach (15 s) is accepted at
+        // once. The host is killed at 00:01:06, with the detach running, and a new one starts 20 s later knowing only
+        // what Azure holds: routes already on vmx-b, the public IP on no interface.
+        var kill = new JsonObject { ["at"] = "00:01:06", ["do"] = "killWatcher", ["downFor"] = "00:00:20" };
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:30", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"), kill);
+
+        var (report, _) = await rehearsal.RunAsync(speed: 20);
+
+        var final = report["final"]!.AsObject();
+        var nics = final["networkInterfaces"]!.AsArray().ToDictionary(n => n!["id"]!.GetValue<string>().Split('/')[^1], n => n!["ipConfigurations"]![0]!["publicIPAddressId"]?.GetValue<string>());
+        Assert.Null(nics["vmx-a-nic"]);
+        Assert.EndsWith("/publicIPAddresses/pip-sdwan", nics["vmx-b-nic"], StringComparison.Ordinal);
+        var failover = Assert.Single(Rehearsal.Failovers(report));
+        Assert.Equal(("vmx-b", "converged", 1), (failover["to"]!.GetValue<string>(), failover["status"]!.GetValue<string>(), failover["publicIpsMoved"]!.GetValue<int>()));
+        var nextHops = final["routeTables"]!.AsArray().SelectMany(t => t!["routes"]!.AsArray()).Select(r => r!["nextHopIpAddress"]?.GetValue<string>()).ToList();
+        Assert.DoesNotContain("10.1.0.4", nextHops);
+        Assert.Contains("10.1.0.5", nextHops);
+        Assert.DoesNotContain(Rehearsal.Rounds(report), r => r["action"]!.GetValue<string>() == "error");
+        Assert.Contains(report["cycles"]!.AsArray(), r => string.CompareOrdinal(r!["at"]!.GetValue<string>(), "00:01:26") >= 0);
+        Assert.DoesNotContain(Rehearsal.Rounds(report), r => string.CompareOrdinal(r["at"]!.GetValue<string>(), "00:01:07") >= 0 && string.CompareOrdinal(r["at"]!.GetValue<string>(), "00:01:25") < 0);
     }
 
     [Fact]

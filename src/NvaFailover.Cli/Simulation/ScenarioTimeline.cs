@@ -14,7 +14,13 @@ namespace NvaFailover.Cli.Simulation;
 /// each timeline event happens at its own time, whatever else is running (an operator's switchover never delays a
 /// power-off that follows it).
 /// </summary>
-internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, FailoverMonitor monitor, TimerSchedule schedule, TimeProvider clock)
+/// <param name="scenario">The scenario.</param>
+/// <param name="emulator">The emulator it runs on.</param>
+/// <param name="watcher">The failover host (which killWatcher kills).</param>
+/// <param name="schedule">The timer's schedule.</param>
+/// <param name="clock">Scenario time.</param>
+/// <param name="tagNames">The tags that mark the clusters' tables (RouteTables:TagName), which untagRouteTable removes.</param>
+internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, SimulatedWatcher watcher, TimerSchedule schedule, TimeProvider clock, IReadOnlyCollection<string> tagNames)
 {
     private readonly ConcurrentQueue<AppliedEvent> _applied = new();
 
@@ -56,7 +62,7 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
         while (next < end)
         {
             await Until(next, token);
-            await monitor.RunInvocationAsync(token);
+            await watcher.RunInvocationAsync(token);
             next = schedule.Next(clock.GetUtcNow());
         }
     }
@@ -75,10 +81,14 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
         }
 
         _applied.Enqueue(new AppliedEvent(e, clock.GetUtcNow() - start, error));
-        if (e.Do == "switchover")
+        if (e.Do == "switchover" && watcher.Host?.Get<FailoverMonitor>() is { } monitor)
         {
             // An operator's request: the round's report says what came of it.
             await monitor.RunRoundAsync(e["cluster"]!, new RoundRequest(SwitchoverTo: e["to"]), token);
+        }
+        else if (e.Do == "killWatcher")
+        {
+            await watcher.KillAsync(TimeSpan.Parse(e["downFor"]!, CultureInfo.InvariantCulture), clock, token);
         }
     }
 
@@ -103,13 +113,12 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
                 emulator.EditNic(e["nic"]!, e.Data["tags"]!.AsObject());
                 break;
             case "untagRouteTable":
-                // The tags that mark a cluster's tables (RouteTables:TagName; nva_ha_udr unless set).
-                emulator.UntagRouteTable(e["routeTable"]!, [.. monitor.Options.Clusters.Select(c => c.RouteTables.TagName).Distinct(StringComparer.OrdinalIgnoreCase)]);
+                emulator.UntagRouteTable(e["routeTable"]!, tagNames);
                 break;
             case "deleteRouteTable":
                 emulator.DeleteRouteTable(e["routeTable"]!);
                 break;
-            case "switchover":
+            case "switchover" or "killWatcher":
                 break;
             default:
                 throw new ArgumentException($"Unknown action '{e.Do}'.");

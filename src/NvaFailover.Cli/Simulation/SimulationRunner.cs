@@ -97,12 +97,15 @@ internal static class SimulationRunner
         }
 
         var recorder = new Recorder();
-        await using var host = CliHost.Create(settings, console, logLevel, clock, services =>
-        {
-            services.AddSingleton<TimeProvider>(clock);
-            services.AddSingleton<IRoundObserver>(recorder);
-            services.AddSingleton(new NetworkTimeouts(clock, RealTimeFloor));
-        })!;
+        await using var watcher = new SimulatedWatcher(
+            reports => CliHost.Create(settings, console, logLevel, clock, services =>
+            {
+                services.AddSingleton<TimeProvider>(clock);
+                services.AddSingleton(reports);
+                services.AddSingleton(new NetworkTimeouts(clock, RealTimeFloor));
+            })!,
+            recorder);
+        var host = watcher.Host!;
         var monitor = host.Get<FailoverMonitor>();
 
         // What 'check' would say, read before the scenario's clock starts (its reads cost no scenario time); the
@@ -115,15 +118,21 @@ internal static class SimulationRunner
         var before = emulator.Requests.Count;
         var initial = emulator.Dump();
         clock.Rebase(ScenarioStart);
-        var timeline = new ScenarioTimeline(scenario, emulator, monitor, host.Options.Schedule, clock);
+        var timeline = new ScenarioTimeline(scenario, emulator, watcher, host.Options.Schedule, clock,
+            [.. settings.Options.Clusters.Select(c => c.RouteTables.TagName).Distinct(StringComparer.OrdinalIgnoreCase)]);
         await timeline.RunAsync(cancellationToken);
 
         var end = ScenarioStart + scenario.Duration;
-        var inFlight = monitor.InFlight.Select(f => f.Report).ToList();
+        monitor = watcher.Host?.Get<FailoverMonitor>();
+        List<RoundReport> inFlight = [.. watcher.Interrupted, .. monitor?.InFlight.Select(f => f.Report) ?? []];
         var rounds = recorder.Reports.Where(r => r.StartedAt >= ScenarioStart).ToList();
         var final = emulator.Dump();
         var requests = emulator.Requests.Skip(before).ToList();
-        await monitor.StopAsync();
+        if (monitor is not null)
+        {
+            await monitor.StopAsync();
+        }
+
         inFlight.RemoveAll(f => rounds.Any(r => r.Cluster == f.Cluster && r.DecidedAt == f.DecidedAt));
         var events = timeline.Applied;
         var result = new SimulationResult(

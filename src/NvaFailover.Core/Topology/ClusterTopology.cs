@@ -92,10 +92,14 @@ public sealed record ClusterTopology(
     /// </summary>
     public IReadOnlyDictionary<string, int> PublicIpSlots { get; init; } = new Dictionary<string, int>(ArmId.Comparer);
 
-    /// <summary>The slot of <paramref name="publicIp"/>: the one holding it, else the one it was last seen on; null when unknown.</summary>
+    /// <summary>
+    /// The slot of <paramref name="publicIp"/>: the one holding it, else the one it was last seen on, else slot 0 when every
+    /// NVA has that one slot only (a one-armed appliance: nothing to guess); null when unknown.
+    /// </summary>
     public int? SlotOf(PublicIpSnapshot publicIp) =>
         TryFindSlotByIpConfiguration(publicIp.IpConfigurationId, out _, out var slot) ? slot.Index
         : PublicIpSlots.TryGetValue(publicIp.Id, out var known) ? known
+        : Nvas.Count > 0 && Nvas.All(n => n.Slots.Count == 1) ? 0
         : null;
 
     /// <summary>This topology, knowing also the public IP slots <paramref name="previous"/> knew or saw.</summary>

@@ -243,6 +243,13 @@ internal static class ScenarioReader
                 case "untagRouteTable" or "deleteRouteTable":
                     NameOf(e, "routeTable", path, tables, "routeTables", problems);
                     break;
+                case "killWatcher":
+                    if (ReadDuration(e, "downFor", $"{path}.downFor", problems) is null && e["downFor"] is null)
+                    {
+                        problems.Add(new($"{path}.downFor", "is required: how long the failover host stays down before a new one starts, hh:mm:ss"));
+                    }
+
+                    break;
                 case "editNic":
                     NameOf(e, "nic", path, nics, "networkInterfaces", problems);
                     if (e["tags"] is not JsonObject tags || tags.Any(t => t.Value?.GetValueKind() != JsonValueKind.String))
@@ -308,6 +315,7 @@ internal static class ScenarioReader
             "editRoute" => ["routeTable", "route", "nextHopIpAddress"],
             "editNic" => ["nic", "tags"],
             "untagRouteTable" or "deleteRouteTable" => ["routeTable"],
+            "killWatcher" => ["downFor"],
             "switchover" => ["cluster", "to"],
             "armFaults" => ["status", "probability", "for"],
             _ => Array.Empty<string>(),

@@ -112,6 +112,26 @@ public sealed class FailoverPlannerTests
     }
 
     [Fact]
+    public async Task Plan_UnattachedPublicIpOfOneArmedNvas_GoesToTheOnlySlotThereIs()
+    {
+        // A one-armed pair (a Meraki vMX has one NIC): restarted in the middle of a move, slot 0 is no guess.
+        var world = new World();
+        world.AddNva("vmx-a", "eastus2", [("vmx-a-nic", "10.1.0.4")]);
+        world.AddNva("vmx-b", "eastus2", [("vmx-b-nic", "10.1.0.5")]);
+        world.AddPublicIp("pip-vmx", "eastus2", null);
+        world.AddTable("rt-spoke", "vmx", Va("branches", "192.168.0.0/16", "10.1.0.4"));
+        world.Cluster(0, "vmx", "vmx", ["vmx-a", "vmx-b"]);
+        world.Settings["NvaFailover:Clusters:0:PublicIpAddressIds:0"] = Pip("pip-vmx");
+        var topology = await world.TopologyAsync();
+
+        var plan = FailoverPlanner.Plan(topology, "vmx-b");
+
+        var move = Assert.Single(plan.PublicIpMoves);
+        Assert.Equal((null, IpConfig("vmx-b-nic")), (move.FromIpConfigurationId, move.To.IpConfigurationId));
+        Assert.Empty(plan.NotMoved);
+    }
+
+    [Fact]
     public async Task Plan_UnattachedPublicIpLastSeenOnSlot1_GoesToSlot1OfTarget()
     {
         // A Palo Alto style pair: the public IP lives on slot 1 (untrust), never on slot 0 (management).
