@@ -19,7 +19,7 @@ internal static class FleetBenchmark
 
     public sealed record Row(
         int Clusters, int Tables, int Subscriptions, bool Outage, double Hours,
-        int Detected, double DetectionMedian, double DetectionMax,
+        int Detected, double? DetectionMedian, double? DetectionMax,
         int Converged, double? LastConvergedSeconds, double? MedianConvergedSeconds, double FloorSeconds,
         int Writes, int Throttled, int Failed, int PowerStateReads, int Reads, double Rounds, double Speed)
     {
@@ -63,7 +63,7 @@ internal static class FleetBenchmark
         var rounds = result.Rounds.Count / (double)clusters;
         var row = new Row(
             clusters, tables, subscriptions, outage, hours,
-            failovers.Count, Stats.Percentile(detection, 50), detection.DefaultIfEmpty(double.NaN).Max(),
+            failovers.Count, detection.Count > 0 ? Stats.Percentile(detection, 50) : null, detection.Count > 0 ? detection.Max() : null,
             converged.Count, last, converged.Count > 0 ? Stats.Percentile(converged, 50) : null,
             Floor(clusters, tables, subscriptions, detection.Count > 0 ? Stats.Percentile(detection, 50) : 5),
             result.Requests.Count(r => r.Method == "PUT"),

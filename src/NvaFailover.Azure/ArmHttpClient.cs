@@ -77,16 +77,21 @@ internal sealed class ArmHttpClient
     /// </summary>
     public async Task<WriteResult<JsonObject>> PutAsync(string id, string apiVersion, JsonObject body, string etag, bool urgent, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(_settings.OperationTimeout, _time);
+        // ArmOperationTimeout runs from the first send: a write that waits its turn in the budget (a storm beyond
+        // Microsoft.Network's five-minute limit, announced) is late, not failed.
+        using var timeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var token = linked.Token;
         var payload = Encoding.UTF8.GetBytes(body.ToJsonString());
+        ITimer? timer = null;
         try
         {
             while (true)
             {
                 using var answer = await _resilience.SendAsync(_pipeline, id, write: true, urgent, () =>
                 {
+                    timer ??= _time.CreateTimer(_ => CancelQuietly(timeout), null, _settings.OperationTimeout, Timeout.InfiniteTimeSpan);
+
                     var message = CreateMessage(RequestMethod.Put, Url(id, apiVersion));
                     message.Request.Headers.Add(HttpHeader.Names.IfMatch, etag);
                     message.Request.Headers.Add(HttpHeader.Names.ContentType, "application/json");
@@ -148,6 +153,23 @@ internal sealed class ArmHttpClient
         catch (GatewayException ex)
         {
             return Fail(ex.Failure == GatewayFailure.Throttled ? WriteStatus.Throttled : WriteStatus.Failed, new ArmErrorBody(ex.ErrorCode ?? "RequestFailed", ex.Message), id);
+        }
+        finally
+        {
+            timer?.Dispose();
+        }
+    }
+
+    /// <summary>Cancels <paramref name="source"/> unless the operation it times has already ended and disposed it.</summary>
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The write ended as the timer fired.
         }
     }
 
