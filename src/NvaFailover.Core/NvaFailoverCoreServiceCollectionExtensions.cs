@@ -41,6 +41,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
         services.TryAddSingleton<VmPowerStateProbe>();
         services.TryAddSingleton<TcpProbe>();
         services.TryAddSingleton<HttpProbe>();
+        services.TryAddSingleton<ForwardingProbe>();
         services.TryAddSingleton<NvaProber>();
         services.TryAddSingleton<TopologyDiscovery>();
         services.TryAddSingleton(sp => new TopologyCache(

@@ -16,7 +16,7 @@ namespace NvaFailover.Emulator;
 
 /// <summary>
 /// A local Azure Resource Manager: HTTPS on 127.0.0.1 with a certificate made at start, serving the ARM subset
-/// NvaFailover uses, plus a probe endpoint per NVA. Start with <see cref="StartAsync"/>; control it in-process through
+/// NvaFailover uses, plus a probe endpoint and a forwarding-probe endpoint per NVA. Start with <see cref="StartAsync"/>; control it in-process through
 /// its methods or, standalone, through <c>/_emulator/...</c>.
 /// </summary>
 public sealed class ArmEmulator : IAsyncDisposable
@@ -27,6 +27,8 @@ public sealed class ArmEmulator : IAsyncDisposable
     private readonly FaultInjector _faults;
     private readonly ConcurrentQueue<RequestRecord> _requests = new();
     private readonly ConcurrentDictionary<string, ProbeListener> _probes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, ProbeListener> _forwarding = new(StringComparer.OrdinalIgnoreCase);
+    private volatile bool _canaryUp = true;
     private readonly TimeProvider _clock;
     private readonly double _speed;
 
@@ -56,6 +58,12 @@ public sealed class ArmEmulator : IAsyncDisposable
 
     /// <summary>Each VM's probe endpoint, by VM name.</summary>
     internal IReadOnlyDictionary<string, ProbeListener> Probes => _probes;
+
+    /// <summary>Each VM's forwarding-probe endpoint (the canary reached through that NVA only), by VM name.</summary>
+    internal IReadOnlyDictionary<string, ProbeListener> ForwardingProbes => _forwarding;
+
+    /// <summary>False while the destination beyond every NVA (the canary) does not answer.</summary>
+    public bool CanaryUp => _canaryUp;
 
     /// <summary>Starts the emulator on an ephemeral loopback port.</summary>
     public static async Task<ArmEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
@@ -100,10 +108,12 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <summary>Replaces the emulated Azure with a scenario's topology and starts the NVAs' probe endpoints.</summary>
     public void Load(JsonObject topology)
     {
+        _canaryUp = true;
         _store.Load(topology);
         foreach (var vm in _store.VirtualMachineIds())
         {
             _probes.GetOrAdd(Name(vm), _ => new ProbeListener());
+            _forwarding.GetOrAdd(Name(vm), _ => new ProbeListener());
             SyncProbe(vm);
         }
     }
@@ -128,6 +138,22 @@ public sealed class ArmEmulator : IAsyncDisposable
 
     /// <summary>Makes an NVA's probe endpoint answer or fail while the VM keeps running (a hung appliance).</summary>
     public void SetProbe(string vmName, bool up) => _store.SetProbe(Resolve("virtualMachines", vmName), up);
+
+    /// <summary>
+    /// Makes an NVA stop forwarding while its VM runs and its probe endpoint still answers (a gray failure: a hung
+    /// dataplane, a firewall in conserve mode), or forward again. Only its forwarding probe sees it.
+    /// </summary>
+    public void SetForwarding(string vmName, bool forwarding) => _store.SetForwarding(Resolve("virtualMachines", vmName), forwarding);
+
+    /// <summary>Makes the destination beyond every NVA (the canary) stop answering, or answer again: every NVA's forwarding probe fails at once.</summary>
+    public void SetCanary(bool up)
+    {
+        _canaryUp = up;
+        foreach (var vm in _store.VirtualMachineIds())
+        {
+            SyncProbe(vm);
+        }
+    }
 
     /// <summary>An outside edit of a route's next hop, as a person in the portal would make it.</summary>
     public void EditRoute(string tableName, string routeName, string nextHopIp) => _store.EditRoute(Resolve("routeTables", tableName), routeName, nextHopIp);
@@ -161,6 +187,14 @@ public sealed class ArmEmulator : IAsyncDisposable
     public string ProbeEndpoint(string vmName) =>
         _probes.TryGetValue(vmName, out var probe) ? $"127.0.0.1:{probe.Port}" : throw new ArgumentException($"No VM named '{vmName}' is loaded.", nameof(vmName));
 
+    /// <summary>
+    /// The forwarding-probe endpoint of a VM as an HTTP URL (<c>http://127.0.0.1:port/forwarding</c>): it answers only
+    /// while the VM runs and forwards and the canary is up; otherwise the connection is taken and never answered, as a
+    /// packet dropped on its way is never answered (the probe's attempt times out).
+    /// </summary>
+    public string ForwardingProbeEndpoint(string vmName) =>
+        _forwarding.TryGetValue(vmName, out var probe) ? $"http://127.0.0.1:{probe.Port}/forwarding" : throw new ArgumentException($"No VM named '{vmName}' is loaded.", nameof(vmName));
+
     /// <summary>An HTTP handler that trusts this emulator's certificate, and only it.</summary>
     public HttpMessageHandler CreateHttpHandler()
     {
@@ -181,7 +215,7 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var probe in _probes.Values)
+        foreach (var probe in _probes.Values.Concat(_forwarding.Values))
         {
             await probe.DisposeAsync();
         }
@@ -196,14 +230,20 @@ public sealed class ArmEmulator : IAsyncDisposable
         throttle.WritesPerWindow = arm.WritesPerFiveMinutes;
     }
 
-    internal (string Power, bool ProbeUp) VirtualMachineState(string vmId) => _store.VirtualMachineState(vmId);
+    internal VirtualMachineState VirtualMachineState(string vmId) => _store.VirtualMachineState(vmId);
 
     private void SyncProbe(string vmId)
     {
+        var state = _store.VirtualMachineState(vmId);
         if (_probes.TryGetValue(Name(vmId), out var probe))
         {
-            var (power, up) = _store.VirtualMachineState(vmId);
-            probe.SetListening(power == "running" && up);
+            probe.SetListening(state.Running && state.ProbeUp);
+        }
+
+        if (_forwarding.TryGetValue(Name(vmId), out var forwarding))
+        {
+            // A stopped VM forwards nothing; its own probe endpoint's state does not matter to traffic passing through.
+            forwarding.SetAnswering(state.Running && state.Forwarding && _canaryUp);
         }
     }
 

@@ -66,7 +66,14 @@ internal sealed class EmulatorControl(ArmEmulator emulator)
                     var probes = new JsonObject();
                     foreach (var (vm, probe) in emulator.Probes)
                     {
-                        probes[vm] = new JsonObject { ["tcp"] = $"127.0.0.1:{probe.Port}", ["http"] = $"http://127.0.0.1:{probe.Port}/health", ["answering"] = probe.IsListening };
+                        probes[vm] = new JsonObject
+                        {
+                            ["tcp"] = $"127.0.0.1:{probe.Port}",
+                            ["http"] = $"http://127.0.0.1:{probe.Port}/health",
+                            ["answering"] = probe.IsListening,
+                            ["forwarding"] = emulator.ForwardingProbeEndpoint(vm),
+                            ["forwardingAnswers"] = emulator.ForwardingProbes.TryGetValue(vm, out var f) && !f.IsSilent,
+                        };
                     }
 
                     await Write(context, 200, probes);
@@ -74,6 +81,14 @@ internal sealed class EmulatorControl(ArmEmulator emulator)
                 case ["vms", var vm, "probe"] when method == "POST":
                     emulator.SetProbe(vm, !string.Equals(context.Request.Query["up"], "false", StringComparison.OrdinalIgnoreCase));
                     await Write(context, 200, new JsonObject { ["vm"] = vm, ["probeUp"] = emulator.VirtualMachineState(emulator.Resolve("virtualMachines", vm)).ProbeUp });
+                    break;
+                case ["vms", var vm, "forwarding"] when method == "POST":
+                    emulator.SetForwarding(vm, !string.Equals(context.Request.Query["up"], "false", StringComparison.OrdinalIgnoreCase));
+                    await Write(context, 200, new JsonObject { ["vm"] = vm, ["forwarding"] = emulator.VirtualMachineState(emulator.Resolve("virtualMachines", vm)).Forwarding });
+                    break;
+                case ["canary"] when method == "POST":
+                    emulator.SetCanary(!string.Equals(context.Request.Query["up"], "false", StringComparison.OrdinalIgnoreCase));
+                    await Write(context, 200, new JsonObject { ["canaryUp"] = emulator.CanaryUp });
                     break;
                 case ["vms", var vm, var action] when method == "POST" && action is "powerOff" or "start" or "deallocate":
                     emulator.PowerAction(vm, action);
@@ -91,7 +106,7 @@ internal sealed class EmulatorControl(ArmEmulator emulator)
                     await Write(context, 200, new JsonObject { ["status"] = status, ["probability"] = probability, ["for"] = duration.ToString("c", System.Globalization.CultureInfo.InvariantCulture) });
                     break;
                 default:
-                    await Write(context, 404, new JsonObject { ["error"] = $"Unknown control call {method} {context.Request.Path}. Calls: GET state, POST topology, GET requests, GET probes, POST vms/{{vm}}/probe?up=, POST vms/{{vm}}/powerOff|start|deallocate, POST routeTables/{{table}}/routes/{{route}}?nextHopIpAddress=, POST faults?status=&probability=&for=" });
+                    await Write(context, 404, new JsonObject { ["error"] = $"Unknown control call {method} {context.Request.Path}. Calls: GET state, POST topology, GET requests, GET probes, POST vms/{{vm}}/probe?up=, POST vms/{{vm}}/forwarding?up=, POST canary?up=, POST vms/{{vm}}/powerOff|start|deallocate, POST routeTables/{{table}}/routes/{{route}}?nextHopIpAddress=, POST faults?status=&probability=&for=" });
                     break;
             }
         }

@@ -15,7 +15,7 @@ namespace NvaFailover.Cli.Simulation;
 /// </summary>
 internal static class FailoverRecords
 {
-    private static readonly string[] FaultEvents = ["powerOff", "deallocate", "probeDown"];
+    private static readonly string[] FaultEvents = ["powerOff", "deallocate", "probeDown", "stopForwarding"];
 
     /// <param name="start">Scenario start.</param>
     /// <param name="rounds">Every published round.</param>

@@ -31,7 +31,9 @@ internal static class ScenarioSettings
 
     /// <summary>
     /// Points the settings at the emulator: its endpoint and certificate, and every NVA probed where the emulator answers
-    /// for it (never at a real address, whatever the scenario's ProbeEndpoint or Probe:Port says).
+    /// for it (never at a real address, whatever the scenario's ProbeEndpoint or Probe:Port says). A forwarding probe
+    /// dials the emulated canary behind the NVA; a configured ForwardingProbeEndpoint stays what check and the planner
+    /// reason about (its /32 route in the host subnet's table), and one not configured becomes the emulator's.
     /// </summary>
     public static void Connect(NvaFailoverOptions options, Scenario scenario, ArmEmulator emulator)
     {
@@ -40,12 +42,20 @@ internal static class ScenarioSettings
         var vms = IdsOf(scenario.Topology, "virtualMachines");
         foreach (var cluster in options.Clusters)
         {
+            var forwarding = cluster.Probe.Kind == ProbeKind.Forwarding || (cluster.Probe.Kind == ProbeKind.All && cluster.Nvas.Any(n => n.ForwardingProbeEndpoint is not null));
+
             // An NVA the topology lacks has no emulated endpoint; Check reports it.
             foreach (var nva in cluster.Nvas.Where(n => vms.Contains(n.VirtualMachineId)))
             {
                 var endpoint = emulator.ProbeEndpoint(nva.Name);
                 var http = cluster.Probe.Kind == ProbeKind.Http || nva.ProbeEndpoint is { IsHttp: true };
                 nva.ProbeEndpoint = ProbeEndpoint.TryParse(http ? $"http://{endpoint}/health" : endpoint, out var parsed) ? parsed : null;
+                // Always HTTP: a dropped packet never answers, and on loopback only an HTTP request can wait for that.
+                if (forwarding && ProbeEndpoint.TryParse(emulator.ForwardingProbeEndpoint(nva.Name), out var canary))
+                {
+                    nva.ForwardingProbeDialed = canary;
+                    nva.ForwardingProbeEndpoint ??= canary;
+                }
             }
         }
     }

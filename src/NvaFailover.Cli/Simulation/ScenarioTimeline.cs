@@ -102,6 +102,12 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
             case "probeDown" or "probeUp":
                 emulator.SetProbe(e["vm"]!, e.Do == "probeUp");
                 break;
+            case "stopForwarding" or "startForwarding":
+                emulator.SetForwarding(e["vm"]!, e.Do == "startForwarding");
+                break;
+            case "canaryDown" or "canaryUp":
+                emulator.SetCanary(e.Do == "canaryUp");
+                break;
             case "armFaults":
                 var status = e.Data["status"]!.GetValueKind() == JsonValueKind.String ? 0 : e.Data["status"]!.GetValue<int>();
                 emulator.AddFaults(status, e.Data["probability"]!.GetValue<double>(), TimeSpan.Parse(e["for"]!, CultureInfo.InvariantCulture));

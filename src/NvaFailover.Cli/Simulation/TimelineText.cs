@@ -78,6 +78,10 @@ internal static class TimelineText
         "armFaults" => string.Create(CultureInfo.InvariantCulture, $"ARM starts failing: {e.Event.Data["status"]} for {e.Event.Data["probability"]!.GetValue<double>():P0} of requests, for {e.Event["for"]}"),
         "probeDown" => $"{e.Event["vm"]} hangs (its probe stops answering, the VM keeps running)",
         "probeUp" => $"{e.Event["vm"]} answers its probe again",
+        "stopForwarding" => $"{e.Event["vm"]} stops forwarding (gray failure: the VM runs, its probe still answers)",
+        "startForwarding" => $"{e.Event["vm"]} forwards again",
+        "canaryDown" => "the destination beyond every NVA (the forwarding probes' canary) stops answering",
+        "canaryUp" => "the canary answers again",
         _ => $"{e.Event.Do} {e.Event["vm"]}",
     };
 

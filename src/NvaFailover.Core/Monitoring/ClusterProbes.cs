@@ -16,9 +16,14 @@ internal sealed class ClusterProbes(ClusterOptions cluster, NvaProber prober, Cl
 {
     private readonly ProbePolicy _policy = cluster.Probe.ToPolicy();
     private readonly ProbeTarget[] _configured =
-        [.. cluster.Nvas.Select(n => new ProbeTarget(n.Name, n.VirtualMachineId, n.ProbeEndpoint) { CertificateThumbprint = n.ProbeCertificateThumbprint })];
+        [.. cluster.Nvas.Select(n => new ProbeTarget(n.Name, n.VirtualMachineId, n.ProbeEndpoint)
+        {
+            CertificateThumbprint = n.ProbeCertificateThumbprint,
+            ForwardingEndpoint = n.ForwardingProbeDialed ?? n.ForwardingProbeEndpoint,
+        })];
 
     private Resolved? _resolved;
+    private bool _destinationSuspect;
 
     /// <summary>True when the probes go to addresses read from Azure (Probe:Port without ProbeEndpoint), so the first round reads them first.</summary>
     public bool NeedTopology => cluster.Probe.Port is not null;
@@ -61,8 +66,18 @@ internal sealed class ClusterProbes(ClusterOptions cluster, NvaProber prober, Cl
         return targets;
     }
 
-    private void Observe(IReadOnlyList<NvaHealth> health)
+    private void Observe(NvaHealth[] health)
     {
+        var suspect = health.Length > 1 && health.All(h => h.DestinationSuspect);
+        if (suspect != _destinationSuspect && health.Length == cluster.Nvas.Count)
+        {
+            _destinationSuspect = suspect;
+            if (suspect)
+            {
+                Log.ForwardingDestinationSuspect(logger, cluster.Name, health.Length, string.Join("; ", health.Select(h => $"{h.Nva}: {h.Reason}")));
+            }
+        }
+
         foreach (var change in memory.Observe(health, time.GetUtcNow()))
         {
             switch (change.State)

@@ -47,6 +47,12 @@ internal static class FailoverPlanner
                 continue;
             }
 
+            // A forwarding probe's path stays on its NVA (discovery reports it once).
+            if (topology.IsProbeRoute(route))
+            {
+                continue;
+            }
+
             if (HostEgress.CarriesHostTraffic(topology, table.Id, route))
             {
                 findings.Add(new Finding(FindingSeverity.Error, table.Id,

@@ -112,10 +112,70 @@ public sealed class PreflightCheck
             yield return new Finding(FindingSeverity.Warning, pip.Id, "is a Basic SKU public IP; Azure retired Basic public IPs on 2025-09-30. Upgrade it to Standard (its address is kept when it is upgraded while static).");
         }
 
-        if (cluster.Probe.Kind == ProbeKind.VmPowerState)
+        foreach (var finding in CheckProbeKind(topology, cluster))
         {
-            yield return new Finding(FindingSeverity.Info, $"cluster {cluster.Name}",
-                "probes only the VMs' power state, which misses a hung appliance; consider Probe:Kind All with Probe:Port (or a ProbeEndpoint per NVA).");
+            yield return finding;
+        }
+    }
+
+    /// <summary>
+    /// What the probe kind cannot see, and, for forwarding probes, that each one's path really runs through its own NVA:
+    /// the host subnet's route table sends the endpoint's address to that NVA's interface.
+    /// </summary>
+    private static IEnumerable<Finding> CheckProbeKind(ClusterTopology topology, ClusterOptions cluster)
+    {
+        var scope = $"cluster {cluster.Name}";
+        const string Configure = "set Probe:Kind Forwarding with a ForwardingProbeEndpoint per NVA: an address behind the NVA that the host subnet's route table sends through it (docs/forwarding-probe.md)";
+        var forwarding = cluster.Nvas.Where(n => n.ForwardingProbeEndpoint is not null).ToList();
+        if (forwarding.Count == 0 || cluster.Probe.Kind is not (ProbeKind.Forwarding or ProbeKind.All))
+        {
+            yield return cluster.Probe.Kind == ProbeKind.VmPowerState
+                ? new Finding(FindingSeverity.Warning, scope,
+                    $"probes only the VMs' power state: an appliance that hangs or stops forwarding while its VM runs is invisible to it, and traffic stays on it. To see it, {Configure}.")
+                : new Finding(FindingSeverity.Info, scope,
+                    $"probes the VMs and a port on each NVA: an appliance whose port answers while it forwards nothing (a hung dataplane) is invisible to it. To see it, {Configure}.");
+            yield break;
+        }
+
+        if (topology.Host is not { } host)
+        {
+            yield return new Finding(FindingSeverity.Warning, scope,
+                "cannot verify the forwarding probes' paths: HostSubnetId is not set, so which NVA each probe passes through is not known; set HostSubnetId to the subnet the host's traffic leaves from.");
+            yield break;
+        }
+
+        foreach (var nva in forwarding)
+        {
+            var endpoint = nva.ForwardingProbeEndpoint!;
+            var target = topology.FindNva(nva.Name);
+            if (endpoint.HostRoute is not { } prefix || !System.Net.IPAddress.TryParse(prefix.Split('/')[0], out var address))
+            {
+                yield return new Finding(FindingSeverity.Info, scope,
+                    $"{nva.Name}'s ForwardingProbeEndpoint {endpoint} names a host, not an address, so its path through {nva.Name} cannot be verified here; use the address, or make sure the host subnet's route table sends it to {nva.Name}.");
+                continue;
+            }
+
+            if (System.Net.IPAddress.IsLoopback(address))
+            {
+                yield return new Finding(FindingSeverity.Info, scope,
+                    $"{nva.Name}'s ForwardingProbeEndpoint {endpoint} is a loopback address (a rehearsal's emulated canary), which no route can send through an NVA; its path is not checked.");
+                continue;
+            }
+
+            var expected = target is null ? "" : string.Join(" or ", target.Slots.Select(s => s.IpAddress));
+            var fix = $"add the route {prefix} -> VirtualAppliance {(expected.Length > 0 ? expected : $"{nva.Name}'s interface IP")} to the host subnet's route table (infra parameter forwardingProbeRoutes does it)";
+            var route = host.RouteTable is { } table ? HostEgress.RouteTo(table, address) : null;
+            if (route is not { IsVirtualAppliance: true })
+            {
+                yield return new Finding(FindingSeverity.Error, host.RouteTable?.Id ?? host.SubnetId,
+                    $"{nva.Name}'s forwarding probe ({endpoint}) passes through no NVA: {(route is null ? "no route of the host subnet covers it" : $"route '{route.Name}' ({route.AddressPrefix}) sends it to {route.NextHopType}")}, so it would answer even when {nva.Name} forwards nothing; {fix}.");
+            }
+            else if (target is not null && target.Slots.All(s => s.IpAddress != route.NextHopIpAddress))
+            {
+                var other = topology.TryFindSlotByIp(route.NextHopIpAddress, out var owner, out _) ? owner.Name : route.NextHopIpAddress;
+                yield return new Finding(FindingSeverity.Error, host.RouteTable!.Id,
+                    $"{nva.Name}'s forwarding probe ({endpoint}) passes through {other}, not {nva.Name}: route '{route.Name}' ({route.AddressPrefix}) points at {route.NextHopIpAddress}, so the probe would judge the wrong appliance; {fix}.");
+            }
         }
     }
 

@@ -25,6 +25,12 @@ public sealed record NvaHealth(string Nva, HealthState State, int Attempts, stri
     /// <summary>When the probing of this NVA ended: what it says is as old as this.</summary>
     public DateTimeOffset ObservedAt { get; init; }
 
+    /// <summary>Down only because nothing came back through it (its forwarding probe failed while its VM runs).</summary>
+    public bool ForwardingFailed { get; init; }
+
+    /// <summary>Unknown because every NVA's forwarding probe failed at once: the destination beyond them is suspect.</summary>
+    public bool DestinationSuspect { get; init; }
+
     /// <summary>True when up.</summary>
     public bool IsUp => State == HealthState.Up;
 
@@ -56,6 +62,9 @@ public static class Words
 /// <param name="Reason">Why it did not pass.</param>
 public sealed record ProbeAttempt(HealthState State, string? Reason)
 {
+    /// <summary>The failure was seen on the path through the NVA (its forwarding probe), not on the NVA itself.</summary>
+    public bool ThroughNva { get; init; }
+
     /// <summary>A passed attempt.</summary>
     public static ProbeAttempt Passed { get; } = new(HealthState.Up, null);
 
@@ -66,12 +75,13 @@ public sealed record ProbeAttempt(HealthState State, string? Reason)
     public static ProbeAttempt Unobserved(string reason) => new(HealthState.Unknown, reason);
 
     /// <summary>
-    /// Several probes of one attempt (Probe:Kind All): any that saw the NVA fail decides down; otherwise the network
-    /// probe decides up even when the power state could not be read; otherwise unknown.
+    /// Several probes of one attempt (Probe:Kind All, Forwarding): any that saw the NVA fail decides down (a failure of the
+    /// NVA itself before one seen only through it); otherwise the network probe decides up even when the power state
+    /// could not be read; otherwise unknown.
     /// </summary>
     public static ProbeAttempt Combine(IReadOnlyList<ProbeAttempt> attempts)
     {
-        if (attempts.FirstOrDefault(a => a.State == HealthState.Down) is { } down)
+        if (attempts.Where(a => a.State == HealthState.Down).OrderBy(a => a.ThroughNva).FirstOrDefault() is { } down)
         {
             return down;
         }

@@ -7,19 +7,36 @@ namespace NvaFailover.Probing;
 /// <summary>
 /// Probes every NVA of a cluster concurrently: up as soon as one attempt passes; down when none passes and one saw the
 /// NVA fail; unknown when no attempt could observe it. Each attempt is bounded by Probe:Timeout on the app's clock, so
-/// a hung call (an NVA that does not answer, or Azure that does not) can never stall a round.
+/// a hung call (an NVA that does not answer, or Azure that does not) can never stall a round. When every NVA is down
+/// only because nothing came back through it, the destination beyond them is suspect: all are unknown.
 /// </summary>
 internal sealed class NvaProber(
     VmPowerStateProbe powerStateProbe,
     TcpProbe tcpProbe,
     HttpProbe httpProbe,
+    ForwardingProbe forwardingProbe,
     NetworkTimeouts timeouts,
     TimeProvider timeProvider,
     NvaFailoverMetrics metrics,
     ILogger<NvaProber> logger)
 {
-    public Task<NvaHealth[]> ProbeAllAsync(string cluster, ProbePolicy policy, IEnumerable<ProbeTarget> targets, CancellationToken cancellationToken) =>
-        Task.WhenAll(targets.Select(t => ProbeAsync(cluster, policy, t, cancellationToken)));
+    public async Task<NvaHealth[]> ProbeAllAsync(string cluster, ProbePolicy policy, IEnumerable<ProbeTarget> targets, CancellationToken cancellationToken) =>
+        SuspectDestination(await Task.WhenAll(targets.Select(t => ProbeAsync(cluster, policy, t, cancellationToken))));
+
+    /// <summary>
+    /// Every NVA (two or more) down only because its forwarding probe failed, at the same moment: one destination
+    /// beyond them all (the canary, its network) failing is likelier than every appliance failing together, and moving
+    /// traffic could not help. All become unknown, which never moves traffic.
+    /// </summary>
+    public static NvaHealth[] SuspectDestination(NvaHealth[] health) =>
+        health.Length >= 2 && health.All(h => h.IsDown && h.ForwardingFailed)
+            ? [.. health.Select(h => h with
+            {
+                State = HealthState.Unknown,
+                DestinationSuspect = true,
+                Reason = $"every NVA's forwarding probe failed at the same moment, so the destination beyond them is suspect, not the appliances; nothing moves until one answers again ({h.Reason})",
+            })]
+            : health;
 
     public async Task<NvaHealth> ProbeAsync(string cluster, ProbePolicy policy, ProbeTarget target, CancellationToken cancellationToken)
     {
@@ -49,14 +66,20 @@ internal sealed class NvaProber(
         var outcome = seenDown ?? last;
         var total = timeProvider.GetElapsedTime(started);
         metrics.ProbeCompleted(cluster, target.Name, Words.Of(outcome.State), total);
-        return new NvaHealth(target.Name, outcome.State, policy.Attempts, outcome.Reason, total) { ObservedAt = timeProvider.GetUtcNow() };
+        return new NvaHealth(target.Name, outcome.State, policy.Attempts, outcome.Reason, total)
+        {
+            ObservedAt = timeProvider.GetUtcNow(),
+            ForwardingFailed = outcome.State == HealthState.Down && outcome.ThroughNva,
+        };
     }
 
     private IProbe[] ProbesFor(ProbeKind kind, ProbeTarget target) => kind switch
     {
         ProbeKind.Tcp => [tcpProbe],
         ProbeKind.Http => [httpProbe],
+        ProbeKind.All when target.ForwardingEndpoint is not null => [powerStateProbe, target.Endpoint is { IsHttp: true } ? httpProbe : tcpProbe, forwardingProbe],
         ProbeKind.All => [powerStateProbe, target.Endpoint is { IsHttp: true } ? httpProbe : tcpProbe],
+        ProbeKind.Forwarding => [powerStateProbe, forwardingProbe],
         _ => [powerStateProbe],
     };
 

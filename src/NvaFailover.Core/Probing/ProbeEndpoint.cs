@@ -56,6 +56,14 @@ public sealed record ProbeEndpoint(string? Host, int Port, Uri? Url)
         return true;
     }
 
+    /// <summary>
+    /// The host route that sends this endpoint through one NVA (<c>10.99.0.1/32</c>, or <c>/128</c> for IPv6); null
+    /// when the host is a name, whose address is not known here.
+    /// </summary>
+    public string? HostRoute => System.Net.IPAddress.TryParse(Url?.IdnHost.Trim('[', ']') ?? Host, out var ip)
+        ? $"{ip}/{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)}"
+        : null;
+
     /// <inheritdoc />
     public override string ToString() => Url?.ToString() ?? (Host!.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}");
 }

@@ -9,8 +9,13 @@ public enum ProbeKind
     Tcp,
     /// <summary>A 2xx answer from the NVA's probe endpoint within the timeout.</summary>
     Http,
-    /// <summary>Power state and the network probe must both pass.</summary>
+    /// <summary>Power state and the network probe must both pass, and the forwarding probe where one is configured.</summary>
     All,
+    /// <summary>
+    /// The VM runs and an address reached only through the NVA answers (its ForwardingProbeEndpoint): the appliance
+    /// forwards. When every NVA's forwarding probe fails at once, the destination is suspect: unknown, not down.
+    /// </summary>
+    Forwarding,
 }
 
 /// <summary>How one cluster's NVAs are probed (Probe:Kind, Attempts, Delay, Timeout).</summary>

@@ -10,6 +10,9 @@ namespace NvaFailover.Probing;
 /// <param name="Endpoint">The TCP or HTTP probe endpoint; null when a network probe has no address yet.</param>
 public sealed record ProbeTarget(string Name, string VirtualMachineId, ProbeEndpoint? Endpoint)
 {
+    /// <summary>An address reached only through this NVA (ForwardingProbeEndpoint); null when none is configured.</summary>
+    public ProbeEndpoint? ForwardingEndpoint { get; init; }
+
     /// <summary>The SHA-1 thumbprint an https endpoint's certificate must have; null to accept any (as Azure Load Balancer does).</summary>
     public string? CertificateThumbprint { get; init; }
 }
@@ -93,6 +96,29 @@ internal sealed class TcpProbe(ITcpConnector connector) : IProbe
         {
             return ProbeAttempt.Failed($"TCP {endpoint}: {ex.Message}");
         }
+    }
+}
+
+/// <summary>
+/// Up when an address reached only through the NVA answers (a TCP connect, or 2xx over HTTP): the appliance forwards.
+/// A failure here is marked as seen through the NVA, so a cluster whose every forwarding probe fails at once can suspect
+/// the destination rather than every appliance (<see cref="NvaProber"/>).
+/// </summary>
+internal sealed class ForwardingProbe(TcpProbe tcp, HttpProbe http) : IProbe
+{
+    public ProbeAttempt TimedOut(TimeSpan timeout) =>
+        ProbeAttempt.Failed($"forwarding probe: nothing came back through the NVA within {Seconds.Text(timeout)}") with { ThroughNva = true };
+
+    public async Task<ProbeAttempt> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
+    {
+        if (target.ForwardingEndpoint is not { } endpoint)
+        {
+            return ProbeAttempt.Unobserved("no ForwardingProbeEndpoint is configured for this NVA");
+        }
+
+        var through = target with { Endpoint = endpoint, CertificateThumbprint = null };
+        var attempt = await (endpoint.IsHttp ? http.ProbeAsync(through, cancellationToken) : tcp.ProbeAsync(through, cancellationToken));
+        return attempt.State == HealthState.Down ? attempt with { Reason = $"forwarding probe: {attempt.Reason}", ThroughNva = true } : attempt;
     }
 }
 

@@ -112,6 +112,18 @@ public sealed class NvaOptions
     public ProbeEndpoint? ProbeEndpoint { get; set; }
 
     /// <summary>
+    /// With <c>Probe:Kind Forwarding</c> (or <c>All</c>): a TCP <c>host:port</c> or an HTTP(S) URL reached only through this
+    /// NVA (the host subnet's route table sends that address to this NVA, which forwards it on): proves it forwards.
+    /// </summary>
+    public ProbeEndpoint? ForwardingProbeEndpoint { get; set; }
+
+    /// <summary>
+    /// Not a setting: where the forwarding probe connects when that is not <see cref="ForwardingProbeEndpoint"/> itself.
+    /// A rehearsal dials the emulated canary here, while check and the planner keep reasoning about the configured address.
+    /// </summary>
+    public ProbeEndpoint? ForwardingProbeDialed { get; set; }
+
+    /// <summary>
     /// Optional: the SHA-1 thumbprint (40 hex digits) of the certificate an https probe endpoint must present; without it
     /// any certificate is accepted, as Azure Load Balancer's HTTPS probe accepts any.
     /// </summary>

@@ -174,7 +174,8 @@ public sealed class NvaFailoverOptionsValidator(SettingsRead read) : IValidateOp
             }
         }
 
-        if (probe.Kind == ProbeKind.VmPowerState)
+        CheckForwarding(p, cluster, key);
+        if (probe.Kind is ProbeKind.VmPowerState or ProbeKind.Forwarding)
         {
             return;
         }
@@ -197,6 +198,43 @@ public sealed class NvaFailoverOptionsValidator(SettingsRead read) : IValidateOp
             {
                 p.Add(new(endpointKey, null,
                     $"Probe:Kind is {probe.Kind}, so each NVA needs a ProbeEndpoint, or set {probeKey}:Port to probe every NVA's first private IP on that port"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// ForwardingProbeEndpoint: required on every NVA with Forwarding, on every NVA or none with All, never set where
+    /// nothing probes it, and one per NVA (a shared address cannot tell which appliance forwards).
+    /// </summary>
+    private static void CheckForwarding(List<SettingProblem> p, ClusterOptions cluster, string key)
+    {
+        var kind = cluster.Probe.Kind;
+        var given = cluster.Nvas.Count(n => n.ForwardingProbeEndpoint is not null);
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var n = 0; n < cluster.Nvas.Count; n++)
+        {
+            var endpoint = cluster.Nvas[n].ForwardingProbeEndpoint;
+            var endpointKey = $"{key}:Nvas:{n}:ForwardingProbeEndpoint";
+            if (endpoint is null)
+            {
+                if (kind == ProbeKind.Forwarding || (kind == ProbeKind.All && given > 0))
+                {
+                    p.Add(new(endpointKey, null, kind == ProbeKind.Forwarding
+                        ? "Probe:Kind is Forwarding, so each NVA needs a ForwardingProbeEndpoint: host:port or an http(s):// URL of an address that the host subnet's route table sends through this NVA only (see docs/forwarding-probe.md)"
+                        : "another NVA of the cluster has a ForwardingProbeEndpoint; give one to every NVA or to none, so every NVA is held to the same proof"));
+                }
+            }
+            else if (kind is not (ProbeKind.Forwarding or ProbeKind.All))
+            {
+                p.Add(new(endpointKey, endpoint.ToString(), $"is never probed while {key}:Probe:Kind is {kind}; set Probe:Kind to Forwarding (or All), or remove it"));
+            }
+            else if (seen.TryGetValue(endpoint.ToString(), out var other))
+            {
+                p.Add(new(endpointKey, endpoint.ToString(), $"is also {key}:Nvas:{other}:ForwardingProbeEndpoint; each NVA needs its own address (its own /32 route through it), or one answer could not tell which NVA forwards"));
+            }
+            else
+            {
+                seen[endpoint.ToString()] = n;
             }
         }
     }

@@ -86,6 +86,7 @@ internal static partial class SettingsSchema
             Rule = v => IPAddress.TryParse(v, out _) ? null : "must be a private IP address of this NVA, for example 10.0.1.4",
         },
         new Setting<NvaOptions, ProbeEndpoint?>("ProbeEndpoint", n => n.ProbeEndpoint, (n, v) => n.ProbeEndpoint = v, ValueKinds.Endpoint),
+        new Setting<NvaOptions, ProbeEndpoint?>("ForwardingProbeEndpoint", n => n.ForwardingProbeEndpoint, (n, v) => n.ForwardingProbeEndpoint = v, ValueKinds.Endpoint),
         new Setting<NvaOptions, string?>("ProbeCertificateThumbprint", n => n.ProbeCertificateThumbprint, (n, v) => n.ProbeCertificateThumbprint = v, ValueKinds.Thumbprint)
         {
             Rule = v => v is not null && !IsThumbprint(v) ? "must be a certificate's SHA-1 thumbprint: 40 hexadecimal digits (openssl x509 -noout -fingerprint -sha1)" : null,

@@ -85,6 +85,10 @@ internal static partial class Log
         Message = "Cluster {Cluster}: NVA {Nva}'s health is unknown (not treated as down): {Reason}")]
     public static partial void NvaUnknown(ILogger logger, string cluster, string nva, string reason);
 
+    [LoggerMessage(EventId = 1023, EventName = "ForwardingDestinationSuspect", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: all {Count} NVAs' forwarding probes fail at the same moment; the destination beyond them (the canary the probes reach, or its network) is suspect, not the appliances, so every NVA's health is unknown and nothing moves. Check the canary. {Details}")]
+    public static partial void ForwardingDestinationSuspect(ILogger logger, string cluster, int count, string details);
+
     [LoggerMessage(EventId = 1018, EventName = "FailoverSuperseded", Level = LogLevel.Warning,
         Message = "Cluster {Cluster}: the failover to {ToNva} is superseded while writing: {Reason}")]
     public static partial void FailoverSuperseded(ILogger logger, string cluster, string toNva, string reason);

@@ -84,7 +84,25 @@ public sealed record ClusterTopology(
         Host = original.Host;
         Tag = original.Tag;
         PublicIpSlots = original.PublicIpSlots;
+        ProbeRoutes = original.ProbeRoutes;
     }
+
+    /// <summary>
+    /// The forwarding probes' host routes, prefix to the NVA whose path each proves (<c>10.99.0.1/32</c> -> fw-a): a
+    /// route to one of them is never moved, or the probe of one NVA would go through another.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ProbeRoutes { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>True when <paramref name="route"/> is a forwarding probe's host route: never moved, never traffic left behind.</summary>
+    public bool IsProbeRoute(RouteInfo route) => route.AddressPrefix is { } prefix && ProbeRoutes.ContainsKey(prefix);
+
+    /// <summary>A WARN for each forwarding-probe host route found in a managed table: it stays where it points.</summary>
+    public IEnumerable<Finding> ProbeRoutesInManagedTables() =>
+        from table in RouteTables
+        from route in table.Routes
+        where IsProbeRoute(route)
+        select new Finding(FindingSeverity.Warning, table.Id,
+            $"route '{route.Name}' ({route.AddressPrefix}) is {ProbeRoutes[route.AddressPrefix!]}'s forwarding-probe path (its ForwardingProbeEndpoint) in a managed table, so failovers never move it: moved, it would test another NVA under {ProbeRoutes[route.AddressPrefix!]}'s name. Keep the probe routes in the host subnet's route table, which carries no cluster tag.");
 
     /// <summary>
     /// The interface slot each public IP was last seen on, by public IP id: what tells a detached public IP's slot (a
@@ -216,7 +234,7 @@ public sealed record ClusterTopology(
         {
             foreach (var route in table.Routes.Where(r => r.IsVirtualAppliance))
             {
-                if (TryFindSlotByIp(route.NextHopIpAddress, out var nva, out _) && !nva.Name.Equals(target, StringComparison.OrdinalIgnoreCase))
+                if (TryFindSlotByIp(route.NextHopIpAddress, out var nva, out _) && !nva.Name.Equals(target, StringComparison.OrdinalIgnoreCase) && !IsProbeRoute(route))
                 {
                     left.Add($"route '{route.Name}' of {ArmId.Name(table.Id)} points at {nva.Name} ({route.NextHopIpAddress})");
                 }

@@ -60,13 +60,28 @@ internal sealed class TopologyDiscovery(
         var (host, hostError) = await hostTask;
         CheckSlots(nvas, findings);
 
-        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host) { Tag = Tag(cluster) };
-        topology = topology with { Findings = Order([.. findings, .. HostEgress.Check(topology, hostError)]) };
+        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host) { Tag = Tag(cluster), ProbeRoutes = ProbeRoutes(cluster) };
+        topology = topology with { Findings = Order([.. findings, .. HostEgress.Check(topology, hostError), .. topology.ProbeRoutesInManagedTables()]) };
         Log.DiscoveryCompleted(logger, cluster.Name, tables.Count, nvas.Length == 0 ? 0 : nvas.Min(n => n.Slots.Count), pips.Count);
         return new Discovery(topology, unread.Keys.ToHashSet(ArmId.Comparer), tagQueryFailed, hostError);
     }
 
     private static ManagedTag Tag(ClusterOptions cluster) => new(cluster.RouteTables.TagName, cluster.RouteTables.TagValue);
+
+    /// <summary>Each NVA's forwarding-probe host route (when its endpoint is an IP address), to the NVA's name.</summary>
+    internal static Dictionary<string, string> ProbeRoutes(ClusterOptions cluster)
+    {
+        var routes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var nva in cluster.Nvas)
+        {
+            if (nva.ForwardingProbeEndpoint?.HostRoute is { } prefix)
+            {
+                routes.TryAdd(prefix, nva.Name);
+            }
+        }
+
+        return routes;
+    }
 
     internal static IReadOnlyList<Finding> Order(IEnumerable<Finding> findings) =>
         [.. findings.Distinct().OrderByDescending(f => f.Severity).ThenBy(f => f.ResourceId, StringComparer.Ordinal)];

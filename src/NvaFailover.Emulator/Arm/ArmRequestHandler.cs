@@ -315,7 +315,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
 
     private JsonObject InstanceView(string vmId)
     {
-        var (power, _) = store.VirtualMachineState(vmId);
+        var power = store.VirtualMachineState(vmId).Power;
         return new JsonObject
         {
             ["computerName"] = vmId[(vmId.LastIndexOf('/') + 1)..],

@@ -27,6 +27,9 @@ internal sealed class ArmResource(string id, string kind, JsonObject body)
     /// <summary>Whether a VM's probe endpoint answers (false: a hung appliance).</summary>
     public bool ProbeUp { get; set; } = true;
 
+    /// <summary>Whether a VM's appliance forwards traffic (false: a gray failure, the VM runs and its probe may answer).</summary>
+    public bool Forwarding { get; set; } = true;
+
     /// <summary>The Azure-filled properties the scenario gave, kept in the dump.</summary>
     public IReadOnlySet<string> Given { get; set; } = new HashSet<string>();
 
@@ -34,4 +37,14 @@ internal sealed class ArmResource(string id, string kind, JsonObject body)
     public long Order { get; init; }
 
     public string Subscription => Id.Split('/')[2];
+}
+
+/// <summary>A VM as its probes see it.</summary>
+/// <param name="Power">The power state (<c>running</c>, <c>stopped</c>...).</param>
+/// <param name="ProbeUp">Whether its probe endpoint answers.</param>
+/// <param name="Forwarding">Whether the appliance forwards traffic.</param>
+internal sealed record VirtualMachineState(string Power, bool ProbeUp, bool Forwarding)
+{
+    /// <summary>True while the VM runs.</summary>
+    public bool Running => Power == "running";
 }

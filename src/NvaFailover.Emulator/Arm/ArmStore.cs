@@ -43,6 +43,7 @@ internal sealed class ArmStore
                 var resource = Add(shaped.Id, shaped.Kind, shaped.Body);
                 resource.Power = shaped.Power;
                 resource.ProbeUp = shaped.ProbeUp;
+                resource.Forwarding = shaped.Forwarding;
                 resource.Given = shaped.Given ?? new HashSet<string>();
             }
         }
@@ -67,6 +68,7 @@ internal sealed class ArmStore
                     ["location"] = Str(r.Body, "location"),
                     ["powerState"] = r.Power,
                     ["probeUp"] = r.ProbeUp,
+                    ["forwarding"] = r.Forwarding,
                 }),
             };
         }
@@ -87,7 +89,7 @@ internal sealed class ArmStore
             {
                 ["virtualMachines"] = new JsonArray([.. Of("virtualMachines").Select(r =>
                 {
-                    var vm = new JsonObject { ["id"] = r.Id, ["location"] = Str(r.Body, "location"), ["powerState"] = r.Power, ["probeUp"] = r.ProbeUp };
+                    var vm = new JsonObject { ["id"] = r.Id, ["location"] = Str(r.Body, "location"), ["powerState"] = r.Power, ["probeUp"] = r.ProbeUp, ["forwarding"] = r.Forwarding };
                     CopyIfPresent(r.Body, vm, "tags");
                     vm["networkInterfaces"] = new JsonArray([.. Array(Props(r.Body)["networkProfile"] as JsonObject ?? [], "networkInterfaces")
                         .Select(n => Str(n, "id")).OfType<string>().Where(nics.ContainsKey).Select(id => (JsonNode)nics[id].DeepClone())]);
@@ -151,13 +153,13 @@ internal sealed class ArmStore
         }
     }
 
-    public (string Power, bool ProbeUp) VirtualMachineState(string id)
+    public VirtualMachineState VirtualMachineState(string id)
     {
         lock (_lock)
         {
             Settle();
             var vm = Find(id, "virtualMachines");
-            return (vm.Power, vm.ProbeUp);
+            return new VirtualMachineState(vm.Power, vm.ProbeUp, vm.Forwarding);
         }
     }
 
@@ -285,6 +287,17 @@ internal sealed class ArmStore
         lock (_lock)
         {
             Find(vmId, "virtualMachines").ProbeUp = up;
+        }
+
+        VirtualMachineChanged?.Invoke(vmId);
+    }
+
+    /// <summary>Makes a VM's appliance forward traffic again, or stop forwarding while it runs (a gray failure).</summary>
+    public void SetForwarding(string vmId, bool forwarding)
+    {
+        lock (_lock)
+        {
+            Find(vmId, "virtualMachines").Forwarding = forwarding;
         }
 
         VirtualMachineChanged?.Invoke(vmId);

@@ -9,8 +9,9 @@ namespace NvaFailover.Emulator.Arm;
 /// <param name="Body">The ARM JSON.</param>
 /// <param name="Power">A VM's power state.</param>
 /// <param name="ProbeUp">Whether a VM's probe endpoint answers.</param>
+/// <param name="Forwarding">Whether a VM's appliance forwards traffic.</param>
 /// <param name="Given">The properties Azure would fill in by itself that the scenario gave (they come back in the dump).</param>
-internal sealed record ShapedResource(string Id, string Kind, JsonObject Body, string Power = "running", bool ProbeUp = true, IReadOnlySet<string>? Given = null);
+internal sealed record ShapedResource(string Id, string Kind, JsonObject Body, string Power = "running", bool ProbeUp = true, IReadOnlySet<string>? Given = null, bool Forwarding = true);
 
 /// <summary>
 /// The scenario file's topology shape and ARM's, both ways: the emulator loads a scenario into ARM JSON, and its dump
@@ -129,7 +130,10 @@ public static class TopologyShapes
             var vmId = Str(vm, "id")!;
             var location = Str(vm, "location") ?? "westeurope";
             var nics = Array(vm, "networkInterfaces").ToList();
-            resources.Add(new ShapedResource(vmId, "virtualMachines", VirtualMachineToArm(vm, vmId, location, nics), Str(vm, "powerState") ?? "running", vm["probeUp"]?.GetValue<bool>() ?? true));
+            resources.Add(new ShapedResource(vmId, "virtualMachines", VirtualMachineToArm(vm, vmId, location, nics), Str(vm, "powerState") ?? "running", vm["probeUp"]?.GetValue<bool>() ?? true)
+            {
+                Forwarding = vm["forwarding"]?.GetValue<bool>() ?? true,
+            });
             resources.AddRange(nics.Select(nic => new ShapedResource(Str(nic, "id")!, "networkInterfaces", NicToArm(nic, location, vmId), Given: Given(nic))));
         }
 
@@ -247,7 +251,7 @@ public static class TopologyShapes
                 })]),
             },
         };
-        CopyUnknown(vm, props, ["id", "location", "powerState", "probeUp", "networkInterfaces", "tags"]);
+        CopyUnknown(vm, props, ["id", "location", "powerState", "probeUp", "forwarding", "networkInterfaces", "tags"]);
         body["properties"] = props;
         return body;
     }

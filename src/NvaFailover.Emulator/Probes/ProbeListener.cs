@@ -11,6 +11,8 @@ namespace NvaFailover.Emulator.Probes;
 /// An NVA's probe endpoint on loopback: a TCP port that also answers HTTP GET with 200, in the clear or over TLS with a
 /// self-signed certificate (as appliances' management interfaces do). When the VM is not running
 /// or its probe is set down the port is closed, so connections are refused as they would be by a dead appliance.
+/// A forwarding-probe endpoint (the canary beyond an NVA) instead goes silent: it takes the connection and never
+/// answers, as a packet dropped on its way through an appliance that does not forward never comes back.
 /// The port stays the same across restarts.
 /// </summary>
 internal sealed class ProbeListener : IAsyncDisposable
@@ -24,6 +26,7 @@ internal sealed class ProbeListener : IAsyncDisposable
     private TcpListener? _listener;
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
+    private volatile bool _silent;
 
     public ProbeListener()
     {
@@ -46,6 +49,16 @@ internal sealed class ProbeListener : IAsyncDisposable
         }
     }
 
+    /// <summary>True while connections are taken and never answered.</summary>
+    public bool IsSilent => _silent;
+
+    /// <summary>Answers, or takes connections and never answers (the port stays open: the client's attempt times out).</summary>
+    public void SetAnswering(bool answering)
+    {
+        _silent = !answering;
+        SetListening(true);
+    }
+
     public void SetListening(bool listening)
     {
         lock (_lock)
@@ -57,7 +70,7 @@ internal sealed class ProbeListener : IAsyncDisposable
                 listener.Start();
                 _listener = listener;
                 _stop = new CancellationTokenSource();
-                _loop = AcceptAsync(listener, _stop.Token);
+                _loop = AcceptAsync(listener, () => _silent, _stop.Token);
             }
             else if (!listening && _listener is not null)
             {
@@ -82,7 +95,7 @@ internal sealed class ProbeListener : IAsyncDisposable
         }
     }
 
-    private static async Task AcceptAsync(TcpListener listener, CancellationToken stop)
+    private static async Task AcceptAsync(TcpListener listener, Func<bool> silent, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -96,7 +109,28 @@ internal sealed class ProbeListener : IAsyncDisposable
                 return;
             }
 
-            _ = AnswerAsync(socket, stop);
+            _ = silent() ? HoldAsync(socket, stop) : AnswerAsync(socket, stop);
+        }
+    }
+
+    /// <summary>Reads and drops whatever comes until the client gives up (at most a minute of real time).</summary>
+    private static async Task HoldAsync(Socket socket, CancellationToken stop)
+    {
+        using (socket)
+        {
+            try
+            {
+                using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1), TimeProvider.System);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
+                var buffer = new byte[1024];
+                while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+            {
+                // The client gave up, or the emulator stops.
+            }
         }
     }
 

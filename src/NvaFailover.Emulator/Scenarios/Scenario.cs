@@ -18,7 +18,7 @@ public sealed class Scenario
 
     /// <summary>Timeline actions.</summary>
     public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal)
-        { "powerOff", "start", "deallocate", "probeDown", "probeUp", "armFaults", "editRoute", "editNic", "untagRouteTable", "deleteRouteTable", "killWatcher", "switchover" };
+        { "powerOff", "start", "deallocate", "probeDown", "probeUp", "stopForwarding", "startForwarding", "canaryDown", "canaryUp", "armFaults", "editRoute", "editNic", "untagRouteTable", "deleteRouteTable", "killWatcher", "switchover" };
 
     private Scenario(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration)
     {

@@ -222,7 +222,7 @@ internal static class ScenarioReader
             Known(e, path, problems, [.. EventKeys(action)]);
             switch (action)
             {
-                case "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp":
+                case "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp" or "stopForwarding" or "startForwarding":
                     NameOf(e, "vm", path, vms, "virtualMachines", problems);
                     break;
                 case "editRoute":
@@ -311,7 +311,7 @@ internal static class ScenarioReader
     private static IEnumerable<string> EventKeys(string? action) =>
         ["at", "do", .. action switch
         {
-            "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp" => ["vm"],
+            "powerOff" or "start" or "deallocate" or "probeDown" or "probeUp" or "stopForwarding" or "startForwarding" => ["vm"],
             "editRoute" => ["routeTable", "route", "nextHopIpAddress"],
             "editNic" => ["nic", "tags"],
             "untagRouteTable" or "deleteRouteTable" => ["routeTable"],

@@ -69,9 +69,12 @@ internal static partial class TopologyValidation
                 problems.Add(new($"{vmPath}.powerState", $"'{power}' is not one of {string.Join(", ", Scenario.PowerStates)}"));
             }
 
-            if (vm["probeUp"] is { } probeUp && probeUp.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            foreach (var flag in (string[])["probeUp", "forwarding"])
             {
-                problems.Add(new($"{vmPath}.probeUp", "must be true or false"));
+                if (vm[flag] is { } value && value.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    problems.Add(new($"{vmPath}.{flag}", "must be true or false"));
+                }
             }
 
             if (vm["networkInterfaces"] is not JsonArray { Count: > 0 })

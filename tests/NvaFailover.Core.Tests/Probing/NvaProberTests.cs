@@ -34,6 +34,7 @@ public sealed class NvaProberTests : IDisposable
             new VmPowerStateProbe(new PowerStateBoard(_compute.Object, _time, NullLogger<PowerStateBoard>.Instance)),
             new TcpProbe(_tcp.Object),
             new HttpProbe(factory.Object),
+            new ForwardingProbe(new TcpProbe(_tcp.Object), new HttpProbe(factory.Object)),
             new NetworkTimeouts(_time, TimeSpan.Zero),
             _time,
             new NvaFailoverMetrics(services.GetRequiredService<IMeterFactory>()),
@@ -189,6 +190,91 @@ public sealed class NvaProberTests : IDisposable
         var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(ProbeKind.All, attempts: 1), target, CancellationToken.None));
 
         Assert.Equal(up, health.IsUp);
+    }
+
+    [Theory]
+    [InlineData(PowerState.Running, true, HealthState.Up)]
+    [InlineData(PowerState.Running, false, HealthState.Down)]
+    [InlineData(PowerState.Stopped, true, HealthState.Down)]
+    [InlineData(PowerState.Unknown, true, HealthState.Up)]
+    public async Task ProbeAsync_Forwarding_TheVmRunsAndTheAddressBeyondItAnswers(PowerState power, bool forwards, HealthState expected)
+    {
+        // The management port is not asked at all: a hung dataplane answers on it.
+        var target = A with { ForwardingEndpoint = Endpoint("10.99.0.1:443") };
+        _compute.Setup(c => c.GetPowerStateAsync(A.VirtualMachineId, It.IsAny<CancellationToken>())).ReturnsAsync(power);
+        _tcp.Setup(t => t.ConnectAsync("10.99.0.1", 443, It.IsAny<CancellationToken>()))
+            .Returns((string _, int _, CancellationToken ct) => forwards ? Task.CompletedTask : Task.Delay(Timeout.Infinite, ct));
+        var sut = CreateSut();
+
+        var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(ProbeKind.Forwarding, attempts: 2), target, CancellationToken.None));
+
+        Assert.Equal(expected, health.State);
+        Assert.Equal(expected == HealthState.Down && power == PowerState.Running, health.ForwardingFailed);
+        if (expected == HealthState.Down && power == PowerState.Running)
+        {
+            Assert.Contains("forwarding probe: nothing came back through the NVA within 2 s", health.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ProbeAsync_All_WithForwardingEndpoint_ManagementPortAnsweringIsNotEnough()
+    {
+        var target = A with { Endpoint = Endpoint("10.0.0.4:22"), ForwardingEndpoint = Endpoint("http://10.99.0.1/") };
+        _compute.Setup(c => c.GetPowerStateAsync(A.VirtualMachineId, It.IsAny<CancellationToken>())).ReturnsAsync(PowerState.Running);
+        _tcp.Setup(t => t.ConnectAsync("10.0.0.4", 22, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        _http.Status = HttpStatusCode.ServiceUnavailable;
+        var sut = CreateSut();
+
+        var health = await _time.RunAsync(() => sut.ProbeAsync("c", Options(ProbeKind.All, attempts: 1), target, CancellationToken.None));
+
+        Assert.Equal(HealthState.Down, health.State);
+        Assert.True(health.ForwardingFailed);
+        Assert.Equal(new Uri("http://10.99.0.1/"), _http.LastRequest);
+    }
+
+    [Fact]
+    public async Task ProbeAllAsync_EveryForwardingProbeFailsAtOnce_DestinationSuspectAllUnknown()
+    {
+        _compute.Setup(c => c.GetPowerStateAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(PowerState.Running);
+        _tcp.Setup(t => t.ConnectAsync(It.IsAny<string>(), 443, It.IsAny<CancellationToken>()))
+            .Returns((string _, int _, CancellationToken ct) => Task.Delay(Timeout.Infinite, ct));
+        var sut = CreateSut();
+        var targets = Enumerable.Range(0, 2).Select(i => new ProbeTarget($"nva-{i}", World.Vm($"nva-{i}"), null) { ForwardingEndpoint = Endpoint($"10.99.0.{i + 1}:443") });
+
+        var health = await _time.RunAsync(() => sut.ProbeAllAsync("c", Options(ProbeKind.Forwarding, attempts: 1), targets, CancellationToken.None));
+
+        Assert.All(health, h =>
+        {
+            Assert.Equal(HealthState.Unknown, h.State);
+            Assert.True(h.DestinationSuspect);
+            Assert.Contains("destination beyond them is suspect", h.Reason, StringComparison.Ordinal);
+        });
+    }
+
+    [Theory]
+    [InlineData(true, false, HealthState.Down, HealthState.Up)]
+    [InlineData(false, false, HealthState.Down, HealthState.Down)]
+    public void SuspectDestination_OnlyWhenEveryNvaFailsOnlyThroughItself(bool bForwardsOnly, bool bVmStopped, HealthState a, HealthState b)
+    {
+        // a: down through itself. b: up, or down because its VM stopped: neither points at the destination.
+        var health = new[]
+        {
+            new NvaHealth("a", HealthState.Down, 3, "forwarding probe", TimeSpan.Zero) { ForwardingFailed = true },
+            bForwardsOnly ? new NvaHealth("b", HealthState.Up, 1, null, TimeSpan.Zero) : new NvaHealth("b", HealthState.Down, 3, "stopped", TimeSpan.Zero) { ForwardingFailed = bVmStopped },
+        };
+
+        var judged = NvaProber.SuspectDestination(health);
+
+        Assert.Equal([a, b], judged.Select(h => h.State));
+        Assert.DoesNotContain(judged, h => h.DestinationSuspect);
+    }
+
+    [Fact]
+    public void SuspectDestination_OneNva_NeverSuspectsTheDestination()
+    {
+        var alone = new[] { new NvaHealth("a", HealthState.Down, 3, "forwarding probe", TimeSpan.Zero) { ForwardingFailed = true } };
+
+        Assert.Equal(HealthState.Down, Assert.Single(NvaProber.SuspectDestination(alone)).State);
     }
 
     [Fact]

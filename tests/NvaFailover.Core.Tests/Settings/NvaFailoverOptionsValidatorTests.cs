@@ -165,6 +165,40 @@ public sealed class NvaFailoverOptionsValidatorTests
     }
 
     [Fact]
+    public void Check_ForwardingWithoutEndpoints_AsksEachNvaForOne()
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Probe:Kind"] = "Forwarding";
+        values["NvaFailover:Clusters:0:Nvas:1:ForwardingProbeEndpoint"] = "10.99.0.5:443";
+
+        var problem = Assert.Single(Check(values));
+
+        Assert.Equal("NvaFailover:Clusters:0:Nvas:0:ForwardingProbeEndpoint", problem.Key);
+        Assert.Contains("an address that the host subnet's route table sends through this NVA only", problem.Expected, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Forwarding", "10.99.0.4:443", "10.99.0.5:443", null)]
+    [InlineData("Forwarding", "http://10.99.0.4/", "https://10.99.0.5/health", null)]
+    [InlineData("All", null, null, null)]
+    [InlineData("All", "10.99.0.4:443", null, "NvaFailover:Clusters:0:Nvas:1:ForwardingProbeEndpoint")]
+    [InlineData("VmPowerState", "10.99.0.4:443", null, "NvaFailover:Clusters:0:Nvas:0:ForwardingProbeEndpoint")]
+    [InlineData("Forwarding", "10.99.0.4:443", "10.99.0.4:443", "NvaFailover:Clusters:0:Nvas:1:ForwardingProbeEndpoint")]
+    [InlineData("Forwarding", "10.99.0.4", "10.99.0.5:443", "NvaFailover:Clusters:0:Nvas:0:ForwardingProbeEndpoint")]
+    public void Check_ForwardingProbeEndpoint_RequiredByForwardingOneEachAndNeverIdle(string kind, string? a, string? b, string? problemKey)
+    {
+        var values = Valid();
+        values["NvaFailover:Clusters:0:Probe:Kind"] = kind;
+        values["NvaFailover:Clusters:0:Probe:Port"] = "22";
+        values["NvaFailover:Clusters:0:Nvas:0:ForwardingProbeEndpoint"] = a;
+        values["NvaFailover:Clusters:0:Nvas:1:ForwardingProbeEndpoint"] = b;
+
+        var problems = Check(values);
+
+        Assert.Equal(problemKey is null ? [] : [problemKey], problems.Select(p => p.Key).Distinct());
+    }
+
+    [Fact]
     public void Check_NextHopIpsOnSomeNvasOnly_IsAProblem()
     {
         var values = Valid();

@@ -41,6 +41,7 @@ public sealed class TelemetryContractTests
         (1020, "ClusterCannotFailOver", LogLevel.Error),
         (1021, "ClusterCanFailOver", LogLevel.Information),
         (1022, "PowerStatesOneByOne", LogLevel.Warning),
+        (1023, "ForwardingDestinationSuspect", LogLevel.Warning),
     ];
 
     [Fact]
