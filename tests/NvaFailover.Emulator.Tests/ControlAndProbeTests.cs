@@ -87,6 +87,57 @@ public sealed class ControlAndProbeTests : IAsyncLifetime
         Assert.Equal("running", _h.Emulator.Dump()["virtualMachines"]![0]!["powerState"]!.GetValue<string>());
     }
 
+    /// <summary>An HTTP GET with a short real-time budget: the status, or null when nothing came back in time.</summary>
+    private static async Task<HttpStatusCode?> AnswerAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(700) };
+        try
+        {
+            return (await http.GetAsync(new Uri(url))).StatusCode;
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task ForwardingProbe_AnswersWhileTheNvaRunsAndForwards_SilentOtherwise_AndItsOwnProbeStillAnswers()
+    {
+        var url = _h.Emulator.ForwardingProbeEndpoint("fw-a");
+        var forwarding = await AnswerAsync(url);
+
+        _h.Emulator.SetForwarding("fw-a", forwarding: false);
+        var gray = await AnswerAsync(url);
+        var managementPort = await ConnectsAsync(_h.Emulator.ProbeEndpoint("fw-a"));
+        var otherNva = await AnswerAsync(_h.Emulator.ForwardingProbeEndpoint("fw-b"));
+        _h.Emulator.SetForwarding("fw-a", forwarding: true);
+        var again = await AnswerAsync(url);
+
+        Assert.Equal(HttpStatusCode.OK, forwarding);
+        Assert.Null(gray);
+        Assert.True(managementPort);
+        Assert.Equal(HttpStatusCode.OK, otherNva);
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.Equal(url, _h.Emulator.ForwardingProbeEndpoint("fw-a"));
+    }
+
+    [Fact]
+    public async Task ForwardingProbe_CanaryDownSilencesEveryNva_AndAStoppedVmForwardsNothing()
+    {
+        _h.Emulator.SetCanary(up: false);
+        var a = await AnswerAsync(_h.Emulator.ForwardingProbeEndpoint("fw-a"));
+        var b = await AnswerAsync(_h.Emulator.ForwardingProbeEndpoint("fw-b"));
+        _h.Emulator.SetCanary(up: true);
+        _h.Emulator.PowerAction("fw-a", "powerOff");
+        var stopped = await AnswerAsync(_h.Emulator.ForwardingProbeEndpoint("fw-a"));
+        var running = await AnswerAsync(_h.Emulator.ForwardingProbeEndpoint("fw-b"));
+
+        Assert.Equal((null, null), (a, b));
+        Assert.Null(stopped);
+        Assert.Equal(HttpStatusCode.OK, running);
+    }
+
     [Fact]
     public async Task UntagRouteTable_RemovesOnlyTheNamedTags_WithANewETag_SoAWriteFromBeforeGets412()
     {
