@@ -8,7 +8,7 @@
 targetScope = 'resourceGroup'
 
 import { cluster, targetResourceGroup } from 'types.bicep'
-import { clusterAppSettings } from 'settings.bicep'
+import { clusterAppSettings, probeRoutes } from 'settings.bicep'
 
 @description('Azure region of the Function App and its resources.')
 param location string = resourceGroup().location
@@ -24,6 +24,9 @@ param targetResourceGroups targetResourceGroup[]
 
 @description('Full id of the subnet the Function App\'s outbound traffic leaves from (VNet integration; NvaFailover__HostSubnetId). Required when a cluster probes over the network (Tcp, Http, All): the probes go to the NVAs\' private IPs. Flex Consumption needs it delegated to Microsoft.App/environments. It must reach every ProbeEndpoint, and reach Azure Resource Manager without passing through an NVA of a cluster (README, "The app\'s own network").')
 param integrationSubnetId string = ''
+
+@description('Optional: full id of the integration subnet\'s route table (never a table carrying a cluster\'s tag). When set, each NVA with a forwardingProbeEndpoint gets its /32 route here, to its forwardingProbeNextHopIp, so its forwarding probe passes through it alone (docs/forwarding-probe.md).')
+param forwardingProbeRouteTableId string = ''
 
 @description('NCRONTAB schedule of the timer (NvaFailoverSchedule and NvaFailover__Schedule).')
 param schedule string = '*/30 * * * * *'
@@ -71,7 +74,7 @@ var roleNames = {
 var networkProbeClusters = filter(clusters, c => (c.?probe.?kind ?? 'VmPowerState') != 'VmPowerState')
 var hostSubnetId = empty(networkProbeClusters) || !empty(integrationSubnetId)
   ? integrationSubnetId
-  : fail('integrationSubnetId is required: cluster(s) ${join(map(networkProbeClusters, c => c.name), ', ')} probe over the network (Tcp, Http or All), and only an app integrated into a subnet that reaches the NVAs can probe their private IPs. Set integrationSubnetId to a subnet delegated to Microsoft.App/environments, or use probe kind VmPowerState.')
+  : fail('integrationSubnetId is required: cluster(s) ${join(map(networkProbeClusters, c => c.name), ', ')} probe over the network (Tcp, Http, Forwarding or All), and only an app integrated into a subnet that reaches the NVAs can probe their private IPs. Set integrationSubnetId to a subnet delegated to Microsoft.App/environments, or use probe kind VmPowerState.')
 var hostSubnetParts = split(hostSubnetId, '/')
 var hostSubnetSubscription = empty(hostSubnetId) ? subscription().subscriptionId : hostSubnetParts[2]
 var hostSubnetResourceGroup = empty(hostSubnetId) ? resourceGroup().name : hostSubnetParts[4]
@@ -137,6 +140,19 @@ module roles 'modules/roles.bicep' = {
     hostSubnetActions: roleActions.hostSubnetActions
     // The subscription the roles are defined in, and every subscription they are assigned in.
     assignableScopes: map(union(targetSubscriptions, [subscription().subscriptionId], [hostSubnetSubscription]), s => '/subscriptions/${s}')
+  }
+}
+
+var forwardingProbeRoutes = flatten(map(clusters, c => probeRoutes(c)))
+// Without a table, parts of a placeholder id: the module is then not deployed, but its scope is still read.
+var probeTableParts = split(empty(forwardingProbeRouteTableId) ? '${resourceGroup().id}/providers/Microsoft.Network/routeTables/none' : forwardingProbeRouteTableId, '/')
+
+module probeRouteEntries 'modules/probeRoutes.bicep' = if (!empty(forwardingProbeRouteTableId) && !empty(forwardingProbeRoutes)) {
+  name: 'nvafo-proberoutes-${deploymentSuffix}'
+  scope: resourceGroup(probeTableParts[2], probeTableParts[4])
+  params: {
+    routeTableName: last(probeTableParts)
+    routes: forwardingProbeRoutes
   }
 }
 

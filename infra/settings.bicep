@@ -26,6 +26,25 @@ func nvaAppSettings(n nva, prefix string) object => union(
   { '${prefix}__VirtualMachineId': n.virtualMachineId },
   empty(n.?probeEndpoint ?? '') ? {} : { '${prefix}__ProbeEndpoint': n.?probeEndpoint ?? '' },
   empty(n.?probeCertificateThumbprint ?? '') ? {} : { '${prefix}__ProbeCertificateThumbprint': n.?probeCertificateThumbprint ?? '' },
+  empty(n.?forwardingProbeEndpoint ?? '') ? {} : { '${prefix}__ForwardingProbeEndpoint': n.?forwardingProbeEndpoint ?? '' },
   indexed('${prefix}__NextHopIps', n.?nextHopIps ?? []))
+
+// The forwarding probes' /32 routes of one cluster, for the integration subnet's route table: one per NVA with a
+// forwardingProbeEndpoint, named after the cluster and the NVA's position, to the NVA's forwardingProbeNextHopIp (or
+// its first nextHopIp). An endpoint's host must be an IPv4 address.
+@export()
+func probeRoutes(c cluster) object[] => map(
+  filter(range(0, length(c.nvas)), k => !empty(c.nvas[k].?forwardingProbeEndpoint ?? '')),
+  k => {
+    name: 'nvafo-probe-${c.name}-${k}'
+    addressPrefix: '${probeHost(c.nvas[k].?forwardingProbeEndpoint ?? '')}/32'
+    nextHopIpAddress: c.nvas[k].?forwardingProbeNextHopIp ?? first(c.nvas[k].?nextHopIps ?? [''])
+    nva: last(split(c.nvas[k].virtualMachineId, '/'))
+  })
+
+// 10.50.0.10:443 -> 10.50.0.10; http(s)://10.50.0.10[:port]/path -> 10.50.0.10.
+func probeHost(endpoint string) string => contains(endpoint, '://')
+  ? split(split(split(endpoint, '://')[1], '/')[0], ':')[0]
+  : split(endpoint, ':')[0]
 
 func indexed(prefix string, values string[]) object => toObject(range(0, length(values)), j => '${prefix}__${j}', j => values[j])

@@ -21,6 +21,12 @@ type nva = {
 
   @description('Optional: the SHA-1 thumbprint the certificate of an https probeEndpoint must have (default: any certificate, as Azure Load Balancer accepts).')
   probeCertificateThumbprint: string?
+
+  @description('With probe kind Forwarding (or All): host:port or http(s):// URL of an address reached only through this NVA (a canary behind it); one address per NVA. docs/forwarding-probe.md.')
+  forwardingProbeEndpoint: string?
+
+  @description('With forwardingProbeRouteTableId: the IP of this NVA that the forwarding probe\'s /32 route points at (its inside interface). Default: the first of nextHopIps.')
+  forwardingProbeNextHopIp: string?
 }
 
 @export()
@@ -47,7 +53,7 @@ type cluster = {
 
   @description('Probe settings; durations are hh:mm:ss.')
   probe: {
-    kind: ('VmPowerState' | 'Tcp' | 'Http' | 'All')?
+    kind: ('VmPowerState' | 'Tcp' | 'Http' | 'Forwarding' | 'All')?
     attempts: int?
     delay: string?
     timeout: string?

@@ -149,7 +149,34 @@ public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixt
         var (code, output, _) = await Bicep.SnapshotAsync(copy);
 
         Assert.NotEqual(0, code);
-        Assert.Contains("integrationSubnetId is required: cluster(s) vmx probe over the network (Tcp, Http or All)", output, StringComparison.Ordinal);
+        Assert.Contains("integrationSubnetId is required: cluster(s) vmx probe over the network (Tcp, Http, Forwarding or All)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForwardingProbeRoutes_OnePerNva_InTheIntegrationSubnetsTable_ThroughThatNva()
+    {
+        var table = Parameter("forwardingProbeRouteTableId")["value"]!.GetValue<string>();
+        var routes = infra.OfType("Microsoft.Network/routeTables/routes")
+            .Select(r => (Id: r["id"]!.GetValue<string>(), Prefix: r["properties"]!["addressPrefix"]!.GetValue<string>(), Type: r["properties"]!["nextHopType"]!.GetValue<string>(), Hop: r["properties"]!["nextHopIpAddress"]!.GetValue<string>()))
+            .ToList();
+
+        Assert.Equal(
+            [($"{table}/routes/nvafo-probe-vmx-0", "10.50.0.10/32", "VirtualAppliance", "10.1.0.4"), ($"{table}/routes/nvafo-probe-vmx-1", "10.50.0.11/32", "VirtualAppliance", "10.1.0.5")],
+            routes.OrderBy(r => r.Id, StringComparer.Ordinal));
+        Assert.Equal("10.50.0.10:443", Settings()["NvaFailover__Clusters__0__Nvas__0__ForwardingProbeEndpoint"]);
+    }
+
+    [Fact]
+    public async Task ForwardingProbeRoute_WithoutTheNvasIp_IsRefusedNamingTheNvaAndTheSetting()
+    {
+        var copy = Bicep.CopyInfra();
+        var sample = await File.ReadAllTextAsync(Path.Combine(copy, "main.bicepparam"));
+        await File.WriteAllTextAsync(Path.Combine(copy, "main.bicepparam"), sample.Replace("        forwardingProbeNextHopIp: '10.1.0.5'\n", "", StringComparison.Ordinal));
+
+        var (code, output, _) = await Bicep.SnapshotAsync(copy);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("needs the IP of NVA vmx-b to point at: set forwardingProbeNextHopIp (or nextHopIps) on that NVA", output, StringComparison.Ordinal);
     }
 
     [Fact]
