@@ -16,10 +16,17 @@ public sealed class SampleSettingsTests
 
         Assert.Empty(NvaFailoverOptionsValidator.Check(read));
         Assert.Empty(read.Warnings);
-        foreach (var key in new[] { "Schedule", "Cloud", "ManagedIdentityClientId", "DryRun", "Clusters:0:Name", "Clusters:0:Nvas:0:VirtualMachineId", "Clusters:0:Nvas:0:ProbeEndpoint",
-            "Clusters:0:Probe:Kind", "Clusters:0:Probe:Attempts", "Clusters:0:Probe:Delay", "Clusters:0:Probe:Timeout", "Clusters:0:Probe:Interval", "Clusters:0:RouteTables:TagName",
-            "Clusters:0:RouteTables:TagValue", "Clusters:0:RouteTables:SubscriptionIds:0", "Clusters:0:PublicIpAddressIds:0", "Clusters:0:Failback", "Clusters:0:PreemptAfter", "Clusters:0:WhenAllDown",
-            "DiscoveryRefresh", "ConflictRetries", "ArmEndpoint", "ArmCertificateThumbprint", "ArmRetries", "ArmRequestTimeout", "ArmOperationTimeout", "ArmPollInterval", "HostSubnetId" })
+        // Every declared setting, from the schema: a new one reaches this check without touching it. Left out: what the
+        // sample's design does not use (explicit slots, a certificate pin, a derived probe port, a write ceiling to leave unset).
+        string[] notInSample = ["MaxParallelWrites", "Clusters:0:Nvas:0:NextHopIps", "Clusters:0:Nvas:0:ProbeCertificateThumbprint", "Clusters:0:Probe:Port"];
+        var declared = SettingsSchema.Top.Select(s => s.Key)
+            .Concat(SettingsSchema.Cluster.Select(s => $"Clusters:0:{s.Key}"))
+            .Concat(SettingsSchema.Nva.Select(s => $"Clusters:0:Nvas:0:{s.Key}"))
+            .Concat(SettingsSchema.Probe.Select(s => $"Clusters:0:Probe:{s.Key}"))
+            .Concat(SettingsSchema.RouteTables.Select(s => $"Clusters:0:RouteTables:{s.Key}"))
+            .Select(k => k is "Clusters:0:RouteTables:SubscriptionIds" or "Clusters:0:PublicIpAddressIds" ? $"{k}:0" : k)
+            .Except(notInSample);
+        foreach (var key in new[] { "Schedule" }.Concat(declared))
         {
             Assert.True(values.ContainsKey($"NvaFailover:{key}"), $"local.settings.sample.json lacks NvaFailover__{key.Replace(":", "__", StringComparison.Ordinal)}");
         }
