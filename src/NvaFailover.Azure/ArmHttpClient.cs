@@ -160,6 +160,63 @@ internal sealed class ArmHttpClient
         }
     }
 
+    /// <summary>
+    /// POST an action whose answer is a long-running operation with its result at the Location header (ARM's
+    /// final-state-via location, as effectiveRouteTable): the result, or null when ARM refused the action for this
+    /// resource (a 4xx other than throttling: for effective routes, a NIC that is not attached to a running VM).
+    /// Counted as a write, as ARM counts a POST; never urgent.
+    /// </summary>
+    /// <exception cref="GatewayException">The request failed (after retries), or the operation failed or did not end within ArmOperationTimeout.</exception>
+    public async Task<JsonObject?> PostForResultAsync(string path, string apiVersion, string resourceId, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_settings.OperationTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            using var answer = await SendAsync(RequestMethod.Post, Url(path, apiVersion), resourceId, urgent: false, linked.Token);
+            var response = answer.Response;
+            if (response.Status is >= 400 and < 500 and not 429 and not 401 and not 403)
+            {
+                return null;
+            }
+
+            EnsureSuccess(response, resourceId);
+            if (response.Status == 200)
+            {
+                return Parse(response, resourceId);
+            }
+
+            if (!response.Headers.TryGetValue("Location", out var location) || string.IsNullOrEmpty(location))
+            {
+                throw new GatewayException(GatewayFailure.Failed, resourceId, null, $"ARM answered HTTP {response.Status} without a Location to poll");
+            }
+
+            var retryAfter = ArmResilience.RetryAfter(response);
+            while (true)
+            {
+                await WaitAsync(retryAfter, linked.Token);
+                using var poll = await SendAsync(RequestMethod.Get, new Uri(location), resourceId, urgent: false, linked.Token);
+                if (poll.Response.Status == 202)
+                {
+                    retryAfter = ArmResilience.RetryAfter(poll.Response);
+                    continue;
+                }
+
+                if (poll.Response.Status is >= 400 and < 500 and not 429 and not 401 and not 403)
+                {
+                    return null;
+                }
+
+                EnsureSuccess(poll.Response, resourceId);
+                return Parse(poll.Response, resourceId);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new GatewayException(GatewayFailure.Failed, resourceId, "OperationTimedOut", $"the operation did not complete within ArmOperationTimeout {_settings.OperationTimeout:c}");
+        }
+    }
+
     /// <summary>Cancels <paramref name="source"/> unless the operation it times has already ended and disposed it.</summary>
     private static void CancelQuietly(CancellationTokenSource source)
     {

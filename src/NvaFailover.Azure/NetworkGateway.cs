@@ -9,7 +9,7 @@ namespace NvaFailover.Azure;
 /// patched, not re-modelled: a write changes only the fields the plan changes (a route's next hop, an ipconfig's
 /// public IP) and sends every other property back exactly as it came, including ones this code has never heard of.
 /// </summary>
-internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway, IVirtualNetworkGateway, IResourceDocuments
+internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway, IVirtualNetworkGateway, IEffectiveRouteGateway, IResourceDocuments
 {
     public const string NetworkApiVersion = "2024-07-01";
     public const string ResourcesApiVersion = "2021-04-01";
@@ -33,6 +33,27 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
 
     public async Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default) =>
         await arm.GetAsync(routeTableId, NetworkApiVersion, cancellationToken) is { } body ? ToRouteTable(body) : null;
+
+    public async Task<IReadOnlyList<RouteTableSnapshot>> ListAsync(string subscriptionId, CancellationToken cancellationToken = default) =>
+        [.. (await arm.ListAsync($"subscriptions/{subscriptionId}/providers/Microsoft.Network/routeTables?api-version={NetworkApiVersion}", $"the route tables of subscription {subscriptionId}", cancellationToken))
+            .Where(t => Str(t, "id") is not null)
+            .Select(ToRouteTable)];
+
+    public async Task<IReadOnlyList<EffectiveRoute>?> GetEffectiveRoutesAsync(string networkInterfaceId, CancellationToken cancellationToken = default)
+    {
+        if (await arm.PostForResultAsync($"{networkInterfaceId}/effectiveRouteTable", NetworkApiVersion, networkInterfaceId, cancellationToken) is not { } body)
+        {
+            return null;
+        }
+
+        static IReadOnlyList<string> Strings(JsonNode? node) => [.. (node as JsonArray ?? []).Select(n => n?.GetValue<string>()).OfType<string>()];
+        return [.. Array(body, "value").Select(r => new EffectiveRoute(
+            Str(r, "source") ?? "Unknown",
+            !string.Equals(Str(r, "state"), "Invalid", StringComparison.OrdinalIgnoreCase),
+            Strings(r["addressPrefix"]),
+            Str(r, "nextHopType") ?? "",
+            Strings(r["nextHopIpAddress"])))];
+    }
 
     public async Task<WriteResult<RouteTableSnapshot>> SetNextHopsAsync(RouteTableSnapshot table, IReadOnlyDictionary<string, string> nextHopIpByRouteName, CancellationToken cancellationToken = default)
     {
@@ -99,6 +120,9 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
     public async Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default) =>
         await arm.GetAsync(subnetId, NetworkApiVersion, cancellationToken) is { } body
             ? new SubnetSnapshot(Str(body, "id") ?? subnetId, Properties(body)["routeTable"]?["id"]?.GetValue<string>())
+            {
+                IpConfigurationIds = [.. Array(Properties(body), "ipConfigurations").Select(c => Str(c, "id")).OfType<string>()],
+            }
             : null;
 
     public async Task<VirtualNetworkSnapshot?> GetVirtualNetworkAsync(string virtualNetworkId, CancellationToken cancellationToken = default) =>
@@ -128,6 +152,7 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
         return new RouteTableSnapshot(Str(body, "id")!, Str(body, "location") ?? "", Str(body, "etag") ?? "", tags, routes, body)
         {
             DisableBgpRoutePropagation = Properties(body)["disableBgpRoutePropagation"]?.GetValue<bool>() ?? false,
+            SubnetIds = [.. Array(Properties(body), "subnets").Select(n => Str(n, "id")).OfType<string>()],
         };
     }
 

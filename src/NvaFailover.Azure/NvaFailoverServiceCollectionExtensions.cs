@@ -56,6 +56,7 @@ public static class NvaFailoverServiceCollectionExtensions
         services.TryAddSingleton<INetworkInterfaceGateway>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<IPublicIpGateway>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<IVirtualNetworkGateway>(sp => sp.GetRequiredService<NetworkGateway>());
+        services.TryAddSingleton<IEffectiveRouteGateway>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<IResourceDocuments>(sp => sp.GetRequiredService<NetworkGateway>());
         services.TryAddSingleton<IAccessGateway, AccessGateway>();
         return services;

@@ -10,6 +10,7 @@ using NvaFailover.Settings;
 using NvaFailover.Telemetry;
 using NvaFailover.Time;
 using NvaFailover.Topology;
+using NvaFailover.Verification;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -48,12 +49,14 @@ public static class NvaFailoverCoreServiceCollectionExtensions
             sp.GetRequiredService<TopologyDiscovery>(), Options(sp).DiscoveryRefresh, Options(sp).HostSubnetId, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ExecutionSettings(Options(sp).ConflictRetries, Options(sp).MaxParallelWrites, Options(sp).ArmPollInterval, Options(sp).ArmOperationTimeout));
         services.TryAddSingleton<PlanExecutor>();
-        services.TryAddSingleton(sp => new PreflightCheck(Options(sp), sp.GetRequiredService<TopologyCache>(), sp.GetRequiredService<IAccessGateway>()));
+        services.TryAddSingleton<DataPlaneVerifier>();
+        services.TryAddSingleton(sp => new PreflightCheck(Options(sp), sp.GetRequiredService<TopologyCache>(), sp.GetRequiredService<IAccessGateway>(), sp.GetRequiredService<DataPlaneVerifier>()));
         services.TryAddSingleton(sp => new FailoverMonitor(
             sp.GetRequiredService<SettingsRead>(),
             sp.GetRequiredService<TopologyCache>(),
             sp.GetRequiredService<NvaProber>(),
             sp.GetRequiredService<PlanExecutor>(),
+            sp.GetRequiredService<DataPlaneVerifier>(),
             sp.GetServices<IRoundObserver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<NvaFailoverMetrics>(),

@@ -219,6 +219,42 @@ public sealed class NetworkGatewayTests
     }
 
     [Fact]
+    public async Task EffectiveRoutes_OfARunningVmsNic_TheSubnetsTableOverTheSystemRoutes_AndNullForAStoppedVm()
+    {
+        var apps = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/apps";
+        var nic = $"/subscriptions/{Sub}/resourceGroups/rg-apps/providers/Microsoft.Network/networkInterfaces/app-1-nic";
+        await using var h = await StartAsync();
+        var effective = h.Services.GetRequiredService<IEffectiveRouteGateway>();
+        var network = h.Services.GetRequiredService<IVirtualNetworkGateway>();
+
+        var subnet = await network.GetSubnetAsync(apps);
+        var routes = await effective.GetEffectiveRoutesAsync(nic);
+        h.Emulator.PowerAction("app-1", "deallocate");
+        var stopped = await effective.GetEffectiveRoutesAsync(nic);
+
+        Assert.Equal([$"{nic}/ipConfigurations/ipconfig1"], subnet!.IpConfigurationIds);
+        Assert.NotNull(routes);
+        var user = Assert.Single(routes, r => r.Source == "User" && r.AddressPrefixes.SequenceEqual(["0.0.0.0/0"]));
+        Assert.True(user.Active);
+        Assert.Equal("VirtualAppliance", user.NextHopType);
+        Assert.False(Assert.Single(routes, r => r.Source == "Default" && r.AddressPrefixes.SequenceEqual(["0.0.0.0/0"])).Active);
+        Assert.Null(stopped);
+        Assert.Contains(h.Emulator.Requests, r => r.Operation == "POST effectiveRouteTable" && r.Status == 202);
+    }
+
+    [Fact]
+    public async Task ListRouteTables_EverySubscriptionTable_TaggedOrNot_WithTheSubnetsThatUseThem()
+    {
+        await using var h = await StartAsync();
+        var tables = h.Services.GetRequiredService<IRouteTableGateway>();
+
+        var all = await tables.ListAsync(Sub);
+
+        Assert.Contains(all, t => t.Id.EndsWith("/rt-untagged", StringComparison.Ordinal));
+        Assert.Equal(2, all.Single(t => t.Id == RouteTable()).SubnetIds.Count);
+    }
+
+    [Fact]
     public async Task GetSubnet_ItsRouteTable_AndNullWhenAbsent()
     {
         var subnet = $"/subscriptions/{Sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
@@ -228,7 +264,8 @@ public sealed class NetworkGatewayTests
         var found = await network.GetSubnetAsync(subnet);
         var absent = await network.GetSubnetAsync(subnet.Replace("functions", "nope", StringComparison.Ordinal));
 
-        Assert.Equal(new SubnetSnapshot(subnet, RouteTable()), found);
+        Assert.Equal((subnet, RouteTable()), (found!.Id, found.RouteTableId));
+        Assert.Empty(found.IpConfigurationIds);
         Assert.Null(absent);
     }
 

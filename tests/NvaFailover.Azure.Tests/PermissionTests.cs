@@ -33,10 +33,13 @@ public sealed class PermissionTests
 
         await EndToEndTests.FailoverAsync(h);
 
-        // A request on a path with no resource group is checked by ARM at subscription scope.
+        // A request on a path with no resource group is checked by ARM at subscription scope. The verification's reads go to
+        // subnets and workload NICs in any resource group, which is why the role that grants them is the subscription's.
         var atSubscription = h.Emulator.Requests.Where(r => r.Status < 400 && !r.PathTemplate.Contains("/resourceGroups/", StringComparison.Ordinal))
-            .SelectMany(r => r.Actions).Distinct().Order(StringComparer.Ordinal);
-        Assert.Equal(RequiredActions.AtSubscription.Order(StringComparer.Ordinal), atSubscription);
+            .SelectMany(r => r.Actions).Distinct();
+        string[] verification = ["Microsoft.Network/networkInterfaces/effectiveRouteTable/action", "Microsoft.Network/virtualNetworks/subnets/read"];
+        Assert.Equal(RequiredActions.AtSubscription.Order(StringComparer.Ordinal), atSubscription.Concat(verification).Distinct().Order(StringComparer.Ordinal));
+        Assert.Contains(h.Emulator.Requests, r => r.Status < 400 && r.Operation == "POST effectiveRouteTable");
         Assert.Empty(RequiredActions.AtSubscription.Intersect(RequiredActions.AtResourceGroup));
     }
 

@@ -44,9 +44,9 @@ public sealed class TrafficTests
             pages++;
         }
 
-        // 4 VMs' worth of resources and the hub virtual network the fixture's subnets imply: 11, two a page.
-        Assert.Equal(11, count);
-        Assert.Equal(6, pages);
+        // 4 VMs' worth of resources (3 NVAs, one workload VM) and the two virtual networks the fixture's subnets imply: 14, two a page.
+        Assert.Equal(14, count);
+        Assert.Equal(7, pages);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class TrafficTests
         }
 
         Assert.Equal(2, pages);
-        Assert.Equal(new Dictionary<string, string> { ["fw-a"] = "PowerState/stopped", ["fw-b"] = "PowerState/running", ["fw-dr"] = "PowerState/deallocated" }, states);
+        Assert.Equal(new Dictionary<string, string> { ["fw-a"] = "PowerState/stopped", ["fw-b"] = "PowerState/running", ["fw-dr"] = "PowerState/deallocated", ["app-1"] = "PowerState/running" }, states);
         Assert.Equal(2, h.Emulator.Requests.Count(r => r.Operation == "LIST virtualMachines"));
     }
 

@@ -87,6 +87,8 @@ internal static class FailoverRecords
             PublicIpsConvergedAt = Later(open.PublicIpsConvergedAt, execution?.PublicIpsConvergedAt - start),
             Status = status,
             NotMoved = r.NotMoved,
+            VerifiedAt = r.Verification is { Verified: true } verified ? verified.At - start : null,
+            Unverified = r.Verification?.Unverified ?? [],
             Pending = status is FailoverStatus.Converged or FailoverStatus.NotMoved || r.Plan is null ? [] : Pending(r.Plan, execution),
         };
     }

@@ -23,6 +23,7 @@ internal static class HtmlCharts
     public const string Detected = "#bc4c00";
     public const string RoutesMoved = "#1f2328";
     public const string PublicIpsMoved = "#d4a72c";
+    public const string Verified = "#1a7f37";
     public const string Reads = "#54aeff";
     public const string Writes = "#8250df";
     public const string Throttled = "#fb8f44";
@@ -180,6 +181,7 @@ internal static class HtmlCharts
         Mark(html, axis, f.DetectedAt, y, Detected, "detected", f.FaultAt is { } fault ? f.DetectedAt - fault : null, -1);
         Mark(html, axis, f.RoutesConvergedAt, y, RoutesMoved, "routes", f.RoutesConvergedAt - f.DetectedAt, 1);
         Mark(html, axis, f.PublicIpsConvergedAt, y, PublicIpsMoved, "public IPs", f.PublicIpsConvergedAt - f.DetectedAt, -1);
+        Mark(html, axis, f.VerifiedAt, y, Verified, "verified", f.VerifiedAt - f.DetectedAt, 1);
     }
 
     private static void Mark(StringBuilder html, Axis axis, TimeSpan? at, int y, string color, string what, TimeSpan? after, int side)

@@ -35,6 +35,7 @@ internal static class HtmlReport
             .Append(". Active lane: the NVA the routes point at, in that NVA's colour (the swatch beside its name); striped while the routes are on the new NVA and its public IP is still moving (routes move first; the public IP needs a detach and an attach). ")
             .Append("Below them each failover: ").Append(HtmlCharts.Key(HtmlCharts.Down, "fault")).Append(HtmlCharts.Key(HtmlCharts.Detected, "detected, with the seconds since the fault"))
             .Append(HtmlCharts.Key(HtmlCharts.RoutesMoved, "routes moved")).Append(HtmlCharts.Key(HtmlCharts.PublicIpsMoved, "public IPs moved, each with the seconds since detection"))
+            .Append(HtmlCharts.Key(HtmlCharts.Verified, "verified on the data plane (effective routes)"))
             .Append(". Dashed lines: the scenario's events.</p>");
         Failovers(html, result);
         html.Append("<h2 id=\"arm\">ARM traffic</h2>");
@@ -72,8 +73,10 @@ internal static class HtmlReport
 
         foreach (var f in result.Failovers)
         {
-            var outcome = f.ConvergedAt is { } c ? $"converged {SimulationResult.Time(c)} (+{Seconds.Text(c - f.DetectedAt)})" : f.StatusWord;
-            var details = string.Join("<br>", f.NotMoved.Select(n => E($"not moved: {n.ResourceId}: {n.Message}")).Concat(f.Pending.Select(p => E($"pending: {p}"))));
+            var outcome = (f.ConvergedAt is { } c ? $"converged {SimulationResult.Time(c)} (+{Seconds.Text(c - f.DetectedAt)})" : f.StatusWord)
+                + (f.VerifiedAt is { } v ? $", verified {SimulationResult.Time(v)}" : f.Unverified.Count > 0 ? ", NOT verified" : "");
+            var details = string.Join("<br>", f.NotMoved.Select(n => E($"not moved: {n.ResourceId}: {n.Message}")).Concat(f.Pending.Select(p => E($"pending: {p}")))
+                .Concat(f.Unverified.Select(u => E($"unverified: {u}"))));
             html.Append("<tr><td>").Append(E(f.Cluster)).Append("</td><td>").Append(E(f.From)).Append(" &rarr; ").Append(E(f.To)).Append("</td><td>").Append(E(f.Reason))
                 .Append("</td><td>").Append(f.FaultAt is { } fault ? SimulationResult.Time(fault) : "").Append("</td><td>").Append(SimulationResult.Time(f.DetectedAt))
                 .Append(f.FaultAt is { } at ? E($" (+{Seconds.Text(f.DetectedAt - at)})") : "").Append("</td><td>").Append(E(RoundText.Count(f.RoutesChanged, "route")))

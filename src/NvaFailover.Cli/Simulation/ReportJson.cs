@@ -48,6 +48,14 @@ internal static class ReportJson
         ["faultAt"] = f.FaultAt is { } fault ? SimulationResult.Time(fault) : null,
         ["detectedAt"] = SimulationResult.Time(f.DetectedAt),
         ["convergedAt"] = f.ConvergedAt is { } converged ? SimulationResult.Time(converged) : null,
+        ["verifiedAt"] = f.VerifiedAt is { } verified ? SimulationResult.Time(verified) : null,
+        ["unverified"] = new JsonArray([.. f.Unverified.Select(u => (JsonNode)new JsonObject
+        {
+            ["subnetId"] = u.SubnetId,
+            ["addressPrefix"] = u.AddressPrefix,
+            ["nextHopIpAddress"] = u.NextHopIpAddress,
+            ["reason"] = u.Reason,
+        })]),
         ["routesChanged"] = f.RoutesChanged,
         ["publicIpsMoved"] = f.PublicIpsMoved,
         ["status"] = f.StatusWord,

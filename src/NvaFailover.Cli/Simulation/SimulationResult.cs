@@ -48,6 +48,15 @@ internal sealed record FailoverRecord(
     IReadOnlyList<Finding> NotMoved,
     IReadOnlyList<string> Pending)
 {
+    /// <summary>
+    /// When the data plane was confirmed to follow the failover (Verification EffectiveRoutes); null while anything is
+    /// unverified, when it was not verified, and with Verification None.
+    /// </summary>
+    public TimeSpan? VerifiedAt { get; init; }
+
+    /// <summary>What the data plane does not do as the failover meant: subnet, prefix, next hop, why.</summary>
+    public IReadOnlyList<NvaFailover.Verification.Unverified> Unverified { get; init; } = [];
+
     /// <summary>When the last write succeeded, only when everything moved.</summary>
     public TimeSpan? ConvergedAt => Status == FailoverStatus.Converged ? Max(RoutesConvergedAt, PublicIpsConvergedAt) ?? DetectedAt : null;
 

@@ -100,6 +100,9 @@ internal static class TimelineText
         var routes = f.RoutesConvergedAt is { } r && f.PublicIpsConvergedAt is { } p
             ? $" (routes {SimulationResult.Time(r)}, public IPs {SimulationResult.Time(p)})"
             : "";
-        return $"{f.Cluster}: {f.From} -> {f.To} ({f.Reason}): {fault}detected {SimulationResult.Time(f.DetectedAt)}{detection}, {outcome}{routes}; {RoundText.Count(f.RoutesChanged, "route")}, {RoundText.Count(f.PublicIpsMoved, "public IP")}";
+        var verified = f.VerifiedAt is { } v ? $", verified {SimulationResult.Time(v)}{(f.FaultAt is { } from ? $" (+{Seconds.Text(v - from)} from the fault)" : "")}"
+            : f.Unverified.Count > 0 ? $", NOT verified on the data plane: {string.Join("; ", f.Unverified)}"
+            : "";
+        return $"{f.Cluster}: {f.From} -> {f.To} ({f.Reason}): {fault}detected {SimulationResult.Time(f.DetectedAt)}{detection}, {outcome}{routes}{verified}; {RoundText.Count(f.RoutesChanged, "route")}, {RoundText.Count(f.PublicIpsMoved, "public IP")}";
     }
 }

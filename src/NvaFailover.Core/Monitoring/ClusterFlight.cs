@@ -4,6 +4,7 @@ using NvaFailover.Probing;
 using NvaFailover.Telemetry;
 using NvaFailover.Time;
 using NvaFailover.Topology;
+using NvaFailover.Verification;
 
 namespace NvaFailover.Monitoring;
 
@@ -11,7 +12,7 @@ namespace NvaFailover.Monitoring;
 /// A cluster's failover whose writes are running: at most one, started by a round, stopped by a later round that
 /// supersedes it, and reported (completing the report of the round that started it) when its writes end.
 /// </summary>
-internal sealed class ClusterFlight(string cluster, ClusterMemory memory, ClusterFindings findings, RunnerServices services, Action<RoundReport> publish)
+internal sealed class ClusterFlight(string cluster, VerificationMode verification, ClusterMemory memory, ClusterFindings findings, RunnerServices services, Action<RoundReport> publish)
 {
     private Writing? _writing;
 
@@ -85,8 +86,44 @@ internal sealed class ClusterFlight(string cluster, ClusterMemory memory, Cluste
 
         var activeNow = result.Complete ? flight.Target : FailoverDecider.CurrentActive(result.Topology, memory);
         var report = record.Build(services.Time.GetUtcNow(), flight.Action, activeNow, result);
+        if (flight.Decision.ChangesActive && report.Converged && verification == VerificationMode.EffectiveRoutes)
+        {
+            report = report with { Verification = await VerifyAsync(flight, result) };
+        }
+
         publish(report);
         return report;
+    }
+
+    /// <summary>
+    /// Confirms the converged failover on the data plane and says what it found. A verification that fails or is stopped
+    /// (a later decision supersedes the failover) is reported as such; it never undoes anything.
+    /// </summary>
+    private async Task<VerificationResult?> VerifyAsync(FailoverFlight flight, ExecutionResult result)
+    {
+        VerificationResult verified;
+        try
+        {
+            verified = await services.Verifier.VerifyAsync(result.Topology, flight.Decision.Active, flight.Target, flight.Cancellation.Token);
+        }
+        catch (OperationCanceledException) when (flight.Cancellation.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        var from = flight.Decision.Active ?? "(none)";
+        if (verified.Verified)
+        {
+            var faultToVerified = Seconds.Round((flight.Detection ?? TimeSpan.Zero) + (verified.At - flight.DecidedAt));
+            Log.FailoverVerified(services.Logger, cluster, from, flight.Target, verified.SubnetsChecked, faultToVerified);
+        }
+        else
+        {
+            var unverified = $"the data plane does not follow it: {string.Join("; ", verified.Unverified)}";
+            Log.FailoverIncomplete(services.Logger, cluster, from, flight.Target, unverified);
+        }
+
+        return verified;
     }
 
     /// <summary>A failover's writes in flight, with the round that started them (whose report they complete).</summary>

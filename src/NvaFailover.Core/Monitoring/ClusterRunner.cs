@@ -37,7 +37,7 @@ internal sealed class ClusterRunner : IDisposable
         (_topologies, _time, _logger) = (services.Topologies, services.Time, services.Logger);
         _probes = new ClusterProbes(cluster, services.Prober, _memory, _time, _logger);
         _findings = new ClusterFindings(cluster.Name, _memory, _time, _logger);
-        _flight = new ClusterFlight(cluster.Name, _memory, _findings, services, publish);
+        _flight = new ClusterFlight(cluster.Name, cluster.Verification, _memory, _findings, services, publish);
     }
 
     public ClusterOptions Cluster => _cluster;

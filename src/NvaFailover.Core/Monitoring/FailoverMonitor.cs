@@ -5,6 +5,7 @@ using NvaFailover.Probing;
 using NvaFailover.Settings;
 using NvaFailover.Telemetry;
 using NvaFailover.Topology;
+using NvaFailover.Verification;
 
 namespace NvaFailover.Monitoring;
 
@@ -30,6 +31,7 @@ public sealed class FailoverMonitor : IDisposable
         TopologyCache topologies,
         NvaProber prober,
         PlanExecutor executor,
+        DataPlaneVerifier verifier,
         IEnumerable<IRoundObserver> observers,
         TimeProvider timeProvider,
         NvaFailoverMetrics metrics,
@@ -41,7 +43,7 @@ public sealed class FailoverMonitor : IDisposable
         _observers = observers;
         _time = timeProvider;
         _logger = logger;
-        var services = new RunnerServices(topologies, prober, executor, timeProvider, metrics, logger);
+        var services = new RunnerServices(topologies, prober, executor, verifier, timeProvider, metrics, logger);
         _runners = _options.Clusters.ToDictionary(c => c.Name, c => new ClusterRunner(c, _options.DryRun, services, Publish), StringComparer.OrdinalIgnoreCase);
     }
 

@@ -70,6 +70,9 @@ public sealed record RoundReport(
 
     /// <summary>Why the cluster cannot fail over (see <see cref="ClusterTopology.CannotFailOver"/>); empty when it can.</summary>
     public IReadOnlyList<string> CannotFailOver { get; init; } = [];
+
+    /// <summary>What the data plane showed after a converged failover (Verification EffectiveRoutes); null when not verified.</summary>
+    public Verification.VerificationResult? Verification { get; init; }
 }
 
 /// <summary>Sees every completed round (the simulation's report, the CLI's output).</summary>

@@ -3,8 +3,9 @@ using NvaFailover.Execution;
 using NvaFailover.Probing;
 using NvaFailover.Telemetry;
 using NvaFailover.Topology;
+using NvaFailover.Verification;
 
 namespace NvaFailover.Monitoring;
 
 /// <summary>What every cluster's runner shares.</summary>
-internal sealed record RunnerServices(TopologyCache Topologies, NvaProber Prober, PlanExecutor Executor, TimeProvider Time, NvaFailoverMetrics Metrics, ILogger Logger);
+internal sealed record RunnerServices(TopologyCache Topologies, NvaProber Prober, PlanExecutor Executor, DataPlaneVerifier Verifier, TimeProvider Time, NvaFailoverMetrics Metrics, ILogger Logger);

@@ -12,6 +12,10 @@ public interface IRouteTableGateway
     /// <summary>The table with its ETag; null when it does not exist.</summary>
     Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default);
 
+    /// <summary>Every route table of a subscription (one paged read), tagged or not: where a table nobody tagged still sends traffic to an NVA.</summary>
+    /// <exception cref="GatewayException">The read failed.</exception>
+    Task<IReadOnlyList<RouteTableSnapshot>> ListAsync(string subscriptionId, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Sets the next hop IP of the named routes and leaves every other property of the table as read,
     /// with <c>If-Match</c> on <paramref name="table"/>'s ETag. Completes when the write has finished.
@@ -47,7 +51,30 @@ public interface IVirtualNetworkGateway
 /// <summary>A subnet as read.</summary>
 /// <param name="Id">ARM id.</param>
 /// <param name="RouteTableId">The route table associated with it, if any.</param>
-public sealed record SubnetSnapshot(string Id, string? RouteTableId);
+public sealed record SubnetSnapshot(string Id, string? RouteTableId)
+{
+    /// <summary>The ipconfigs in this subnet (of NICs, and of anything else with an address in it), as ids.</summary>
+    public IReadOnlyList<string> IpConfigurationIds { get; init; } = [];
+}
+
+/// <summary>Reads the routes in force for a NIC (the data plane's view), a long-running operation in Azure.</summary>
+public interface IEffectiveRouteGateway
+{
+    /// <summary>
+    /// The effective routes of <paramref name="networkInterfaceId"/>: every route Azure knows for its subnet, each Active or
+    /// Invalid (overridden). Null when Azure will not tell for this NIC (it is not attached to a running VM: ask another).
+    /// </summary>
+    /// <exception cref="GatewayException">The read failed.</exception>
+    Task<IReadOnlyList<EffectiveRoute>?> GetEffectiveRoutesAsync(string networkInterfaceId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One effective route of a NIC.</summary>
+/// <param name="Source"><c>User</c> (a route table), <c>VirtualNetworkGateway</c> (learned over BGP), <c>Default</c> (system).</param>
+/// <param name="Active">False when another route of the same prefix wins (Azure's state Invalid).</param>
+/// <param name="AddressPrefixes">Its prefixes.</param>
+/// <param name="NextHopType">ARM next hop type.</param>
+/// <param name="NextHopIpAddresses">Its next hop IPs (a VirtualAppliance or gateway route).</param>
+public sealed record EffectiveRoute(string Source, bool Active, IReadOnlyList<string> AddressPrefixes, string NextHopType, IReadOnlyList<string> NextHopIpAddresses);
 
 /// <summary>A virtual network as read.</summary>
 /// <param name="Id">ARM id.</param>
@@ -100,6 +127,9 @@ public sealed record RouteTableSnapshot(string Id, string Location, string ETag,
 {
     /// <summary>True when the subnets using this table take no routes learned over BGP (a gateway's or Route Server's).</summary>
     public bool DisableBgpRoutePropagation { get; init; }
+
+    /// <summary>The subnets that use this table.</summary>
+    public IReadOnlyList<string> SubnetIds { get; init; } = [];
 }
 
 /// <summary>An ipconfig of a NIC.</summary>

@@ -4,6 +4,7 @@ using NvaFailover.Probing;
 using NvaFailover.Resources;
 using NvaFailover.Settings;
 using NvaFailover.Topology;
+using NvaFailover.Verification;
 
 namespace NvaFailover.Preflight;
 
@@ -18,12 +19,14 @@ public sealed class PreflightCheck
     private readonly NvaFailoverOptions _options;
     private readonly TopologyCache _topologies;
     private readonly IAccessGateway _access;
+    private readonly DataPlaneVerifier _dataPlane;
 
-    internal PreflightCheck(NvaFailoverOptions options, TopologyCache topologies, IAccessGateway access)
+    internal PreflightCheck(NvaFailoverOptions options, TopologyCache topologies, IAccessGateway access, DataPlaneVerifier dataPlane)
     {
         _options = options;
         _topologies = topologies;
         _access = access;
+        _dataPlane = dataPlane;
     }
 
     /// <summary>Runs every check; findings are ordered errors first.</summary>
@@ -37,6 +40,11 @@ public sealed class PreflightCheck
             findings.AddRange(topology.Findings);
             findings.AddRange(CheckRoutes(topology));
             findings.AddRange(CheckTargets(topology, cluster));
+            if (cluster.Verification == VerificationMode.EffectiveRoutes)
+            {
+                findings.AddRange(await _dataPlane.InspectAsync(topology, cancellationToken));
+            }
+
             foreach (var id in cluster.Nvas.Select(n => n.VirtualMachineId)
                 .Concat(topology.Nvas.SelectMany(n => n.NetworkInterfaces).Select(n => n.Id))
                 .Concat(topology.RouteTables.Select(t => t.Id))

@@ -94,6 +94,9 @@ public sealed class ClusterOptions
 
     /// <summary>What to do when every NVA of the cluster is down.</summary>
     public AllDownPolicy WhenAllDown { get; set; } = AllDownPolicy.KeepLastKnownGood;
+
+    /// <summary>After a failover's writes, confirm the data plane follows them (effective routes), or skip it.</summary>
+    public Verification.VerificationMode Verification { get; set; } = NvaFailover.Verification.VerificationMode.EffectiveRoutes;
 }
 
 /// <summary>One appliance VM.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using NvaFailover.Probing;
 using NvaFailover.Resources;
+using NvaFailover.Verification;
 
 namespace NvaFailover.Settings;
 
@@ -72,6 +73,7 @@ internal static partial class SettingsSchema
             Rule = Rules.Within(TimeSpan.Zero, TimeSpan.FromDays(1)),
         },
         new Setting<ClusterOptions, AllDownPolicy>("WhenAllDown", c => c.WhenAllDown, (c, v) => c.WhenAllDown = v, ValueKinds.Enum<AllDownPolicy>()),
+        new Setting<ClusterOptions, VerificationMode>("Verification", c => c.Verification, (c, v) => c.Verification = v, ValueKinds.Enum<VerificationMode>()),
     ];
 
     public static readonly ISetting<NvaOptions>[] Nva =

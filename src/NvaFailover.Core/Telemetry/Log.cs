@@ -85,6 +85,10 @@ internal static partial class Log
         Message = "Cluster {Cluster}: NVA {Nva}'s health is unknown (not treated as down): {Reason}")]
     public static partial void NvaUnknown(ILogger logger, string cluster, string nva, string reason);
 
+    [LoggerMessage(EventId = 1024, EventName = "FailoverVerified", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: the failover from {FromNva} to {ToNva} is verified on the data plane: the effective routes of {Subnets} subnet(s) send every managed prefix to {ToNva}, and no subnet sends traffic to {FromNva} through a table nobody tagged or a learned route; {FaultToVerifiedSeconds} s from the fault")]
+    public static partial void FailoverVerified(ILogger logger, string cluster, string fromNva, string toNva, int subnets, double faultToVerifiedSeconds);
+
     [LoggerMessage(EventId = 1023, EventName = "ForwardingDestinationSuspect", Level = LogLevel.Warning,
         Message = "Cluster {Cluster}: all {Count} NVAs' forwarding probes fail at the same moment; the destination beyond them (the canary the probes reach, or its network) is suspect, not the appliances, so every NVA's health is unknown and nothing moves. Check the canary. {Details}")]
     public static partial void ForwardingDestinationSuspect(ILogger logger, string cluster, int count, string details);

@@ -93,6 +93,9 @@ public sealed record ClusterTopology(
     /// </summary>
     public IReadOnlyDictionary<string, string> ProbeRoutes { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The name of the NVA that has <paramref name="ip"/> as a slot; null when none has.</summary>
+    public string? OwnerOf(string? ip) => TryFindSlotByIp(ip, out var nva, out _) ? nva.Name : null;
+
     /// <summary>True when <paramref name="route"/> is a forwarding probe's host route: never moved, never traffic left behind.</summary>
     public bool IsProbeRoute(RouteInfo route) => route.AddressPrefix is { } prefix && ProbeRoutes.ContainsKey(prefix);
 

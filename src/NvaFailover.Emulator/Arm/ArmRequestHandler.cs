@@ -130,6 +130,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             RouteKind.Route => await RouteAsync(context, route, baseUri),
             RouteKind.InstanceView => await OkAsync(context, InstanceView(route.ResourceId!)),
             RouteKind.VirtualMachineAction => Accepted(context, store.PowerAction(route.ResourceId!, route.Action!), baseUri),
+            RouteKind.EffectiveRoutes => Accepted(context, store.StartEffectiveRoutes(route.ResourceId!), baseUri),
             RouteKind.Provider => await OkAsync(context, new JsonObject
             {
                 ["id"] = $"/subscriptions/{route.Subscription}/providers/{route.ChildName}",
@@ -298,6 +299,11 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             if (error is not null)
             {
                 return await WriteErrorAsync(context, error);
+            }
+
+            if (store.OperationResult(route.ChildName!) is { } result)
+            {
+                return await OkAsync(context, result);
             }
 
             context.Response.StatusCode = 200;

@@ -30,6 +30,9 @@ internal sealed class ArmResource(string id, string kind, JsonObject body)
     /// <summary>Whether a VM's appliance forwards traffic (false: a gray failure, the VM runs and its probe may answer).</summary>
     public bool Forwarding { get; set; } = true;
 
+    /// <summary>A subnet's routes learned over BGP (a gateway's or Route Server's), as the scenario gives them.</summary>
+    public JsonArray? LearnedRoutes { get; set; }
+
     /// <summary>The Azure-filled properties the scenario gave, kept in the dump.</summary>
     public IReadOnlySet<string> Given { get; set; } = new HashSet<string>();
 

@@ -16,6 +16,7 @@ internal enum RouteKind
     Route,
     InstanceView,
     VirtualMachineAction,
+    EffectiveRoutes,
     Provider,
 }
 
@@ -116,6 +117,12 @@ internal sealed class ArmRoute
             {
                 return Make(RouteKind.Route, $"{baseTemplate}/routes/{{routeName}}", $"{method} routes", sub,
                     $"Microsoft.Network/routeTables/routes/{(method == "GET" ? "read" : "write")}", id, kind, childName: s[9]);
+            }
+
+            if (kind == "networkInterfaces" && s.Length == 9 && Is(8, "effectiveRouteTable") && method == "POST")
+            {
+                return Make(RouteKind.EffectiveRoutes, $"{baseTemplate}/effectiveRouteTable", "POST effectiveRouteTable", sub,
+                    "Microsoft.Network/networkInterfaces/effectiveRouteTable/action", id, kind);
             }
 
             if (kind == "virtualMachines" && s.Length == 9 && Is(8, "instanceView") && method == "GET")

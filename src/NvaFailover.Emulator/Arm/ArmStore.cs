@@ -44,6 +44,7 @@ internal sealed class ArmStore
                 resource.Power = shaped.Power;
                 resource.ProbeUp = shaped.ProbeUp;
                 resource.Forwarding = shaped.Forwarding;
+                resource.LearnedRoutes = shaped.LearnedRoutes;
                 resource.Given = shaped.Given ?? new HashSet<string>();
             }
         }
@@ -108,6 +109,11 @@ internal sealed class ArmStore
                         subnet["routeTableId"] = table;
                     }
 
+                    if (r.LearnedRoutes is { } learned)
+                    {
+                        subnet["learnedRoutes"] = learned.DeepClone();
+                    }
+
                     return (JsonNode)subnet;
                 })]);
                 topology["virtualNetworks"] = new JsonArray([.. Of("virtualNetworks").Select(r => (JsonNode)new JsonObject
@@ -126,7 +132,17 @@ internal sealed class ArmStore
         lock (_lock)
         {
             Settle();
-            return (JsonObject)Find(id, kind).Body.DeepClone();
+            var body = (JsonObject)Find(id, kind).Body.DeepClone();
+            if (kind == "subnets")
+            {
+                // As Azure lists them: every ipconfig with an address in the subnet.
+                Props(body)["ipConfigurations"] = new JsonArray([.. _resources.Values.Where(r => r.Kind == "networkInterfaces")
+                    .SelectMany(nic => Array(Props(nic.Committed), "ipConfigurations")
+                        .Where(c => string.Equals(Str(Props(c), "subnet", "id"), id, StringComparison.OrdinalIgnoreCase))
+                        .Select(c => (JsonNode)new JsonObject { ["id"] = Str(c, "id") ?? $"{nic.Id}/ipConfigurations/{Str(c, "name")}" }))]);
+            }
+
+            return body;
         }
     }
 
@@ -186,6 +202,46 @@ internal sealed class ArmStore
         {
             Settle();
             return _operations.Status(operationId);
+        }
+    }
+
+    /// <summary>The result of a finished operation that answers with one (effective routes); null otherwise.</summary>
+    public JsonObject? OperationResult(string operationId)
+    {
+        lock (_lock)
+        {
+            Settle();
+            return _operations.ResultOf(operationId);
+        }
+    }
+
+    /// <summary>
+    /// Starts reading a NIC's effective routes, as Azure's POST effectiveRouteTable does: a long-running operation whose
+    /// result is the routes in force when it completes. A NIC not attached to a running VM is refused with a 400, as Azure
+    /// refuses it.
+    /// </summary>
+    public Operation StartEffectiveRoutes(string nicId)
+    {
+        lock (_lock)
+        {
+            Settle();
+            var nic = Find(nicId, "networkInterfaces");
+            var vm = _resources.Values.FirstOrDefault(r => r.Kind == "virtualMachines"
+                && Array(Props(r.Body)["networkProfile"] as JsonObject ?? [], "networkInterfaces").Any(n => string.Equals(Str(n, "id"), nicId, StringComparison.OrdinalIgnoreCase)));
+            if (vm is not { Power: "running" })
+            {
+                throw new ArmError(System.Net.HttpStatusCode.BadRequest, "NetworkInterfaceNotAttachedToRunningVm",
+                    $"Effective routes are known only for a network interface attached to a running virtual machine; '{nicId}' is {(vm is null ? "attached to none" : $"attached to '{vm.Id}', which is {vm.Power}")}.");
+            }
+
+            return _operations.StartRead(nic, "Microsoft.Network", Str(nic.Body, "location") ?? "westeurope", Behaviour.EffectiveRoutesLatency, () =>
+            {
+                lock (_lock)
+                {
+                    Settle();
+                    return EffectiveRoutes.Of(nicId, _resources);
+                }
+            });
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace NvaFailover.Emulator.Arm;
 
 /// <summary>A long-running operation: it is InProgress until <see cref="CompletesAt"/>, then Succeeded or Failed.</summary>
@@ -10,6 +12,9 @@ namespace NvaFailover.Emulator.Arm;
 /// <param name="OnSucceeded">What a VM power action does when it ends.</param>
 internal sealed record Operation(string Id, string ResourceId, string Provider, string Location, DateTimeOffset CompletesAt, ArmError? Failure, Action? OnSucceeded)
 {
+    /// <summary>For an action that answers with a result (final-state-via location): the result, computed when it is fetched.</summary>
+    public Func<JsonObject>? Result { get; init; }
+
     public string ApiVersion => Provider == "Microsoft.Compute" ? "2024-11-01" : "2024-07-01";
 
     /// <summary>The operation's status URL on the ARM endpoint <paramref name="baseUri"/> (the Azure-AsyncOperation header).</summary>
@@ -32,6 +37,18 @@ internal sealed class LongRunningOperations(TimeProvider time)
         resource.PendingOperation = operation.Id;
         return operation;
     }
+
+    /// <summary>Starts an operation that reads (an action's result), which leaves the resource free for writes.</summary>
+    public Operation StartRead(ArmResource resource, string provider, string location, TimeSpan latency, Func<JsonObject> result)
+    {
+        var operation = new Operation(Guid.NewGuid().ToString(), resource.Id, provider, location, time.GetUtcNow() + latency, null, null) { Result = result };
+        _operations[operation.Id] = operation;
+        return operation;
+    }
+
+    /// <summary>The result of a finished operation that has one; null otherwise.</summary>
+    public JsonObject? ResultOf(string operationId) =>
+        _operations.TryGetValue(operationId, out var op) && op.Result is { } result && op.CompletesAt <= time.GetUtcNow() ? result() : null;
 
     /// <summary>InProgress (with the time left), Succeeded, or Failed with its error.</summary>
     public (string Status, ArmError? Error, TimeSpan Remaining) Status(string operationId)

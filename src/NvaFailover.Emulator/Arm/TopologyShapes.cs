@@ -11,7 +11,11 @@ namespace NvaFailover.Emulator.Arm;
 /// <param name="ProbeUp">Whether a VM's probe endpoint answers.</param>
 /// <param name="Forwarding">Whether a VM's appliance forwards traffic.</param>
 /// <param name="Given">The properties Azure would fill in by itself that the scenario gave (they come back in the dump).</param>
-internal sealed record ShapedResource(string Id, string Kind, JsonObject Body, string Power = "running", bool ProbeUp = true, IReadOnlySet<string>? Given = null, bool Forwarding = true);
+internal sealed record ShapedResource(string Id, string Kind, JsonObject Body, string Power = "running", bool ProbeUp = true, IReadOnlySet<string>? Given = null, bool Forwarding = true)
+{
+    /// <summary>A subnet's learned routes.</summary>
+    public JsonArray? LearnedRoutes { get; init; }
+}
 
 /// <summary>
 /// The scenario file's topology shape and ARM's, both ways: the emulator loads a scenario into ARM JSON, and its dump
@@ -141,7 +145,10 @@ public static class TopologyShapes
         resources.AddRange(Array(topology, "publicIPAddresses").Select(pip => new ShapedResource(Str(pip, "id")!, "publicIPAddresses", PublicIpToArm(pip, nicBodies), Given: Given(pip))));
         var subnets = Array(topology, "subnets").ToList();
         resources.AddRange(Array(topology, "routeTables").Select(table => new ShapedResource(Str(table, "id")!, "routeTables", RouteTableToArm(table, subnets), Given: Given(table))));
-        resources.AddRange(subnets.Select(subnet => new ShapedResource(Str(subnet, "id")!, "subnets", SubnetToArm(subnet))));
+        resources.AddRange(subnets.Select(subnet => new ShapedResource(Str(subnet, "id")!, "subnets", SubnetToArm(subnet))
+        {
+            LearnedRoutes = subnet["learnedRoutes"]?.DeepClone() as JsonArray,
+        }));
         resources.AddRange(VirtualNetworksToArm(topology, subnets));
         return resources;
     }
@@ -223,7 +230,7 @@ public static class TopologyShapes
             props["routeTable"] = new JsonObject { ["id"] = table };
         }
 
-        CopyUnknown(subnet, props, ["id", "routeTableId"]);
+        CopyUnknown(subnet, props, ["id", "routeTableId", "learnedRoutes"]);
         return new JsonObject
         {
             ["name"] = id[(id.LastIndexOf('/') + 1)..],

@@ -86,6 +86,9 @@ public sealed record ArmBehaviour
     /// <summary>How long a VM power action takes.</summary>
     public TimeSpan VirtualMachineActionLatency { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long reading a NIC's effective routes (a long-running operation) takes.</summary>
+    public TimeSpan EffectiveRoutesLatency { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>When set, Microsoft.Network's limit: at most this many writes per subscription in any five minutes, besides the write bucket.</summary>
     public int? WritesPerFiveMinutes { get; init; }
 }

@@ -156,6 +156,7 @@ internal static class ScenarioReader
                 RouteTableWriteLatency = ReadDuration(latency, "routeTableWrite", "$.arm.latency.routeTableWrite", problems) ?? arm.RouteTableWriteLatency,
                 NetworkInterfaceWriteLatency = ReadDuration(latency, "networkInterfaceWrite", "$.arm.latency.networkInterfaceWrite", problems) ?? arm.NetworkInterfaceWriteLatency,
                 VirtualMachineActionLatency = ReadDuration(latency, "virtualMachineAction", "$.arm.latency.virtualMachineAction", problems) ?? arm.VirtualMachineActionLatency,
+                EffectiveRoutesLatency = ReadDuration(latency, "effectiveRoutes", "$.arm.latency.effectiveRoutes", problems) ?? arm.EffectiveRoutesLatency,
             };
         }
 

@@ -186,6 +186,24 @@ internal static partial class TopologyValidation
             {
                 problems.Add(new($"{path}.routeTableId", $"'{table}' is not one of $.topology.routeTables"));
             }
+
+            foreach (var (learned, learnedPath) in ScenarioReader.Items(subnet, "learnedRoutes", path, problems))
+            {
+                if (ScenarioReader.ReadString(learned, "addressPrefix", $"{learnedPath}.addressPrefix", problems, required: true) is { } prefix && !IsCidr(prefix))
+                {
+                    problems.Add(new($"{learnedPath}.addressPrefix", $"'{prefix}' is not an address prefix such as 10.50.0.0/16"));
+                }
+
+                if (ScenarioReader.ReadString(learned, "nextHopType", $"{learnedPath}.nextHopType", problems, required: false) is { } type && !Scenario.NextHopTypes.Contains(type))
+                {
+                    problems.Add(new($"{learnedPath}.nextHopType", $"'{type}' is not one of {string.Join(", ", Scenario.NextHopTypes)}"));
+                }
+
+                if (ScenarioReader.ReadString(learned, "nextHopIpAddress", $"{learnedPath}.nextHopIpAddress", problems, required: false) is { } hop && !System.Net.IPAddress.TryParse(hop, out _))
+                {
+                    problems.Add(new($"{learnedPath}.nextHopIpAddress", $"'{hop}' is not an IP address"));
+                }
+            }
         }
     }
 
@@ -230,6 +248,11 @@ internal static partial class TopologyValidation
             && s[6].Equals("Microsoft.Network", StringComparison.OrdinalIgnoreCase) && s[7].Equals("virtualNetworks", StringComparison.OrdinalIgnoreCase)
             && s[9].Equals("subnets", StringComparison.OrdinalIgnoreCase) && s[8].Length > 0 && s[10].Length > 0;
     }
+
+    private static bool IsCidr(string text) =>
+        text.Split('/') is [var address, var bits] && System.Net.IPAddress.TryParse(address, out var ip)
+        && int.TryParse(bits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+        && length <= (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32);
 
     private static string VirtualNetwork(string subnetId) => subnetId[..Math.Max(0, subnetId.LastIndexOf("/subnets/", StringComparison.OrdinalIgnoreCase))];
 

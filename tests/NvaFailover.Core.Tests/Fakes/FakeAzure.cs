@@ -9,8 +9,14 @@ namespace NvaFailover.Tests.Fakes;
 /// the ETag (a stale one is a conflict), every write renews the ETag, a public IP cannot be attached while it is on
 /// another ipconfig, and faults can be injected per resource. Every call is recorded.
 /// </summary>
-public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway, IVirtualNetworkGateway, IAccessGateway
+public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInterfaceGateway, IPublicIpGateway, IVirtualNetworkGateway, IEffectiveRouteGateway, IAccessGateway
 {
+    /// <summary>Effective routes by NIC id; a NIC absent (or null) is not attached to a running VM.</summary>
+    public Dictionary<string, IReadOnlyList<EffectiveRoute>?> EffectiveRoutes { get; } = new(ArmId.Comparer);
+
+    /// <summary>Route tables only a subscription listing sees (tables nobody tagged), besides <see cref="Tables"/>.</summary>
+    public Dictionary<string, RouteTableSnapshot> UntaggedTables { get; } = new(ArmId.Comparer);
+
     private readonly object _lock = new();
     private long _etag;
 
@@ -125,6 +131,21 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
 
     /// <summary>Rewrites what a public IP read answers (Azure answering something other than what was written).</summary>
     public Func<PublicIpSnapshot, PublicIpSnapshot> AfterPublicIpRead { get; set; } = pip => pip;
+
+    public Task<IReadOnlyList<RouteTableSnapshot>> ListAsync(string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"LIST routeTables {subscriptionId}");
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<RouteTableSnapshot>>([.. Tables.Values.Concat(UntaggedTables.Values).Where(t => string.Equals(ArmId.SubscriptionId(t.Id), subscriptionId, StringComparison.OrdinalIgnoreCase))]);
+        }
+    }
+
+    public Task<IReadOnlyList<EffectiveRoute>?> GetEffectiveRoutesAsync(string networkInterfaceId, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"POST effectiveRouteTable {ArmId.Name(networkInterfaceId)}");
+        return Task.FromResult(EffectiveRoutes.GetValueOrDefault(networkInterfaceId));
+    }
 
     public Task<SubnetSnapshot?> GetSubnetAsync(string subnetId, CancellationToken cancellationToken = default) =>
         Read("subnets", subnetId, Subnets);

@@ -108,6 +108,7 @@ public sealed class World
         services.AddSingleton<INetworkInterfaceGateway>(Azure);
         services.AddSingleton<IPublicIpGateway>(Azure);
         services.AddSingleton<IVirtualNetworkGateway>(Azure);
+        services.AddSingleton<IEffectiveRouteGateway>(Azure);
         services.AddSingleton<IAccessGateway>(Azure);
         services.AddSingleton<IRoundObserver>(new Collector(Reports));
         configure?.Invoke(services);

@@ -286,6 +286,8 @@ public sealed class ClusterRunnerTests
 
         public Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default) => inner.GetAsync(routeTableId, cancellationToken);
 
+        public Task<IReadOnlyList<RouteTableSnapshot>> ListAsync(string subscriptionId, CancellationToken cancellationToken = default) => inner.ListAsync(subscriptionId, cancellationToken);
+
         public async Task<WriteResult<RouteTableSnapshot>> SetNextHopsAsync(RouteTableSnapshot table, IReadOnlyDictionary<string, string> nextHopIpByRouteName, CancellationToken cancellationToken = default)
         {
             try

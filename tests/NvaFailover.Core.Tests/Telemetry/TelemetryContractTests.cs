@@ -42,6 +42,7 @@ public sealed class TelemetryContractTests
         (1021, "ClusterCanFailOver", LogLevel.Information),
         (1022, "PowerStatesOneByOne", LogLevel.Warning),
         (1023, "ForwardingDestinationSuspect", LogLevel.Warning),
+        (1024, "FailoverVerified", LogLevel.Information),
     ];
 
     [Fact]
