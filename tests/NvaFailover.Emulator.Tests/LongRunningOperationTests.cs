@@ -3,6 +3,7 @@ using Azure;
 using Azure.Core;
 using Azure.ResourceManager.Compute;
 using Azure.ResourceManager.Compute.Models;
+using NvaFailover.Emulator.Scenarios;
 using static NvaFailover.Emulator.Tests.EmulatorHarness;
 
 namespace NvaFailover.Emulator.Tests;
@@ -43,6 +44,92 @@ public sealed class LongRunningOperationTests : IAsyncLifetime
         Assert.Equal("Succeeded", pollLate.Body!["status"]!.GetValue<string>());
         Assert.Equal("Succeeded", readLate.Body!["properties"]!["provisioningState"]!.GetValue<string>());
         Assert.Equal("10.10.0.5", readLate.Body!["properties"]!["routes"]![0]!["properties"]!["nextHopIpAddress"]!.GetValue<string>());
+    }
+
+    private static string AppsNic => Id("networkInterfaces", "app-1-nic", "rg-apps");
+
+    /// <summary>The fixture, with routes the apps subnet learns over BGP: one with the prefix of a route of its table, one of its own.</summary>
+    private void LoadWithLearnedRoutes(bool disablePropagation)
+    {
+        var topology = Scenario.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "topology.json")).Topology;
+        var apps = topology["subnets"]!.AsArray().Single(s => s!["id"]!.GetValue<string>().EndsWith("/apps", StringComparison.Ordinal))!;
+        apps["learnedRoutes"] = new JsonArray(
+            new JsonObject { ["addressPrefix"] = "0.0.0.0/0", ["nextHopType"] = "VirtualNetworkGateway", ["nextHopIpAddress"] = "10.9.9.9" },
+            new JsonObject { ["addressPrefix"] = "10.50.0.0/16", ["nextHopType"] = "VirtualNetworkGateway", ["nextHopIpAddress"] = "10.9.9.9" });
+        topology["routeTables"]![0]!["disableBgpRoutePropagation"] = disablePropagation;
+        _h.Emulator.Load(topology);
+    }
+
+    private async Task<JsonArray> EffectiveRoutesAsync()
+    {
+        var post = await _h.SendAsync("POST", $"{AppsNic}/effectiveRouteTable?{NetworkApi}");
+        Assert.Equal(202, post.Status);
+        var location = new Uri(post.Header("Location")!);
+        var early = await _h.SendAsync("GET", location.PathAndQuery);
+        Assert.Equal(202, early.Status);
+        _h.Clock.Advance(TimeSpan.FromSeconds(5));
+        var done = await _h.SendAsync("GET", location.PathAndQuery);
+        Assert.Equal(200, done.Status);
+        return done.Body!["value"]!.AsArray();
+    }
+
+    private static (string State, string Type, string? Hop) Route(JsonArray routes, string source, string prefix) =>
+        routes.Select(r => r!.AsObject()).Where(r => r["source"]!.GetValue<string>() == source && r["addressPrefix"]![0]!.GetValue<string>() == prefix)
+            .Select(r => (r["state"]!.GetValue<string>(), r["nextHopType"]!.GetValue<string>(), r["nextHopIpAddress"]!.AsArray().FirstOrDefault()?.GetValue<string>()))
+            .Single();
+
+    [Fact]
+    public async Task EffectiveRoutes_LongRunning_SamePrefixUserOverLearnedOverSystem_OthersActive()
+    {
+        LoadWithLearnedRoutes(disablePropagation: false);
+
+        var routes = await EffectiveRoutesAsync();
+
+        Assert.Equal("Active", Route(routes, "User", "0.0.0.0/0").State);
+        Assert.Equal(("Invalid", "VirtualNetworkGateway", "10.9.9.9"), Route(routes, "VirtualNetworkGateway", "0.0.0.0/0"));
+        Assert.Equal(("Invalid", "Internet", null), Route(routes, "Default", "0.0.0.0/0"));
+        Assert.Equal(("Active", "VirtualNetworkGateway", "10.9.9.9"), Route(routes, "VirtualNetworkGateway", "10.50.0.0/16"));
+        Assert.Equal(("Active", "None", null), Route(routes, "Default", "10.0.0.0/8"));
+    }
+
+    [Fact]
+    public async Task EffectiveRoutes_TableDisablesBgpPropagation_NoLearnedRoute()
+    {
+        LoadWithLearnedRoutes(disablePropagation: true);
+
+        var routes = await EffectiveRoutesAsync();
+
+        Assert.DoesNotContain(routes, r => r!["source"]!.GetValue<string>() == "VirtualNetworkGateway");
+        Assert.All(routes, r => Assert.True(r!["disableBgpRoutePropagation"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public async Task EffectiveRoutes_ShowWhatAzureApplied_NotAWriteStillRunning()
+    {
+        LoadWithLearnedRoutes(disablePropagation: false);
+        var before = Route(await EffectiveRoutesAsync(), "User", "0.0.0.0/0").Hop;
+        await _h.PutAsync(RouteTable(), await TableWithNextHop("10.10.0.99"));
+
+        var post = await _h.SendAsync("POST", $"{AppsNic}/effectiveRouteTable?{NetworkApi}");
+        _h.Clock.Advance(TimeSpan.FromSeconds(4.9));
+        var during = await _h.SendAsync("GET", new Uri(post.Header("Location")!).PathAndQuery);
+        _h.Clock.Advance(TimeSpan.FromSeconds(0.2));
+        var after = await _h.SendAsync("GET", new Uri(post.Header("Location")!).PathAndQuery);
+
+        Assert.Equal(202, during.Status);
+        Assert.NotEqual("10.10.0.99", before);
+        Assert.Equal("10.10.0.99", Route(after.Body!["value"]!.AsArray(), "User", "0.0.0.0/0").Hop);
+    }
+
+    [Fact]
+    public async Task EffectiveRoutes_OfAStoppedVmsNic_400SayingWhy()
+    {
+        _h.Emulator.PowerAction("app-1", "powerOff");
+
+        var stopped = await _h.SendAsync("POST", $"{AppsNic}/effectiveRouteTable?{NetworkApi}");
+
+        Assert.Equal(400, stopped.Status);
+        Assert.Contains("running virtual machine", stopped.Body!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
