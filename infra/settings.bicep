@@ -16,6 +16,7 @@ func clusterAppSettings(c cluster, i int) object => union(
     'NvaFailover__Clusters__${i}__Failback': c.?failback ?? 'OnActiveFailure'
     'NvaFailover__Clusters__${i}__PreemptAfter': c.?preemptAfter ?? '00:05:00'
     'NvaFailover__Clusters__${i}__WhenAllDown': 'KeepLastKnownGood'
+    'NvaFailover__Clusters__${i}__Verification': c.?verification ?? 'EffectiveRoutes'
   },
   empty(c.?probe.?interval ?? '') ? {} : { 'NvaFailover__Clusters__${i}__Probe__Interval': c.?probe.?interval ?? '' },
   indexed('NvaFailover__Clusters__${i}__RouteTables__SubscriptionIds', c.?subscriptionIds ?? []),

@@ -62,6 +62,9 @@ type cluster = {
 
   failback: ('OnActiveFailure' | 'Preemptive')?
 
+  @description('After a failover, confirm on the data plane (effective routes) that traffic follows it (default EffectiveRoutes), or None.')
+  verification: ('EffectiveRoutes' | 'None')?
+
   @description('With Preemptive: continuous health required before returning (hh:mm:ss).')
   preemptAfter: string?
 }

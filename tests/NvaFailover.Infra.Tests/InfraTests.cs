@@ -21,9 +21,11 @@ public sealed partial class InfraTests
 
         Assert.Empty(roles["resourceGroupActions"]!.AsArray().Select(a => a!.GetValue<string>())
             .Intersect(roles["subscriptionActions"]!.AsArray().Select(a => a!.GetValue<string>())));
+        // Read-only roles: reads, and the one read Azure models as an action (a NIC's effective routes, which changes nothing).
+        string[] readActions = ["Microsoft.Network/networkInterfaces/effectiveRouteTable/action"];
         foreach (var readOnly in new[] { "subscriptionActions", "hostSubnetActions" })
         {
-            Assert.All(roles[readOnly]!.AsArray(), a => Assert.EndsWith("/read", a!.GetValue<string>(), StringComparison.Ordinal));
+            Assert.All(roles[readOnly]!.AsArray().Select(a => a!.GetValue<string>()).Except(readActions), a => Assert.EndsWith("/read", a, StringComparison.Ordinal));
         }
     }
 
