@@ -40,8 +40,8 @@ public sealed class SimulateCommandTests
         var failovers = report["failovers"]!.AsArray();
         var down = failovers.First(f => f!["reason"]!.GetValue<string>() == "activeDown")!.AsObject();
         // The contract's fields first, in its order; then what this implementation adds (documented in the README).
-        Assert.Equal(["cluster", "from", "to", "reason", "faultAt", "detectedAt", "convergedAt", "routesChanged", "publicIpsMoved"], down.Select(p => p.Key).Take(9));
-        Assert.Equal(["status", "routesConvergedAt", "publicIpsConvergedAt", "detectionSeconds", "convergenceSeconds", "notMoved", "pending"], down.Select(p => p.Key).Skip(9));
+        Assert.Equal(["cluster", "from", "to", "reason", "faultAt", "detectedAt", "convergedAt", "verifiedAt", "unverified", "routesChanged", "publicIpsMoved"], down.Select(p => p.Key).Take(11));
+        Assert.Equal(["status", "routesConvergedAt", "publicIpsConvergedAt", "detectionSeconds", "convergenceSeconds", "notMoved", "pending"], down.Select(p => p.Key).Skip(11));
         Assert.Equal("converged", down["status"]!.GetValue<string>());
         Assert.Equal(("vmx-a", "vmx-b"), (down["from"]!.GetValue<string>(), down["to"]!.GetValue<string>()));
         Rehearsal.AssertHappenedAt("00:01:00", down["faultAt"]!.GetValue<string>());
@@ -434,7 +434,7 @@ public sealed class SimulateCommandTests
     [Fact]
     public async Task Simulate_HostSubnetRoutesArmThroughAnNva_PreflightErrorInTheReportAndTheRouteNeverMoves()
     {
-        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:30", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
         var subnet = "/subscriptions/5d1f0000-0000-4000-8000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/functions";
         var table = rehearsal.Scenario["topology"]!["routeTables"]![0]!["id"]!.GetValue<string>();
         rehearsal.Scenario["topology"]!["subnets"] = new JsonArray(new JsonObject { ["id"] = subnet, ["routeTableId"] = table });
