@@ -35,7 +35,7 @@ public sealed partial class ReadmeTests
         ("nvafo switchover --cluster edge --to edge-b --settings my-settings.json --yes", 0,
             ["edge-a -> edge-b (switchover)", "Read back: every managed route and public IP of edge points at edge-b.", "To roll back: nvafo switchover --cluster edge --to edge-a"]),
         ("nvafo switchover --cluster edge --to edge-a --settings my-settings.json --yes", 0, ["edge-b -> edge-a (switchover)", "Read back: every managed route and public IP of edge points at edge-a."]),
-        ($"nvafo check --settings docs/emulator-settings.json {Endpoint}", 0, ["check passed: 1 cluster, 0 warnings."]),
+        ($"nvafo check --settings docs/emulator-settings.json {Endpoint}", 0, ["probes only the VMs' power state: an appliance that hangs or stops forwarding while its VM runs is invisible to it", "check passed: 1 cluster, 1 warning."]),
         ($"nvafo plan --settings docs/emulator-settings.json {Endpoint} --json", 0, ["\"action\": \"none\""]),
         ($"nvafo once --settings docs/emulator-settings.json {Endpoint} --verbose", 0, ["edge: none, active edge-a, health edge-a=up edge-b=up", "info RoundCompleted"]),
         ($"nvafo switchover --cluster edge --to edge-b --yes --settings docs/emulator-settings.json {Endpoint}", 0, ["edge-a -> edge-b (switchover)"]),

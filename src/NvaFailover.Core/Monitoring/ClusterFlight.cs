@@ -1,6 +1,7 @@
 using NvaFailover.Decisions;
 using NvaFailover.Execution;
 using NvaFailover.Probing;
+using NvaFailover.Settings;
 using NvaFailover.Telemetry;
 using NvaFailover.Time;
 using NvaFailover.Topology;

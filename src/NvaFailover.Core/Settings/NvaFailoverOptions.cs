@@ -96,7 +96,7 @@ public sealed class ClusterOptions
     public AllDownPolicy WhenAllDown { get; set; } = AllDownPolicy.KeepLastKnownGood;
 
     /// <summary>After a failover's writes, confirm the data plane follows them (effective routes), or skip it.</summary>
-    public Verification.VerificationMode Verification { get; set; } = NvaFailover.Verification.VerificationMode.EffectiveRoutes;
+    public VerificationMode Verification { get; set; } = VerificationMode.EffectiveRoutes;
 }
 
 /// <summary>One appliance VM.</summary>
@@ -181,4 +181,13 @@ public enum AzureCloudName
     AzureUSGovernment,
     /// <summary>Azure operated by 21Vianet.</summary>
     AzureChinaCloud,
+}
+
+/// <summary>Whether a failover is confirmed on the data plane after its writes.</summary>
+public enum VerificationMode
+{
+    /// <summary>Read the effective routes of a NIC in every subnet that uses a managed table, and look for tables nobody tagged.</summary>
+    EffectiveRoutes,
+    /// <summary>Trust what ARM accepted.</summary>
+    None,
 }

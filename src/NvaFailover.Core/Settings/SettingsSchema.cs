@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using NvaFailover.Probing;
 using NvaFailover.Resources;
-using NvaFailover.Verification;
 
 namespace NvaFailover.Settings;
 

@@ -4,15 +4,6 @@ using NvaFailover.Topology;
 
 namespace NvaFailover.Verification;
 
-/// <summary>Whether a failover is confirmed on the data plane after its writes.</summary>
-public enum VerificationMode
-{
-    /// <summary>Read the effective routes of a NIC in every subnet that uses a managed table, and look for tables nobody tagged.</summary>
-    EffectiveRoutes,
-    /// <summary>Trust what ARM accepted.</summary>
-    None,
-}
-
 /// <summary>Traffic the data plane does not send where a failover meant it to.</summary>
 /// <param name="SubnetId">The subnet (or, when a listing failed, the subscription) concerned.</param>
 /// <param name="AddressPrefix">The prefix whose traffic goes astray; null when the subnet could not be asked at all.</param>
