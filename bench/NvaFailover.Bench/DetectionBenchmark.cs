@@ -81,7 +81,8 @@ internal static class DetectionBenchmark
         return (new Sample(detection, routes, []), detection.Count);
     }
 
-    private static async Task Until(TimeProvider clock, DateTimeOffset at)
+    /// <summary>Waits on a scaled clock until <paramref name="at"/> (a delay may end a little early in scaled time).</summary>
+    internal static async Task Until(TimeProvider clock, DateTimeOffset at)
     {
         for (var left = at - clock.GetUtcNow(); left > TimeSpan.Zero; left = at - clock.GetUtcNow())
         {

@@ -19,7 +19,8 @@ internal sealed record Results(
     EmulatorBenchmark.Outcome Emulator,
     FaultSuiteBenchmark.Outcome Faults,
     DateTimeOffset? ConvergenceMeasured,
-    FleetBenchmark.Measured? Fleet = null)
+    FleetBenchmark.Measured? Fleet = null,
+    GrayFailureBenchmark.Measured? Gray = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -146,6 +147,11 @@ internal sealed record Results(
             FleetMarkdown(md, fleet);
         }
 
+        if (Gray is { } gray)
+        {
+            GrayMarkdown(md, gray);
+        }
+
         Line($"## Before (for comparison)");
         md.AppendLine();
         Line($"Measured 2026-11-20 on the same kind of machine, before writes were paced by ARM's budget and the public IP chain");
@@ -163,6 +169,31 @@ internal sealed record Results(
         }
 
         return md.ToString();
+    }
+
+    private static void GrayMarkdown(StringBuilder md, GrayFailureBenchmark.Measured gray)
+    {
+        void Line(FormattableString text) => md.AppendLine(text.ToString(CultureInfo.InvariantCulture));
+        var o = gray.Outcome;
+        double Median(IReadOnlyList<double> v) => Stats.Percentile(v, 50);
+        double P95(IReadOnlyList<double> v) => Stats.Percentile(v, 95);
+        Line($"## Gray failures: the forwarding probe, and failovers verified on the data plane");
+        md.AppendLine();
+        Line($"Measured by `{gray.Command}` on {gray.Date:yyyy-MM-dd HH:mm} UTC, {gray.Version}, at {o.Speed:0}x (a rehearsal's timeouts last at");
+        Line($"least 250 ms of real time, so a faster run would stretch every probe that times out). {o.Faults} gray failures: the active NVA");
+        Line($"stops forwarding at a random moment of each 35 s period while its VM runs and its management port answers, and");
+        Line($"forwards again 25 s later. Probe: `Forwarding`, 2 attempts, 1 s timeout, 2 s apart, every 5 s. 4 managed tables, each");
+        Line($"used by a spoke subnet with one running workload VM; every failover is verified (`Verification` `EffectiveRoutes`,");
+        Line($"effective routes answering in 5 s). The baseline is ha-nva-fo's TCP probe of the same NVAs' port (3 tries 2 s apart,");
+        Line($"every 30 s) on the same faults.");
+        md.AppendLine();
+        Line($"| | NvaFailover median | p95 | ha-nva-fo (TCP probe) |");
+        Line($"|---|---:|---:|---|");
+        Line($"| fault -> decision | {Median(o.Detection):0.0} s | {P95(o.Detection):0.0} s | never ({o.BaselineFailovers} failovers for {o.Faults} faults) |");
+        Line($"| fault -> verified on the data plane | {Median(o.Verified):0.0} s | {P95(o.Verified):0.0} s | |");
+        Line($"| failovers for {o.Faults} faults | {o.Failovers} ({o.VerifiedFailovers} verified, {o.FalseFailovers} without a fault) | | {o.BaselineFailovers} |");
+        Line($"| verification requests per failover | {o.VerificationRequestsPerFailover:0.0} ({o.VerificationRequests}; each effective-route read also polls its operation) | | |");
+        md.AppendLine();
     }
 
     private static void FleetMarkdown(StringBuilder md, FleetBenchmark.Measured fleet)

@@ -53,6 +53,7 @@ internal sealed class DataPlaneVerifier(IRouteTableGateway tables, IVirtualNetwo
 
         // Routes ARM accepted can take a moment to reach the data plane: a managed prefix still in force on the old NVA
         // is read again once before it is reported. Tables nobody tagged and learned routes do not change by waiting.
+        var untaggedTables = UntaggedTablesAsync(topology, old, reads, cancellationToken);
         var found = await CheckManagedSubnetsAsync(topology, good, old, reads, cancellationToken);
         if (found.Entries.Any(e => e.Lagging))
         {
@@ -60,7 +61,7 @@ internal sealed class DataPlaneVerifier(IRouteTableGateway tables, IVirtualNetwo
             found = await CheckManagedSubnetsAsync(topology, good, old, reads, cancellationToken);
         }
 
-        var untagged = await UntaggedTablesAsync(topology, old, reads, cancellationToken);
+        var untagged = await untaggedTables;
         return new VerificationResult(time.GetUtcNow(), [.. found.Entries.Select(e => e.Item), .. untagged], found.Subnets, reads.Value);
     }
 
@@ -80,9 +81,11 @@ internal sealed class DataPlaneVerifier(IRouteTableGateway tables, IVirtualNetwo
             findings.Add(new Finding(FindingSeverity.Warning, entry.SubnetId, $"{entry.AddressPrefix} -> {entry.NextHopIpAddress}: {entry.Reason}"));
         }
 
-        foreach (var subnetId in ManagedSubnets(topology))
+        var asked = ManagedSubnets(topology).Select(subnet => (Subnet: subnet, Read: EffectiveRoutesOfAsync(subnet, reads, cancellationToken))).ToList();
+        await Task.WhenAll(asked.Select(a => a.Read));
+        foreach (var (subnetId, read) in asked)
         {
-            var (routes, problem) = await EffectiveRoutesOfAsync(subnetId, reads, cancellationToken);
+            var (routes, problem) = await read;
             if (routes is null)
             {
                 findings.Add(new Finding(FindingSeverity.Info, subnetId, $"its effective routes could not be read, so routes it learns over BGP are not checked: {problem}"));
@@ -105,13 +108,18 @@ internal sealed class DataPlaneVerifier(IRouteTableGateway tables, IVirtualNetwo
         var entries = new List<(Unverified, bool)>();
         var checkedSubnets = 0;
         var to = topology.OwnerOf(good.First()) ?? "the new NVA";
+
+        // Every subnet is asked at once: an effective-route read takes seconds, and they are independent.
+        var asked = topology.RouteTables.SelectMany(t => t.SubnetIds.Select(subnet => (Table: t, Subnet: subnet)))
+            .Select(x => (x.Table, x.Subnet, Read: EffectiveRoutesOfAsync(x.Subnet, reads, cancellationToken))).ToList();
+        await Task.WhenAll(asked.Select(a => a.Read));
         foreach (var table in topology.RouteTables)
         {
             var managed = table.Routes.Where(r => r.IsVirtualAppliance && r.AddressPrefix is not null && topology.TryFindSlotByIp(r.NextHopIpAddress, out _, out _) && !topology.IsProbeRoute(r))
                 .Select(r => r.AddressPrefix!).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             foreach (var subnetId in table.SubnetIds)
             {
-                var (routes, problem) = await EffectiveRoutesOfAsync(subnetId, reads, cancellationToken);
+                var (routes, problem) = await asked.First(a => ReferenceEquals(a.Table, table) && a.Subnet == subnetId).Read;
                 if (routes is null)
                 {
                     entries.Add((new Unverified(subnetId, null, null, problem!), false));
