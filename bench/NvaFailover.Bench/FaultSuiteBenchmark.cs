@@ -6,7 +6,11 @@ namespace NvaFailover.Bench;
 /// <summary>The seeded fault suite over many seeds: runs, faults injected, invariants broken (target 0).</summary>
 internal static class FaultSuiteBenchmark
 {
-    public sealed record Outcome(int Runs, int FaultsInjected, int Failovers, int Violations, IReadOnlyList<string> ViolatingSeeds, TimeSpan Wall, double Speed, int FirstSeed);
+    public sealed record Outcome(int Runs, int FaultsInjected, int Failovers, int Violations, IReadOnlyList<string> ViolatingSeeds, TimeSpan Wall, double Speed, int FirstSeed)
+    {
+        /// <summary>Failovers reported verified on the data plane (each checked against the emulator's record of the routes applied).</summary>
+        public int Verified { get; init; }
+    }
 
     public static async Task<Outcome> RunAsync(int seeds, int firstSeed, double speed, int parallel, string replayFolder, TextWriter log)
     {
@@ -14,6 +18,7 @@ internal static class FaultSuiteBenchmark
         var next = firstSeed - 1;
         var faults = 0;
         var failovers = 0;
+        var verified = 0;
         var violations = 0;
         var violating = new List<string>();
         var done = 0;
@@ -44,6 +49,7 @@ internal static class FaultSuiteBenchmark
 
                 Interlocked.Add(ref faults, run.FaultsInjected);
                 Interlocked.Add(ref failovers, run.Failovers);
+                Interlocked.Add(ref verified, run.Result.Failovers.Count(f => f.VerifiedAt is not null));
                 if (run.Violations.Count > 0)
                 {
                     Interlocked.Add(ref violations, run.Violations.Count);
@@ -63,6 +69,6 @@ internal static class FaultSuiteBenchmark
                 }
             }
         }));
-        return new Outcome(seeds, faults, failovers, violations, violating, wall.Elapsed, speed, firstSeed);
+        return new Outcome(seeds, faults, failovers, violations, violating, wall.Elapsed, speed, firstSeed) { Verified = verified };
     }
 }

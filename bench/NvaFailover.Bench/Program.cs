@@ -78,7 +78,7 @@ async Task<int> AllAsync()
 async Task<int> FaultsAsync()
 {
     var outcome = await FaultSuiteBenchmark.RunAsync(Arg("--seeds", 1000), Arg("--first-seed", 1), Arg("--speed", 200), Arg("--parallel", 2), Path.Combine(Path.GetTempPath(), "nvafo-fault-suite"), log);
-    Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults, {outcome.Failovers} failovers, {outcome.Violations} violations in {outcome.Wall:c}");
+    Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults, {outcome.Failovers} failovers ({outcome.Verified} verified on the data plane), {outcome.Violations} violations in {outcome.Wall:c}");
     return outcome.Violations == 0 ? 0 : 1;
 }
 

@@ -162,7 +162,8 @@ internal sealed record Results(
         Line($"## Fault suite");
         md.AppendLine();
         Line($"Seeds {Faults.FirstSeed} to {Faults.FirstSeed + Faults.Runs - 1} (tests/NvaFailover.FaultSuite) at {Faults.Speed:0}x: {Faults.Runs} runs, {Faults.FaultsInjected} faults injected");
-        Line($"(NVA failures, hangs and flapping, ARM fault windows, outside edits), {Faults.Failovers} failovers, **{Faults.Violations} violations** in {Faults.Wall:hh\\:mm\\:ss} of wall time.");
+        Line($"(NVA failures, hangs and flapping, ARM fault windows, outside edits), {Faults.Failovers} failovers ({Faults.Verified} verified on the data plane,");
+        Line($"each checked against the emulator's record of the routes applied), **{Faults.Violations} violations** in {Faults.Wall:hh\\:mm\\:ss} of wall time.");
         foreach (var v in Faults.ViolatingSeeds)
         {
             Line($"- {v}");

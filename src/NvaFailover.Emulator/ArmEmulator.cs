@@ -127,6 +127,9 @@ public sealed class ArmEmulator : IAsyncDisposable
         Load(scenario.Topology);
     }
 
+    /// <summary>Every change of a route table's applied routes since the topology was loaded, in order.</summary>
+    public IReadOnlyList<RouteCommit> RouteHistory => _store.RouteHistory();
+
     /// <summary>The topology as the emulator holds it now, as a report lists it: route tables, NICs, public IPs, VMs.</summary>
     public JsonObject Dump() => _store.Dump();
 

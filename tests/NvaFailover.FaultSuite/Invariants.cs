@@ -23,7 +23,40 @@ internal static class Invariants
         NoWriteWhileAllDown(truth, result, violations);
         NoWriteInSteadyState(result, violations);
         FailoversFollowRealFailures(truth, result, violations);
+        VerifiedOnlyWhenTrafficFollows(truth, result, violations);
         return violations;
+    }
+
+    /// <summary>
+    /// A failover reported verified had, when its verification read the data plane and when it reported, no route of a
+    /// table that a subnet uses pointing at the NVA it left (managed tables and tables nobody tagged alike), by the
+    /// emulator's own record of the routes applied. An outside edit of the cluster's tables near that moment exempts it.
+    /// </summary>
+    private static void VerifiedOnlyWhenTrafficFollows(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        foreach (var f in result.Failovers.Where(f => f.VerifiedAt is not null && f.From is not null))
+        {
+            var verified = result.Start + f.VerifiedAt!.Value;
+            var edited = result.Events.Any(e => e.Error is null && e.Event.Do is "editRoute" or "untagRouteTable" or "deleteRouteTable"
+                && e.At <= f.VerifiedAt.Value && e.At >= f.VerifiedAt.Value - TimeSpan.FromSeconds(20));
+            if (edited || !truth.Clusters[f.Cluster].TryGetValue(f.From!, out var oldIps))
+            {
+                continue;
+            }
+
+            // The verification's reads took up to the effective routes' latency (5 s) and a second read after 10 s.
+            foreach (var at in new[] { verified - TimeSpan.FromSeconds(6), verified })
+            {
+                var state = result.RouteHistory.Where(c => c.At <= at).GroupBy(c => c.RouteTableId).Select(g => g.Last());
+                foreach (var table in state.Where(t => t.SubnetIds.Count > 0))
+                {
+                    foreach (var (route, hop) in table.NextHops.Where(h => oldIps.Contains(h.Value)))
+                    {
+                        violations.Add($"{f.Cluster}: failover {f.From} -> {f.To} reported verified at {SimulationResult.Time(f.VerifiedAt.Value)}, but at {SimulationResult.Time(at - result.Start)} route {route} of {Name(table.RouteTableId)} (used by {table.SubnetIds.Count} subnet(s)) still sent traffic to {f.From} ({hop})");
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>At the end (three minutes after the last fault), each cluster's managed routes and public IPs are on one NVA, slot for slot.</summary>

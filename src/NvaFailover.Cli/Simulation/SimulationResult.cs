@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using NvaFailover.Emulator.Arm;
 using NvaFailover.Emulator.Faults;
 using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Monitoring;
@@ -103,6 +104,9 @@ internal sealed record SimulationResult(
     JsonObject Final,
     IReadOnlyList<RequestRecord> Requests)
 {
+    /// <summary>Every change of a route table's applied routes (the emulator's data plane), for checks of what traffic followed.</summary>
+    public IReadOnlyList<RouteCommit> RouteHistory { get; init; } = [];
+
     /// <summary>Scenario time as the report writes it, <c>hh:mm:ss</c>.</summary>
     public static string Time(TimeSpan t) => TimeSpan.FromSeconds(Math.Round(Math.Max(0, t.TotalSeconds))).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
 

@@ -146,7 +146,10 @@ internal static class SimulationRunner
             ArmCounters.Of(requests, end),
             initial,
             final,
-            [.. requests.Where(r => r.At >= ScenarioStart && r.At < end)]);
+            [.. requests.Where(r => r.At >= ScenarioStart && r.At < end)])
+        {
+            RouteHistory = emulator.RouteHistory,
+        };
         return result;
     }
 

@@ -85,7 +85,11 @@ public sealed record ClusterTopology(
         Tag = original.Tag;
         PublicIpSlots = original.PublicIpSlots;
         ProbeRoutes = original.ProbeRoutes;
+        SearchedSubscriptions = original.SearchedSubscriptions;
     }
+
+    /// <summary>The subscriptions RouteTables:SubscriptionIds names for the tag query; empty when every visible one is searched.</summary>
+    public IReadOnlyList<string> SearchedSubscriptions { get; init; } = [];
 
     /// <summary>
     /// The forwarding probes' host routes, prefix to the NVA whose path each proves (<c>10.99.0.1/32</c> -> fw-a): a

@@ -60,7 +60,7 @@ internal sealed class TopologyDiscovery(
         var (host, hostError) = await hostTask;
         CheckSlots(nvas, findings);
 
-        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host) { Tag = Tag(cluster), ProbeRoutes = ProbeRoutes(cluster) };
+        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host) { Tag = Tag(cluster), ProbeRoutes = ProbeRoutes(cluster), SearchedSubscriptions = [.. cluster.RouteTables.SubscriptionIds] };
         topology = topology with { Findings = Order([.. findings, .. HostEgress.Check(topology, hostError), .. topology.ProbeRoutesInManagedTables()]) };
         Log.DiscoveryCompleted(logger, cluster.Name, tables.Count, nvas.Length == 0 ? 0 : nvas.Min(n => n.Slots.Count), pips.Count);
         return new Discovery(topology, unread.Keys.ToHashSet(ArmId.Comparer), tagQueryFailed, hostError);

@@ -168,8 +168,10 @@ internal sealed class DataPlaneVerifier(IRouteTableGateway tables, IVirtualNetwo
     private async Task<List<Unverified>> UntaggedTablesAsync(ClusterTopology topology, Dictionary<string, string> hops, Counter reads, CancellationToken cancellationToken)
     {
         var managed = topology.RouteTables.Select(t => t.Id).ToHashSet(ArmId.Comparer);
+        // Where the cluster's tables are searched for, and wherever its tables and NVAs are.
         var subscriptions = topology.RouteTables.Select(t => t.Id).Concat(topology.Nvas.Select(n => n.VirtualMachineId))
-            .Select(ArmId.SubscriptionId).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
+            .Select(ArmId.SubscriptionId).OfType<string>().Concat(topology.SearchedSubscriptions)
+            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
         var found = new List<Unverified>();
         foreach (var subscription in subscriptions)
         {

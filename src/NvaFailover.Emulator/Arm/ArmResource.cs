@@ -42,6 +42,13 @@ internal sealed class ArmResource(string id, string kind, JsonObject body)
     public string Subscription => Id.Split('/')[2];
 }
 
+/// <summary>A route table's routes as Azure applied them, from a moment on: what its subnets' traffic followed.</summary>
+/// <param name="At">Scenario time it took effect.</param>
+/// <param name="RouteTableId">The table.</param>
+/// <param name="NextHops">Each VirtualAppliance route's next hop, by route name (empty once the table is deleted).</param>
+/// <param name="SubnetIds">The subnets using the table.</param>
+public sealed record RouteCommit(DateTimeOffset At, string RouteTableId, IReadOnlyDictionary<string, string> NextHops, IReadOnlyList<string> SubnetIds);
+
 /// <summary>A VM as its probes see it.</summary>
 /// <param name="Power">The power state (<c>running</c>, <c>stopped</c>...).</param>
 /// <param name="ProbeUp">Whether its probe endpoint answers.</param>

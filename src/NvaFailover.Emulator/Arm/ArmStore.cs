@@ -12,6 +12,7 @@ namespace NvaFailover.Emulator.Arm;
 internal sealed class ArmStore
 {
     private readonly object _lock = new();
+    private readonly List<RouteCommit> _history = [];
     private readonly Dictionary<string, ArmResource> _resources = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _subscriptions = new(StringComparer.OrdinalIgnoreCase);
     private readonly LongRunningOperations _operations;
@@ -36,6 +37,7 @@ internal sealed class ArmStore
         lock (_lock)
         {
             _resources.Clear();
+            _history.Clear();
             _operations.Clear();
             _subscriptions.Clear();
             foreach (var shaped in TopologyShapes.ToArm(topology))
@@ -45,6 +47,7 @@ internal sealed class ArmStore
                 resource.ProbeUp = shaped.ProbeUp;
                 resource.Forwarding = shaped.Forwarding;
                 resource.LearnedRoutes = shaped.LearnedRoutes;
+                Record(resource);
                 resource.Given = shaped.Given ?? new HashSet<string>();
             }
         }
@@ -376,6 +379,7 @@ internal sealed class ArmStore
             route["etag"] = NewETag();
             table.Body["etag"] = NewETag();
             table.Committed = (JsonObject)table.Body.DeepClone();
+            Record(table);
         }
     }
 
@@ -412,6 +416,7 @@ internal sealed class ArmStore
             }
 
             _resources.Remove(tableId);
+            _history.Add(new RouteCommit(_time.GetUtcNow(), tableId, new Dictionary<string, string>(), []));
         }
     }
 
@@ -440,6 +445,30 @@ internal sealed class ArmStore
     }
 
     /// <summary>Completes every operation whose time has passed.</summary>
+    /// <summary>Every change of a route table's applied routes, in order (the data plane's history).</summary>
+    public IReadOnlyList<RouteCommit> RouteHistory()
+    {
+        lock (_lock)
+        {
+            Settle();
+            return [.. _history];
+        }
+    }
+
+    private void Record(ArmResource resource)
+    {
+        if (resource.Kind != "routeTables" || resource.Committed.Count == 0)
+        {
+            return;
+        }
+
+        var hops = Array(Props(resource.Committed), "routes")
+            .Where(r => Str(Props(r), "nextHopType") == "VirtualAppliance" && Str(r, "name") is not null)
+            .ToDictionary(r => Str(r, "name")!, r => Str(Props(r), "nextHopIpAddress") ?? "", StringComparer.OrdinalIgnoreCase);
+        var subnets = Array(Props(resource.Committed), "subnets").Select(n => Str(n, "id")).OfType<string>().ToList();
+        _history.Add(new RouteCommit(_time.GetUtcNow(), resource.Id, hops, subnets));
+    }
+
     private void Settle()
     {
         foreach (var op in _operations.Due(o => _resources.TryGetValue(o.ResourceId, out var r) && r.PendingOperation == o.Id))
@@ -460,6 +489,7 @@ internal sealed class ArmStore
                 }
 
                 resource.Committed = (JsonObject)resource.Body.DeepClone();
+                Record(resource);
             }
             else
             {
