@@ -36,7 +36,7 @@ public sealed class FaultSuiteTests
     {
         // A run whose final state is tampered with must be caught: the checker is not vacuous.
         var run = await FaultRun.RunAsync(1, Speed);
-        var tampered = run.Result with { Final = (System.Text.Json.Nodes.JsonObject)run.Result.Final.DeepClone() };
+        var tampered = run.Result with { States = run.Result.States with { Final = (System.Text.Json.Nodes.JsonObject)run.Result.Final.DeepClone() } };
         var route = tampered.Final["routeTables"]![0]!["routes"]![0]!;
         route["nextHopIpAddress"] = "10.99.99.99";
         tampered.Final["networkInterfaces"]![0]!["enableIPForwarding"] = false;

@@ -42,7 +42,8 @@ internal static class FailoverRecords
                         ? events.Where(e => e.Error is null && FaultEvents.Contains(e.Event.Do) && string.Equals(e.Event["vm"], r.ActiveBefore, StringComparison.OrdinalIgnoreCase) && e.At <= detected)
                             .Select(e => (TimeSpan?)e.At).LastOrDefault()
                         : null;
-                    open = new FailoverRecord(r.Cluster, r.ActiveBefore, plan.Target, RoundText.Reason(r.Reason), fault, detected, null, null, 0, 0, FailoverStatus.InFlight, [], []);
+                    open = new FailoverRecord(r.Cluster, r.ActiveBefore, plan.Target, RoundText.Reason(r.Reason), new FailoverTimes(fault, detected, null, null, null), 0, 0,
+                        new FailoverOutcome(FailoverStatus.InFlight, [], [], []));
                 }
                 else if (open is null || r.Action != RoundAction.Reconcile || r.Plan?.Target != open.To || r.Execution is null)
                 {
@@ -83,13 +84,17 @@ internal static class FailoverRecords
         {
             RoutesChanged = open.RoutesChanged + r.RoutesChanged,
             PublicIpsMoved = open.PublicIpsMoved + r.PublicIpsMoved,
-            RoutesConvergedAt = Later(open.RoutesConvergedAt, execution?.RoutesConvergedAt - start),
-            PublicIpsConvergedAt = Later(open.PublicIpsConvergedAt, execution?.PublicIpsConvergedAt - start),
-            Status = status,
-            NotMoved = r.NotMoved,
-            VerifiedAt = r.Verification is { Verified: true } verified ? verified.At - start : null,
-            Unverified = r.Verification?.Unverified ?? [],
-            Pending = status is FailoverStatus.Converged or FailoverStatus.NotMoved || r.Plan is null ? [] : Pending(r.Plan, execution),
+            Times = open.Times with
+            {
+                RoutesConvergedAt = Later(open.RoutesConvergedAt, execution?.RoutesConvergedAt - start),
+                PublicIpsConvergedAt = Later(open.PublicIpsConvergedAt, execution?.PublicIpsConvergedAt - start),
+                VerifiedAt = r.Verification is { Verified: true } verified ? verified.At - start : null,
+            },
+            Outcome = new FailoverOutcome(
+                status,
+                r.NotMoved,
+                status is FailoverStatus.Converged or FailoverStatus.NotMoved || r.Plan is null ? [] : Pending(r.Plan, execution),
+                r.Verification?.Unverified ?? []),
         };
     }
 

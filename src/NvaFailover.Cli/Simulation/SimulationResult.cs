@@ -33,30 +33,49 @@ internal enum FailoverStatus
     InFlight,
 }
 
-/// <summary>One change of active NVA and what came of it.</summary>
-internal sealed record FailoverRecord(
-    string Cluster,
-    string? From,
-    string To,
-    string Reason,
-    TimeSpan? FaultAt,
-    TimeSpan DetectedAt,
-    TimeSpan? RoutesConvergedAt,
-    TimeSpan? PublicIpsConvergedAt,
-    int RoutesChanged,
-    int PublicIpsMoved,
-    FailoverStatus Status,
-    IReadOnlyList<Finding> NotMoved,
-    IReadOnlyList<string> Pending)
-{
-    /// <summary>
-    /// When the data plane was confirmed to follow the failover (Verification EffectiveRoutes); null while anything is
-    /// unverified, when it was not verified, and with Verification None.
-    /// </summary>
-    public TimeSpan? VerifiedAt { get; init; }
+/// <summary>The moments of one failover, in scenario time.</summary>
+/// <param name="FaultAt">When the event that made the old NVA unhealthy took effect (null for a switchover).</param>
+/// <param name="DetectedAt">When the failover was decided.</param>
+/// <param name="RoutesConvergedAt">When the last route table write succeeded.</param>
+/// <param name="PublicIpsConvergedAt">When the last public IP write succeeded.</param>
+/// <param name="VerifiedAt">When the data plane was confirmed (null while anything is unverified, or not verified).</param>
+internal sealed record FailoverTimes(TimeSpan? FaultAt, TimeSpan DetectedAt, TimeSpan? RoutesConvergedAt, TimeSpan? PublicIpsConvergedAt, TimeSpan? VerifiedAt);
 
-    /// <summary>What the data plane does not do as the failover meant: subnet, prefix, next hop, why.</summary>
-    public IReadOnlyList<NvaFailover.Verification.Unverified> Unverified { get; init; } = [];
+/// <summary>How a failover ended and what it left: its status, what could not move, what no write confirmed, what the data plane does not do.</summary>
+/// <param name="Status">How it ended.</param>
+/// <param name="NotMoved">What could not follow, with why.</param>
+/// <param name="Pending">What no write had confirmed when the scenario ended.</param>
+/// <param name="Unverified">What the data plane does not do as the failover meant: subnet, prefix, next hop, why.</param>
+internal sealed record FailoverOutcome(FailoverStatus Status, IReadOnlyList<Finding> NotMoved, IReadOnlyList<string> Pending, IReadOnlyList<NvaFailover.Verification.Unverified> Unverified);
+
+/// <summary>One change of active NVA and what came of it.</summary>
+/// <param name="Cluster">The cluster.</param>
+/// <param name="From">The NVA it left.</param>
+/// <param name="To">The NVA it went to.</param>
+/// <param name="Reason">activeDown, preempt or switchover.</param>
+/// <param name="Times">Fault, detection, convergence and verification.</param>
+/// <param name="RoutesChanged">Routes it changed.</param>
+/// <param name="PublicIpsMoved">Public IPs it moved.</param>
+/// <param name="Outcome">How it ended and what it left.</param>
+internal sealed record FailoverRecord(string Cluster, string? From, string To, string Reason, FailoverTimes Times, int RoutesChanged, int PublicIpsMoved, FailoverOutcome Outcome)
+{
+    public TimeSpan? FaultAt => Times.FaultAt;
+
+    public TimeSpan DetectedAt => Times.DetectedAt;
+
+    public TimeSpan? RoutesConvergedAt => Times.RoutesConvergedAt;
+
+    public TimeSpan? PublicIpsConvergedAt => Times.PublicIpsConvergedAt;
+
+    public TimeSpan? VerifiedAt => Times.VerifiedAt;
+
+    public FailoverStatus Status => Outcome.Status;
+
+    public IReadOnlyList<Finding> NotMoved => Outcome.NotMoved;
+
+    public IReadOnlyList<string> Pending => Outcome.Pending;
+
+    public IReadOnlyList<NvaFailover.Verification.Unverified> Unverified => Outcome.Unverified;
 
     /// <summary>When the last write succeeded, only when everything moved.</summary>
     public TimeSpan? ConvergedAt => Status == FailoverStatus.Converged ? Max(RoutesConvergedAt, PublicIpsConvergedAt) ?? DetectedAt : null;
@@ -90,20 +109,46 @@ internal sealed record ArmCounters(int Reads, int Writes, int Throttled, int Con
     }
 }
 
+/// <summary>What was rehearsed: the scenario, at what speed, from when (scenario time zero).</summary>
+internal sealed record Rehearsed(Scenario Scenario, double Speed, DateTimeOffset Start);
+
+/// <summary>The emulated Azure at the start and at the end, in the topology's own shape.</summary>
+internal sealed record TopologyStates(JsonObject Initial, JsonObject Final);
+
+/// <summary>The ARM traffic during the scenario: the counts the report gives, and every request.</summary>
+internal sealed record ArmTraffic(ArmCounters Arm, IReadOnlyList<RequestRecord> Requests);
+
 /// <summary>Everything a rehearsal saw and did: the report, the timeline and the HTML page are all printed from this.</summary>
+/// <param name="Run">The scenario, speed and start.</param>
+/// <param name="Rounds">Every round, in order.</param>
+/// <param name="Events">The timeline as applied.</param>
+/// <param name="Failovers">One record per change of active NVA.</param>
+/// <param name="Preflight">What check said at the start.</param>
+/// <param name="States">The topology at the start and at the end.</param>
+/// <param name="Traffic">ARM's counts and requests.</param>
 internal sealed record SimulationResult(
-    Scenario Scenario,
-    double Speed,
-    DateTimeOffset Start,
+    Rehearsed Run,
     IReadOnlyList<RoundReport> Rounds,
     IReadOnlyList<AppliedEvent> Events,
     IReadOnlyList<FailoverRecord> Failovers,
     IReadOnlyList<Finding> Preflight,
-    ArmCounters Arm,
-    JsonObject Initial,
-    JsonObject Final,
-    IReadOnlyList<RequestRecord> Requests)
+    TopologyStates States,
+    ArmTraffic Traffic)
 {
+    public Scenario Scenario => Run.Scenario;
+
+    public double Speed => Run.Speed;
+
+    public DateTimeOffset Start => Run.Start;
+
+    public JsonObject Initial => States.Initial;
+
+    public JsonObject Final => States.Final;
+
+    public ArmCounters Arm => Traffic.Arm;
+
+    public IReadOnlyList<RequestRecord> Requests => Traffic.Requests;
+
     /// <summary>Every change of a route table's applied routes (the emulator's data plane), for checks of what traffic followed.</summary>
     public IReadOnlyList<RouteCommit> RouteHistory { get; init; } = [];
 

@@ -136,17 +136,13 @@ internal static class SimulationRunner
         inFlight.RemoveAll(f => rounds.Any(r => r.Cluster == f.Cluster && r.DecidedAt == f.DecidedAt));
         var events = timeline.Applied;
         var result = new SimulationResult(
-            scenario,
-            speed,
-            ScenarioStart,
+            new Rehearsed(scenario, speed, ScenarioStart),
             [.. rounds.Concat(inFlight).OrderBy(r => r.StartedAt)],
             events,
             FailoverRecords.Build(ScenarioStart, rounds, inFlight, events),
             preflight,
-            ArmCounters.Of(requests, end),
-            initial,
-            final,
-            [.. requests.Where(r => r.At >= ScenarioStart && r.At < end)])
+            new TopologyStates(initial, final),
+            new ArmTraffic(ArmCounters.Of(requests, end), [.. requests.Where(r => r.At >= ScenarioStart && r.At < end)]))
         {
             RouteHistory = emulator.RouteHistory,
         };

@@ -6,41 +6,69 @@ using NvaFailover.Topology;
 
 namespace NvaFailover.Monitoring;
 
-/// <summary>Everything one round of one cluster saw, decided and did (for a failover, once its writes ended).</summary>
-/// <param name="Cluster">Cluster name.</param>
+/// <summary>When a round started, decided and ended, and how long its failure went unseen.</summary>
 /// <param name="StartedAt">Round start.</param>
 /// <param name="DecidedAt">When the decision was taken (after probing); the start when the round failed earlier.</param>
 /// <param name="CompletedAt">When the round, or its writes, ended.</param>
-/// <param name="Health">Probe results per NVA.</param>
+/// <param name="Detection">From the old NVA's last passed probe to the decision (failover only).</param>
+public sealed record RoundTimes(DateTimeOffset StartedAt, DateTimeOffset DecidedAt, DateTimeOffset CompletedAt, TimeSpan? Detection);
+
+/// <summary>What a round decided about who is active.</summary>
 /// <param name="ActiveBefore">The NVA the routes pointed at when the round decided.</param>
 /// <param name="Active">The NVA the routes point at now (the target once every write succeeded).</param>
 /// <param name="Action">What the round did.</param>
 /// <param name="Reason">Why the active NVA changed.</param>
 /// <param name="Explanation">The decision in words.</param>
+public sealed record RoundDecision(string? ActiveBefore, string? Active, RoundAction Action, FailoverReason? Reason, string Explanation);
+
+/// <summary>Everything one round of one cluster saw, decided and did (for a failover, once its writes ended).</summary>
+/// <param name="Cluster">Cluster name.</param>
+/// <param name="Times">When it started, decided and ended.</param>
+/// <param name="Health">Probe results per NVA.</param>
+/// <param name="Decided">Who was active, who is now, and why.</param>
 /// <param name="Plan">The plan, when there was one.</param>
 /// <param name="Execution">What the writes did, when there were writes.</param>
-/// <param name="Detection">From the old NVA's last passed probe to the decision (failover only).</param>
 /// <param name="Findings">Configuration and resource findings of this round.</param>
 /// <param name="DryRun">True when the plan was only logged (DryRun or a read-only command).</param>
 /// <param name="Error">Why the round failed, or why a switchover was refused.</param>
 public sealed record RoundReport(
     string Cluster,
-    DateTimeOffset StartedAt,
-    DateTimeOffset DecidedAt,
-    DateTimeOffset CompletedAt,
+    RoundTimes Times,
     IReadOnlyList<NvaHealth> Health,
-    string? ActiveBefore,
-    string? Active,
-    RoundAction Action,
-    FailoverReason? Reason,
-    string Explanation,
+    RoundDecision Decided,
     FailoverPlan? Plan,
     ExecutionResult? Execution,
-    TimeSpan? Detection,
     IReadOnlyList<Finding> Findings,
     bool DryRun,
     string? Error)
 {
+    /// <summary>Round start.</summary>
+    public DateTimeOffset StartedAt => Times.StartedAt;
+
+    /// <summary>When the decision was taken.</summary>
+    public DateTimeOffset DecidedAt => Times.DecidedAt;
+
+    /// <summary>When the round, or its writes, ended.</summary>
+    public DateTimeOffset CompletedAt => Times.CompletedAt;
+
+    /// <summary>From the old NVA's last passed probe to the decision (failover only).</summary>
+    public TimeSpan? Detection => Times.Detection;
+
+    /// <summary>The NVA the routes pointed at when the round decided.</summary>
+    public string? ActiveBefore => Decided.ActiveBefore;
+
+    /// <summary>The NVA the routes point at now.</summary>
+    public string? Active => Decided.Active;
+
+    /// <summary>What the round did.</summary>
+    public RoundAction Action => Decided.Action;
+
+    /// <summary>Why the active NVA changed.</summary>
+    public FailoverReason? Reason => Decided.Reason;
+
+    /// <summary>The decision in words.</summary>
+    public string Explanation => Decided.Explanation;
+
     /// <summary>The writes' outcomes.</summary>
     public IReadOnlyList<WriteOutcome> Outcomes => Execution?.Outcomes ?? [];
 
@@ -113,9 +141,11 @@ internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool
     public HashSet<string> Reprobed { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public RoundReport Build(DateTimeOffset now, RoundAction action, string? active, ExecutionResult? execution = null, string? error = null, string? explanation = null) =>
-        new(Cluster, StartedAt, DecidedAt, now, Health, Decision?.Active, active, action,
-            action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover ? Decision?.Reason : null,
-            explanation ?? Decision?.Explanation ?? error ?? "", Plan, execution, Detection, [.. Findings, .. Plan?.NotMoved ?? []], ReadOnly, error)
+        new(Cluster, new RoundTimes(StartedAt, DecidedAt, now, Detection), Health,
+            new RoundDecision(Decision?.Active, active, action,
+                action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover ? Decision?.Reason : null,
+                explanation ?? Decision?.Explanation ?? error ?? ""),
+            Plan, execution, [.. Findings, .. Plan?.NotMoved ?? []], ReadOnly, error)
         {
             CannotFailOver = CannotFailOver,
         };
