@@ -81,6 +81,12 @@ internal sealed class DataPlaneVerifier(IRouteTableGateway tables, IVirtualNetwo
             findings.Add(new Finding(FindingSeverity.Warning, entry.SubnetId, $"{entry.AddressPrefix} -> {entry.NextHopIpAddress}: {entry.Reason}"));
         }
 
+        if (topology.RouteTables.Count > 0 && !ManagedSubnets(topology).Any())
+        {
+            findings.Add(new Finding(FindingSeverity.Info, $"cluster {topology.Cluster}",
+                "no subnet uses the cluster's managed route tables (as read), so they carry no traffic yet and a failover's verification has no effective routes to read; it still looks for tables nobody tagged that send traffic to the old NVA."));
+        }
+
         var asked = ManagedSubnets(topology).Select(subnet => (Subnet: subnet, Read: EffectiveRoutesOfAsync(subnet, reads, cancellationToken))).ToList();
         await Task.WhenAll(asked.Select(a => a.Read));
         foreach (var (subnetId, read) in asked)

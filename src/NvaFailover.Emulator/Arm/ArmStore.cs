@@ -455,7 +455,8 @@ internal sealed class ArmStore
         }
     }
 
-    private void Record(ArmResource resource)
+    /// <summary>Notes <paramref name="resource"/>'s applied routes as in force from <paramref name="at"/> (now when not given).</summary>
+    private void Record(ArmResource resource, DateTimeOffset? at = null)
     {
         if (resource.Kind != "routeTables" || resource.Committed.Count == 0)
         {
@@ -466,7 +467,7 @@ internal sealed class ArmStore
             .Where(r => Str(Props(r), "nextHopType") == "VirtualAppliance" && Str(r, "name") is not null)
             .ToDictionary(r => Str(r, "name")!, r => Str(Props(r), "nextHopIpAddress") ?? "", StringComparer.OrdinalIgnoreCase);
         var subnets = Array(Props(resource.Committed), "subnets").Select(n => Str(n, "id")).OfType<string>().ToList();
-        _history.Add(new RouteCommit(_time.GetUtcNow(), resource.Id, hops, subnets));
+        _history.Add(new RouteCommit(at ?? _time.GetUtcNow(), resource.Id, hops, subnets));
     }
 
     private void Settle()
@@ -489,7 +490,7 @@ internal sealed class ArmStore
                 }
 
                 resource.Committed = (JsonObject)resource.Body.DeepClone();
-                Record(resource);
+                Record(resource, op.CompletesAt);
             }
             else
             {
