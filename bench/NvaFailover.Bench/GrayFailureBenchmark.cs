@@ -11,8 +11,9 @@ namespace NvaFailover.Bench;
 /// answers) and forwards again 25 s later. NvaFailover probes with Forwarding (2 attempts, 1 s timeout, 2 s apart,
 /// every 5 s) and verifies every failover on the data plane (4 managed tables, each used by a spoke subnet with one
 /// running workload VM). The baseline is ha-nva-fo's TCP probe of the same NVAs' management port (3 tries, 2 s apart,
-/// every 30 s) on the same faults. Runs at 8x at most: the rehearsal's timeouts last at least 250 ms of real time, so a
-/// faster run would stretch every probe that times out.
+/// every 30 s) on the same faults. Runs at 8x at most: the rehearsal's timeouts last at least 250 ms of real time (2 s
+/// of scenario time at 8x, so each 1 s attempt that times out counts 2 s, an upper bound the results state), and a faster
+/// run would stretch them further.
 /// </summary>
 internal static class GrayFailureBenchmark
 {

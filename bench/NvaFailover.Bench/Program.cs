@@ -16,6 +16,7 @@ return which switch
     "faults" => await FaultsAsync(),
     "fleet" when args.Contains("--all") => await FleetAllAsync(),
     "gray" when args.Contains("--write") => await GrayWriteAsync(),
+    "render" => Render(),
     "gray" => await Print(GrayFailureBenchmark.RunAsync(Arg("--faults", 200), Arg("--seed", 1), Math.Min(8, Arg("--speed", 8)), log)),
     "fleet" => await Print(FleetBenchmark.RunAsync(Arg("--clusters", 100), Arg("--tables", 8), Arg("--subscriptions", 1), !args.Contains("--healthy"), log, args.Contains("--speed") ? Arg("--speed", 2) : 2)),
     _ => Usage(),
@@ -104,6 +105,15 @@ async Task<int> GrayWriteAsync()
     return outcome.BaselineFailovers == 0 && Stats.Percentile(outcome.Detection, 50) < 10 && Stats.Percentile(outcome.Detection, 95) < 15 ? 0 : 1;
 }
 
+int Render()
+{
+    // bench/RESULTS.md written again from bench/results.json, as this code words it: nothing is measured.
+    var folder = Path.Combine(FindRepository(), "bench");
+    Results.Read(folder).Write(folder);
+    Console.WriteLine($"Wrote {Path.Combine(folder, "RESULTS.md")} from results.json");
+    return 0;
+}
+
 static async Task<int> Print<T>(Task<T> benchmark)
 {
     await benchmark;
@@ -143,6 +153,10 @@ static int Usage()
           fleet [--clusters N] [--tables T] [--subscriptions S] [--healthy] [--all]
                                         many clusters: a zone outage (every active NVA at once), or healthy
                                         (--all: the fleet rows of bench/RESULTS.md, written into it)
+          gray [--faults N] [--seed S] [--speed X] [--write]
+                                        gray failures with the forwarding probe, verified failovers, ha-nva-fo's
+                                        TCP probe on the same faults (--write: into bench/RESULTS.md); at most 8x
+          render                        bench/RESULTS.md again from bench/results.json, measuring nothing
         """);
     return 2;
 }
