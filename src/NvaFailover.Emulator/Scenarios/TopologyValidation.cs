@@ -249,25 +249,16 @@ internal static partial class TopologyValidation
             && s[9].Equals("subnets", StringComparison.OrdinalIgnoreCase) && s[8].Length > 0 && s[10].Length > 0;
     }
 
+    /// <summary>A CIDR block (a route learned over BGP has no service tag).</summary>
     private static bool IsCidr(string text) =>
-        text.Split('/') is [var address, var bits] && System.Net.IPAddress.TryParse(address, out var ip)
+        text.Split('/') is [var address, var bits] && IPAddress.TryParse(address, out var ip)
         && int.TryParse(bits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
         && length <= (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32);
 
     private static string VirtualNetwork(string subnetId) => subnetId[..Math.Max(0, subnetId.LastIndexOf("/subnets/", StringComparison.OrdinalIgnoreCase))];
 
-    private static bool IsAddressPrefix(string prefix)
-    {
-        var slash = prefix.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0)
-        {
-            return ServiceTag().IsMatch(prefix);
-        }
-
-        return IPAddress.TryParse(prefix[..slash], out var address)
-            && int.TryParse(prefix[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bits)
-            && bits <= (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32);
-    }
+    /// <summary>A route's prefix: a CIDR block, or a service tag.</summary>
+    private static bool IsAddressPrefix(string prefix) => prefix.Contains('/', StringComparison.Ordinal) ? IsCidr(prefix) : ServiceTag().IsMatch(prefix);
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z0-9]+)*$")]
     private static partial Regex ServiceTag();
