@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NvaFailover.Azure;
+using NvaFailover.Monitoring;
 using NvaFailover.Ports;
 using NvaFailover.Settings;
 using NvaFailover.Time;
@@ -35,7 +36,15 @@ public static class NvaFailoverServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<ObservingPolicy>();
-        services.TryAddSingleton(sp => new ArmBudget(sp.GetRequiredService<TimeProvider>(), new ArmBudgetLimits(), sp.GetService<Microsoft.Extensions.Logging.ILogger<ArmBudget>>()));
+        services.TryAddSingleton(new ArmBudgetLimits());
+        services.TryAddSingleton(sp => new ArmBudget(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ArmBudgetLimits>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<ArmBudget>>()));
+
+        // The monitor holds the fleet's routine reads within the same budget (less the reserve left to others).
+        services.TryAddSingleton(sp =>
+        {
+            var limits = sp.GetRequiredService<ArmBudgetLimits>();
+            return new ReadBudget(limits.ReadRefillPerSecond * (1 - limits.ReserveShare));
+        });
         services.TryAddSingleton(sp => new ArmBudgetPolicy(sp.GetRequiredService<ArmBudget>()));
         services.TryAddSingleton(sp =>
         {

@@ -45,8 +45,9 @@ public static class NvaFailoverCoreServiceCollectionExtensions
         services.TryAddSingleton<ForwardingProbe>();
         services.TryAddSingleton<NvaProber>();
         services.TryAddSingleton<TopologyDiscovery>();
+        services.TryAddSingleton(sp => new RefreshSchedule(Options(sp).DiscoveryRefresh, [.. Options(sp).Clusters.Select(c => c.Name)]));
         services.TryAddSingleton(sp => new TopologyCache(
-            sp.GetRequiredService<TopologyDiscovery>(), Options(sp).DiscoveryRefresh, Options(sp).HostSubnetId, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TopologyDiscovery>(), sp.GetRequiredService<RefreshSchedule>(), Options(sp).HostSubnetId, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ExecutionSettings(Options(sp).ConflictRetries, Options(sp).MaxParallelWrites, Options(sp).ArmPollInterval, Options(sp).ArmOperationTimeout));
         services.TryAddSingleton<PlanExecutor>();
         services.TryAddSingleton<DataPlaneVerifier>();
@@ -57,6 +58,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
             sp.GetRequiredService<NvaProber>(),
             sp.GetRequiredService<PlanExecutor>(),
             sp.GetRequiredService<DataPlaneVerifier>(),
+            new ReadCadenceParts(sp.GetService<ReadBudget>(), sp.GetRequiredService<RefreshSchedule>(), sp.GetRequiredService<PowerStateBoard>()),
             sp.GetServices<IRoundObserver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<NvaFailoverMetrics>(),

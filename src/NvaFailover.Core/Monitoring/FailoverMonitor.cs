@@ -23,6 +23,7 @@ public sealed class FailoverMonitor : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<FailoverMonitor> _logger;
     private readonly Dictionary<string, ClusterRunner> _runners;
+    private readonly ReadCadence _cadence;
     private readonly ConcurrentDictionary<ConcurrentQueue<RoundReport>, bool> _collectors = new();
     private int _warningsLogged;
 
@@ -32,6 +33,7 @@ public sealed class FailoverMonitor : IDisposable
         NvaProber prober,
         PlanExecutor executor,
         DataPlaneVerifier verifier,
+        ReadCadenceParts cadence,
         IEnumerable<IRoundObserver> observers,
         TimeProvider timeProvider,
         NvaFailoverMetrics metrics,
@@ -44,6 +46,7 @@ public sealed class FailoverMonitor : IDisposable
         _time = timeProvider;
         _logger = logger;
         var services = new RunnerServices(topologies, prober, executor, verifier, timeProvider, metrics, logger);
+        _cadence = new ReadCadence([.. _options.Clusters], cadence.Budget, cadence.Schedule, cadence.Board, topologies, timeProvider, logger);
         _runners = _options.Clusters.ToDictionary(c => c.Name, c => new ClusterRunner(c, _options.DryRun, services, Publish), StringComparer.OrdinalIgnoreCase);
     }
 
@@ -80,6 +83,7 @@ public sealed class FailoverMonitor : IDisposable
         try
         {
             var started = _time.GetUtcNow();
+            _cadence.UpdateIfDue();
             await Task.WhenAll(_runners.Values.Select(r => RunClusterAsync(r, started, cancellationToken)));
         }
         finally
@@ -121,7 +125,9 @@ public sealed class FailoverMonitor : IDisposable
         {
             var roundStarted = _time.GetUtcNow();
             await runner.RoundAsync(RoundRequest.Timer, awaitWrites: false, cancellationToken);
-            if (probe.Interval == TimeSpan.Zero)
+            _cadence.UpdateIfDue();
+            var interval = _cadence.Interval(runner.Cluster);
+            if (interval == TimeSpan.Zero)
             {
                 // One round per invocation: it ends when its writes do.
                 await runner.Flight.WhenIdle.WaitAsync(cancellationToken);
@@ -133,7 +139,7 @@ public sealed class FailoverMonitor : IDisposable
             // flight, or a round that ran past the tick because an NVA's probe attempts were failing) keeps probing until
             // the tick after: returning late would leave a whole timer period unprobed.
             // The invocation returns when every cluster has, so while any cluster's writes run, every cluster keeps probing.
-            var next = roundStarted + probe.Interval;
+            var next = roundStarted + interval;
             var now = _time.GetUtcNow();
             var executing = _runners.Values.Any(r => r.Flight.Executing);
             if (executing ? now + probe.Timeout >= deadline : now >= deadline)

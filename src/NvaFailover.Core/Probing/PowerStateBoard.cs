@@ -24,6 +24,9 @@ internal sealed class PowerStateBoard(IComputeGateway compute, TimeProvider time
     private readonly ConcurrentDictionary<string, Listing> _latest = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _oneByOne = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>True once the subscription's VMs are read one by one (the list was refused).</summary>
+    public bool IsOneByOne(string subscription) => _oneByOne.ContainsKey(subscription);
+
     /// <summary>The VM's power state: <see cref="PowerState.Missing"/> when its subscription has no such VM.</summary>
     /// <exception cref="GatewayException">The read failed.</exception>
     public async Task<PowerState> GetAsync(string virtualMachineId, CancellationToken cancellationToken)

@@ -108,4 +108,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1022, EventName = "PowerStatesOneByOne", Level = LogLevel.Warning,
         Message = "Subscription {SubscriptionId}: the power states of its VMs cannot be listed in one read ({Reason}), so each NVA's VM is read on its own, one request per VM and probe attempt; grant Microsoft.Compute/virtualMachines/read on the subscription (the discovery role of infra/ has it) to probe them all in one read")]
     public static partial void PowerStatesOneByOne(ILogger logger, string subscriptionId, string reason);
+
+    [LoggerMessage(EventId = 1025, EventName = "ReadBudgetStretched", Level = LogLevel.Warning,
+        Message = "Subscription {SubscriptionId}: routine reads at the configured cadence need {NeededPerSecond} reads/s ({ProbePerSecond} for probes, {DiscoveryPerSecond} for rediscoveries), and ARM's read budget leaves {AvailablePerSecond}/s for them; every cluster reading this subscription now probes every {IntervalSeconds} s (configured {ConfiguredIntervalSeconds} s) and rediscovers every {RefreshSeconds} s (configured {ConfiguredRefreshSeconds} s). Failovers' reads still come first. To restore the cadence, spread the clusters over more subscriptions, or raise DiscoveryRefresh")]
+    public static partial void ReadBudgetStretched(ILogger logger, string subscriptionId, double neededPerSecond, double probePerSecond, double discoveryPerSecond, double availablePerSecond, double intervalSeconds, double configuredIntervalSeconds, double refreshSeconds, double configuredRefreshSeconds);
+
+    [LoggerMessage(EventId = 1026, EventName = "ReadBudgetRestored", Level = LogLevel.Information,
+        Message = "Subscription {SubscriptionId}: routine reads need {NeededPerSecond} reads/s, within the {AvailablePerSecond}/s ARM's read budget leaves them; every cluster reading this subscription probes and rediscovers at its configured cadence again")]
+    public static partial void ReadBudgetRestored(ILogger logger, string subscriptionId, double neededPerSecond, double availablePerSecond);
 }

@@ -6,12 +6,12 @@ namespace NvaFailover.Topology;
 
 /// <summary>
 /// Keeps each cluster's last good topology. A healthy round reuses it, so it costs only its probes. When it is older than
-/// DiscoveryRefresh, or marked stale after a failed or interrupted write, it is read again beside the round's probes; the
+/// its period (<see cref="RefreshSchedule"/>), or marked stale after a failed or interrupted write, it is read again beside the round's probes; the
 /// round decides with it if it is read by then, and with the last good one otherwise: a failover to a healthy NVA never waits for a rediscovery, and an ARM
 /// incident cannot take the topology away. A rediscovery that could not read everything keeps, for each resource it
 /// could not read, the snapshot read before (writes stay safe: each is conditional on the ETag it was read with).
 /// </summary>
-internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refreshAfter, string? hostSubnetId, TimeProvider timeProvider) : IDisposable
+internal sealed class TopologyCache(TopologyDiscovery discovery, RefreshSchedule schedule, string? hostSubnetId, TimeProvider timeProvider) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _disposed = new();
@@ -28,6 +28,7 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refres
         // While a failover writes, a rediscovery waits (what it read could be older than what the writes return), but
         // not for ever: a cluster whose writes keep failing is read again once the topology is twice too old.
         var age = timeProvider.GetUtcNow() - topology.DiscoveredAt;
+        var refreshAfter = entry.Discoveries > 1 ? schedule.Period(cluster.Name) : schedule.FirstPeriod(cluster.Name);
         var due = entry.Stale || !topology.IsComplete || age >= refreshAfter;
         if (due && (mayRefresh || age >= refreshAfter * 2))
         {
@@ -95,6 +96,9 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refres
         public int Version { get; private set; }
         public bool Stale { get; set; }
 
+        /// <summary>How many discoveries were applied (the first one's period is the cluster's share of one).</summary>
+        public int Discoveries { get; private set; }
+
         public void Set(ClusterTopology topology, bool stale)
         {
             lock (_lock)
@@ -119,6 +123,7 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, TimeSpan refres
 
                 Topology = Merge(fresh, Topology).Remembering(Topology);
                 Version++;
+                Discoveries++;
                 Stale = false;
                 return Topology;
             }

@@ -43,6 +43,8 @@ public sealed class TelemetryContractTests
         (1022, "PowerStatesOneByOne", LogLevel.Warning),
         (1023, "ForwardingDestinationSuspect", LogLevel.Warning),
         (1024, "FailoverVerified", LogLevel.Information),
+        (1025, "ReadBudgetStretched", LogLevel.Warning),
+        (1026, "ReadBudgetRestored", LogLevel.Information),
     ];
 
     [Fact]
