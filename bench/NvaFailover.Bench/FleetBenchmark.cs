@@ -1,5 +1,11 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using NvaFailover.Cli.Simulation;
+using NvaFailover.Emulator;
+using NvaFailover.Emulator.Time;
+using NvaFailover.Monitoring;
 
 namespace NvaFailover.Bench;
 
@@ -15,7 +21,13 @@ internal static class FleetBenchmark
     private static readonly TimeSpan TableWrite = TimeSpan.FromSeconds(5);
 
     /// <summary>The fleet rows with the command, date and version that measured them.</summary>
-    public sealed record Measured(string Command, DateTimeOffset Date, string Version, List<Row> Rows);
+    public sealed record Measured(string Command, DateTimeOffset Date, string Version, List<Row> Rows, List<Scale>? Scales = null);
+
+    /// <summary>
+    /// What many clusters cost the process: the managed heap NvaFailover holds per cluster (after the emulator's own), the
+    /// CPU time and wall time of a round of every cluster, and the scenario time a cluster's round takes.
+    /// </summary>
+    public sealed record Scale(int Clusters, int Tables, int Rounds, double HeapPerClusterKiB, double WorkingSetMiB, double RoundWallMedianMs, double RoundWallMaxMs, double CpuPerClusterRoundMs, double ClusterRoundMedianMs, double ClusterRoundP95Ms);
 
     public sealed record Row(
         int Clusters, int Tables, int Subscriptions, bool Outage, double Hours,
@@ -44,6 +56,7 @@ internal static class FleetBenchmark
     [
         await RunAsync(10, 8, 1, outage: false, log),
         await RunAsync(100, 8, 1, outage: false, log),
+        await RunAsync(500, 8, 1, outage: false, log),
         await RunAsync(100, 8, 1, outage: true, log),
         await RunAsync(150, 8, 1, outage: true, log),
         await RunAsync(150, 8, 5, outage: true, log),
@@ -76,6 +89,61 @@ internal static class FleetBenchmark
         await log.WriteLineAsync(FormattableString.Invariant(
             $"  fleet {clusters} x {tables} in {subscriptions} sub{(outage ? ", outage" : ", healthy")}: detected {row.Detected}/{clusters} (median {row.DetectionMedian:0.0} s, max {row.DetectionMax:0.0} s), converged {row.Converged}/{clusters} (last {row.LastConvergedSeconds:0.0} s, floor {row.FloorSeconds:0.0} s), {row.Writes} writes, {row.Throttled} throttled, {row.Failed} failed, {row.PowerStateReads} power-state reads, {row.Reads} reads, {rounds:0} rounds"));
         return row;
+    }
+
+    /// <summary>
+    /// <paramref name="clusters"/> clusters of <paramref name="tables"/> tables in one process against the emulator (no request
+    /// log, ARM's read latency): every cluster's round together, <paramref name="rounds"/> times, 5 s of scenario time
+    /// apart, after the first (which discovers). The heap is sampled after the emulator is loaded and after the rounds.
+    /// </summary>
+    public static async Task<Scale> ScaleAsync(int clusters, int tables, int rounds, TextWriter log, double speed = 2)
+    {
+        var json = Scenario(clusters, tables, 1, outage: false, TimeSpan.FromHours(1));
+        var scenario = Emulator.Scenarios.Scenario.Parse(json.ToJsonString(), json["name"]!.GetValue<string>());
+        var settings = ScenarioSettings.Read(scenario, scenario.Name);
+        var clock = new ScaledTimeProvider(TimeProvider.System, speed, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Clock = clock, Arm = scenario.Arm, RecordRequests = false });
+        emulator.Load(scenario);
+        ScenarioSettings.Connect(settings.Options, scenario, emulator);
+        var (heapBefore, _) = Sample();
+        await using var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<TimeProvider>(clock)
+            .AddNvaFailover(settings)
+            .BuildServiceProvider();
+        var monitor = services.GetRequiredService<FailoverMonitor>();
+        await monitor.RunRoundAsync(RoundRequest.Timer);
+        var walls = new List<double>();
+        var clusterRounds = new List<double>();
+        var cpu = TimeSpan.Zero;
+        for (var round = 0; round < rounds; round++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), clock);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            var reports = await monitor.RunRoundAsync(RoundRequest.Timer);
+            walls.Add(wall.Elapsed.TotalMilliseconds);
+            cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            clusterRounds.AddRange(reports.Select(r => (r.CompletedAt - r.StartedAt).TotalMilliseconds));
+        }
+
+        var (heapAfter, workingSet) = Sample();
+        GC.KeepAlive(monitor);
+        var scale = new Scale(
+            clusters, tables, rounds, (heapAfter - heapBefore) / 1024.0 / clusters, workingSet / 1048576.0,
+            Stats.Percentile(walls, 50), walls.Max(), cpu.TotalMilliseconds / rounds / clusters,
+            Stats.Percentile(clusterRounds, 50), Stats.Percentile(clusterRounds, 95));
+        await log.WriteLineAsync(FormattableString.Invariant(
+            $"  fleet scale {clusters} x {tables}: heap {scale.HeapPerClusterKiB:0} KiB per cluster, working set {scale.WorkingSetMiB:0} MiB, a round of every cluster {scale.RoundWallMedianMs:0} ms wall (max {scale.RoundWallMaxMs:0}), CPU {scale.CpuPerClusterRoundMs:0.00} ms per cluster and round, a cluster's round {scale.ClusterRoundMedianMs:0} ms median, {scale.ClusterRoundP95Ms:0} ms p95 of scenario time"));
+        return scale;
+    }
+
+    private static (long Heap, long WorkingSet) Sample()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return (GC.GetTotalMemory(forceFullCollection: true), Environment.WorkingSet);
     }
 
     private static string Sub(int s) => $"f1ee7000-0000-4000-8000-{s:000000000000}";

@@ -15,6 +15,7 @@ return which switch
     "memory" => await Print(MemoryBenchmark.RunAsync(Arg("--rounds", 2000), log)),
     "faults" => await FaultsAsync(),
     "fleet" when args.Contains("--all") => await FleetAllAsync(),
+    "fleet" when args.Contains("--scale") => await Print(FleetBenchmark.ScaleAsync(Arg("--clusters", 500), Arg("--tables", 8), Arg("--rounds", 20), log)),
     "gray" when args.Contains("--write") => await GrayWriteAsync(),
     "render" => Render(),
     "gray" => await Print(GrayFailureBenchmark.RunAsync(Arg("--faults", 200), Arg("--seed", 1), Math.Min(8, Arg("--speed", 8)), log)),
@@ -88,7 +89,8 @@ async Task<int> FleetAllAsync()
     // The fleet rows, measured now, into the results of the last 'all' (which keep their own date and commit).
     var folder = Path.Combine(FindRepository(), "bench");
     var rows = await FleetBenchmark.AllAsync(log);
-    var measured = new FleetBenchmark.Measured($"dotnet run -c Release --project bench/NvaFailover.Bench -- {string.Join(' ', args)}", DateTimeOffset.UtcNow, NvaFailover.Cli.PrintVersion.Text, rows);
+    List<FleetBenchmark.Scale> scales = [await FleetBenchmark.ScaleAsync(100, 8, 20, log), await FleetBenchmark.ScaleAsync(500, 8, 20, log)];
+    var measured = new FleetBenchmark.Measured($"dotnet run -c Release --project bench/NvaFailover.Bench -- {string.Join(' ', args)}", DateTimeOffset.UtcNow, NvaFailover.Cli.PrintVersion.Text, rows, scales);
     (Results.Read(folder) with { Fleet = measured }).Write(folder);
     await log.WriteLineAsync($"Wrote {Path.Combine(folder, "RESULTS.md")}");
     return rows.All(r => r.Throttled == 0 && r.Failed == 0 && (!r.Outage || r.Ratio <= 1.2)) ? 0 : 1;
@@ -151,8 +153,10 @@ static int Usage()
           emulator [--requests N] [--concurrency C]
           faults [--seeds N] [--first-seed S] [--speed X] [--parallel P]
           fleet [--clusters N] [--tables T] [--subscriptions S] [--healthy] [--all]
+          fleet --scale [--clusters N] [--tables T] [--rounds R]
                                         many clusters: a zone outage (every active NVA at once), or healthy
-                                        (--all: the fleet rows of bench/RESULTS.md, written into it)
+                                        (--all: the fleet rows of bench/RESULTS.md, written into it; --scale:
+                                        memory, CPU and round time of every cluster's round together)
           gray [--faults N] [--seed S] [--speed X] [--write]
                                         gray failures with the forwarding probe, verified failovers, ha-nva-fo's
                                         TCP probe on the same faults (--write: into bench/RESULTS.md); at most 8x
