@@ -28,6 +28,12 @@ public static class NvaFailoverServiceCollectionExtensions
     {
         services.AddNvaFailoverCore(settings);
         services.AddNvaFailoverAzureAdapters();
+        if (settings.Options.Witness.ContainerUri is { } container)
+        {
+            // Watchers agree who writes for each cluster in Blob Storage, with the host's identity unless the URI has a SAS.
+            services.TryAddSingleton<IWitness>(sp => new BlobWitness(container, sp.GetRequiredService<AzureConnection>().Credential));
+        }
+
         return services;
     }
 

@@ -58,7 +58,7 @@ public static class NvaFailoverCoreServiceCollectionExtensions
             sp.GetRequiredService<NvaProber>(),
             sp.GetRequiredService<PlanExecutor>(),
             sp.GetRequiredService<DataPlaneVerifier>(),
-            new ReadCadenceParts(sp.GetService<ReadBudget>(), sp.GetRequiredService<RefreshSchedule>(), sp.GetRequiredService<PowerStateBoard>()),
+            new ReadCadenceParts(sp.GetService<ReadBudget>(), sp.GetRequiredService<RefreshSchedule>(), sp.GetRequiredService<PowerStateBoard>(), sp.GetService<IWitness>()),
             sp.GetServices<IRoundObserver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<NvaFailoverMetrics>(),

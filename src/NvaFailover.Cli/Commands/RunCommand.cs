@@ -63,6 +63,9 @@ internal static class RunCommand
                     await monitor.WhenIdleAsync();
                 }
 
+                // With a witness, a standby watcher leads at once instead of after the lease lapses.
+                await monitor.ReleaseLeasesAsync(CancellationToken.None);
+
                 await console.Out.WriteLineAsync("nvafo run: stopped.");
             }
 

@@ -1,5 +1,6 @@
 using NvaFailover.Decisions;
 using NvaFailover.Execution;
+using NvaFailover.Ports;
 using NvaFailover.Probing;
 using NvaFailover.Settings;
 using NvaFailover.Telemetry;
@@ -13,7 +14,7 @@ namespace NvaFailover.Monitoring;
 /// A cluster's failover whose writes are running: at most one, started by a round, stopped by a later round that
 /// supersedes it, and reported (completing the report of the round that started it) when its writes end.
 /// </summary>
-internal sealed class ClusterFlight(string cluster, VerificationMode verification, ClusterMemory memory, ClusterFindings findings, RunnerServices services, Action<RoundReport> publish)
+internal sealed class ClusterFlight(string cluster, VerificationMode verification, ClusterMemory memory, ClusterFindings findings, ClusterLease lease, RunnerServices services, Action<RoundReport> publish)
 {
     private Writing? _writing;
 
@@ -62,18 +63,39 @@ internal sealed class ClusterFlight(string cluster, VerificationMode verificatio
     private async Task<RoundReport> FinishAsync(Writing writing)
     {
         var (flight, record) = (writing.Flight, writing.Record);
+        if (!await lease.WriteAsync(FlightRecordOf(flight, closedAt: null), flight.Cancellation.Token))
+        {
+            var refused = record.Build(services.Time.GetUtcNow(), RoundAction.Error, flight.Decision.Active, error: "the flight record could not be written to the witness",
+                explanation: "the flight record could not be written to the witness, so nothing was written to Azure (a watcher taking over must know what was planned)");
+            publish(refused);
+            return refused;
+        }
+
         ExecutionResult result;
+        using var recording = new CancellationTokenSource();
+        var progress = lease.Witnessed ? RecordProgressAsync(flight, recording.Token) : Task.CompletedTask;
         try
         {
+            // The lease about to lapse stops the writes, as a superseding decision does.
+            using var lapse = lease.Lapse.Register(flight.Cancellation.Cancel);
             result = await flight.ExecuteAsync(services.Executor, services.Metrics, services.Logger);
         }
         catch (Exception ex)
         {
+            await recording.CancelAsync();
+            await progress;
             services.Topologies.MarkStale(cluster);
             Log.RoundFailed(services.Logger, ex, cluster, ex.Message);
             var failed = record.Build(services.Time.GetUtcNow(), RoundAction.Error, flight.Decision.Active, error: ex.Message, explanation: $"the writes failed: {ex.Message}");
             publish(failed);
             return failed;
+        }
+
+        await recording.CancelAsync();
+        await progress;
+        if (lease.Witnessed && lease.MayWrite)
+        {
+            await lease.WriteAsync(FlightRecordOf(flight, result.Complete ? services.Time.GetUtcNow() : null), CancellationToken.None);
         }
 
         memory.LastTarget = flight.Target;
@@ -125,6 +147,45 @@ internal sealed class ClusterFlight(string cluster, VerificationMode verificatio
         }
 
         return verified;
+    }
+
+    /// <summary>The flight record of <paramref name="flight"/> as far as it went: closed when <paramref name="closedAt"/> is given.</summary>
+    private FlightRecord FlightRecordOf(FailoverFlight flight, DateTimeOffset? closedAt)
+    {
+        var topology = flight.Topology;
+        var slots = topology.PublicIps.Select(p => (p.Id, Slot: topology.SlotOf(p)))
+            .Where(p => p.Slot is not null)
+            .ToDictionary(p => p.Id, p => p.Slot!.Value, Resources.ArmId.Comparer);
+        List<string> planned = [.. flight.Plan.RouteTables.Select(t => t.Table.Id), .. topology.PublicIps.Select(p => p.Id)];
+        var progress = flight.Progress;
+        List<string> done = [.. progress.Tables.Keys, .. progress.Nics.Keys, .. progress.PublicIps.Keys];
+        return new FlightRecord(cluster, flight.Decision.Active, flight.Target, flight.DecidedAt, slots, planned, done, closedAt, Watcher);
+    }
+
+    /// <summary>Which watcher writes the record: host and process.</summary>
+    private static readonly string Watcher = $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    /// <summary>While the writes run, the record follows them: written again every 2 s when more is done.</summary>
+    private async Task RecordProgressAsync(FailoverFlight flight, CancellationToken stop)
+    {
+        var recorded = 0;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), services.Time, stop);
+                var record = FlightRecordOf(flight, closedAt: null);
+                if (record.Done.Count != recorded && lease.MayWrite)
+                {
+                    recorded = record.Done.Count;
+                    await lease.WriteAsync(record, stop);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The writes ended: the closing record follows.
+        }
     }
 
     /// <summary>A failover's writes in flight, with the round that started them (whose report they complete).</summary>

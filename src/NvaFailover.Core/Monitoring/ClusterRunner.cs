@@ -29,6 +29,7 @@ internal sealed class ClusterRunner : IDisposable
     private readonly ClusterProbes _probes;
     private readonly ClusterFindings _findings;
     private readonly ClusterFlight _flight;
+    private readonly ClusterLease _lease;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public ClusterRunner(ClusterOptions cluster, bool dryRun, RunnerServices services, Action<RoundReport> publish)
@@ -37,12 +38,20 @@ internal sealed class ClusterRunner : IDisposable
         (_topologies, _time, _logger) = (services.Topologies, services.Time, services.Logger);
         _probes = new ClusterProbes(cluster, services.Prober, _memory, _time, _logger);
         _findings = new ClusterFindings(cluster.Name, _memory, _time, _logger);
-        _flight = new ClusterFlight(cluster.Name, cluster.Verification, _memory, _findings, services, publish);
+        _lease = new ClusterLease(cluster.Name, services.Witness, services.LeaseDuration, services.Topologies, _time, _logger);
+        _flight = new ClusterFlight(cluster.Name, cluster.Verification, _memory, _findings, _lease, services, publish);
     }
 
     public ClusterOptions Cluster => _cluster;
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _lease.Dispose();
+    }
+
+    /// <summary>The cluster's right to write (the witness's lease).</summary>
+    public ClusterLease Lease => _lease;
 
     /// <summary>The failover whose writes run now, if any.</summary>
     public ClusterFlight Flight => _flight;
@@ -58,6 +67,8 @@ internal sealed class ClusterRunner : IDisposable
         activity?.SetTag("nvafailover.cluster", _cluster.Name);
         try
         {
+            // The lease is taken or renewed beside the probes: probing never waits for storage.
+            var leading = record.ReadOnly ? Task.FromResult(true) : _lease.EnsureAsync(cancellationToken);
             var topologyTask = _topologies.GetAsync(_cluster, mayRefresh: !_flight.Executing, cancellationToken);
             if (_probes.NeedTopology && _topologies.Current(_cluster.Name) is null)
             {
@@ -65,6 +76,7 @@ internal sealed class ClusterRunner : IDisposable
             }
 
             record.Health = await _probes.ProbeAllAsync(_topologies.Current(_cluster.Name), cancellationToken);
+            record.Standby = !await leading;
 
             // A rediscovery that finished while the probes ran is used now; one still reading is used next round.
             var topology = _topologies.Current(_cluster.Name) ?? await topologyTask;
@@ -174,6 +186,12 @@ internal sealed class ClusterRunner : IDisposable
             if (record.ReadOnly)
             {
                 return (DryRun(record, action, decision, plan, repeatable: request.ReadOnly), null);
+            }
+
+            if (record.Standby)
+            {
+                return (record.Build(_time.GetUtcNow(), RoundAction.None, decision.Active,
+                    explanation: $"{decision.Explanation}; standby: another watcher holds this cluster's lease in the witness and writes, so this one writes nothing"), null);
             }
 
             if (_probes.SightingAge(record.Health, decision.Target) is { } age && record.Reprobed.Add(decision.Target))

@@ -45,7 +45,7 @@ public sealed class FailoverMonitor : IDisposable
         _observers = observers;
         _time = timeProvider;
         _logger = logger;
-        var services = new RunnerServices(topologies, prober, executor, verifier, timeProvider, metrics, logger);
+        var services = new RunnerServices(topologies, prober, executor, verifier, timeProvider, metrics, logger, cadence.Witness, _options.Witness.LeaseDuration);
         _cadence = new ReadCadence([.. _options.Clusters], cadence.Budget, cadence.Schedule, cadence.Board, topologies, timeProvider, logger);
         _runners = _options.Clusters.ToDictionary(c => c.Name, c => new ClusterRunner(c, _options.DryRun, services, Publish), StringComparer.OrdinalIgnoreCase);
     }
@@ -70,6 +70,9 @@ public sealed class FailoverMonitor : IDisposable
 
     /// <summary>Stops every failover's writes now (what they did is kept and reported; ETags keep the next round correct).</summary>
     public Task StopAsync() => Task.WhenAll(_runners.Values.Select(r => r.Flight.StopAsync()));
+
+    /// <summary>Gives up every cluster's lease in the witness (a host stopping cleanly), so a standby watcher leads at once.</summary>
+    public Task ReleaseLeasesAsync(CancellationToken cancellationToken = default) => Task.WhenAll(_runners.Values.Select(r => r.Lease.ReleaseAsync(cancellationToken)));
 
     /// <summary>
     /// One timer invocation: rounds of every cluster every Probe:Interval, until the next round could not end before the

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NvaFailover.Ports;
 using NvaFailover.Probing;
 using NvaFailover.Resources;
 using NvaFailover.Settings;
@@ -11,7 +12,7 @@ namespace NvaFailover.Monitoring;
 public sealed record ReadBudget(double ReadsPerSecond);
 
 /// <summary>What the monitor's <see cref="ReadCadence"/> is made of; without a budget (no ARM adapter), the cadence is never stretched.</summary>
-internal sealed record ReadCadenceParts(ReadBudget? Budget, RefreshSchedule Schedule, PowerStateBoard Board);
+internal sealed record ReadCadenceParts(ReadBudget? Budget, RefreshSchedule Schedule, PowerStateBoard Board, IWitness? Witness = null);
 
 /// <summary>
 /// Holds a fleet's routine reads within ARM's read budget, per subscription. Routine reads are the probes' power-state

@@ -137,6 +137,9 @@ internal sealed class RoundRecord(string cluster, DateTimeOffset startedAt, bool
     public IReadOnlyList<string> CannotFailOver { get; set; } = [];
     public bool ReadOnly { get; } = readOnly;
 
+    /// <summary>True when another watcher holds the cluster's lease: this round probes and reports, and writes nothing.</summary>
+    public bool Standby { get; set; }
+
     /// <summary>NVAs probed again before this round wrote toward them (their first sighting had grown old).</summary>
     public HashSet<string> Reprobed { get; } = new(StringComparer.OrdinalIgnoreCase);
 

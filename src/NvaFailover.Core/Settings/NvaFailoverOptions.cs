@@ -28,6 +28,9 @@ public sealed class NvaFailoverOptions
     /// <summary>How long discovered route tables, NVA interfaces and public IPs are reused before they are read again.</summary>
     public TimeSpan DiscoveryRefresh { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Where watchers agree who writes for each cluster, and keep its flight record (none: one watcher, as before).</summary>
+    public WitnessOptions Witness { get; } = new();
+
     /// <summary>An optional ceiling on route table writes in flight at once; none by default (writes are paced by ARM's budget).</summary>
     public int? MaxParallelWrites { get; set; }
 
@@ -181,6 +184,19 @@ public enum AzureCloudName
     AzureUSGovernment,
     /// <summary>Azure operated by 21Vianet.</summary>
     AzureChinaCloud,
+}
+
+/// <summary>
+/// The witness: a Blob Storage container with one blob per cluster. Its lease is the right to write for the cluster, its
+/// content the cluster's flight record.
+/// </summary>
+public sealed class WitnessOptions
+{
+    /// <summary>The container (https, with a SAS query or for the host's identity; http on loopback for Azurite); null: no witness.</summary>
+    public Uri? ContainerUri { get; set; }
+
+    /// <summary>How long a lease lasts unless renewed (15 to 60 s, as Blob Storage allows).</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Whether a failover is confirmed on the data plane after its writes.</summary>

@@ -43,6 +43,7 @@ public sealed class NvaFailoverOptionsValidator(SettingsRead read) : IValidateOp
         var options = read.Options;
         var p = new List<SettingProblem>(read.Problems);
         CheckAll(SettingsSchema.Top, options, Root, p);
+        CheckAll(SettingsSchema.Witness, options.Witness, $"{Root}:Witness", p);
         if (options.ArmCertificateThumbprint is { } thumbprint && SettingsSchema.IsThumbprint(thumbprint) && options.ArmEndpoint is null)
         {
             p.Add(new($"{Root}:ArmCertificateThumbprint", thumbprint, "only applies with NvaFailover:ArmEndpoint; set the endpoint too, or remove the thumbprint"));
@@ -57,9 +58,22 @@ public sealed class NvaFailoverOptionsValidator(SettingsRead read) : IValidateOp
         for (var c = 0; c < options.Clusters.Count; c++)
         {
             CheckCluster(p, options.Clusters[c], $"{Root}:Clusters:{c}", owners);
+            CheckLeaseRenewal(p, options, c);
         }
 
         return p;
+    }
+
+    /// <summary>With a witness, rounds renew each cluster's lease: they must come often enough that it never lapses between them.</summary>
+    private static void CheckLeaseRenewal(List<SettingProblem> p, NvaFailoverOptions options, int c)
+    {
+        var interval = options.Clusters[c].Probe.Interval;
+        var most = options.Witness.LeaseDuration / 3;
+        if (options.Witness.ContainerUri is not null && (interval == TimeSpan.Zero || interval > most))
+        {
+            p.Add(new($"{Root}:Clusters:{c}:Probe:Interval", interval.ToString("c", CultureInfo.InvariantCulture),
+                $"with a witness (NvaFailover:Witness:ContainerUri) each round renews the cluster's lease, so rounds must come at most a third of Witness:LeaseDuration apart: set Probe:Interval between 00:00:01 and {most.ToString("c", CultureInfo.InvariantCulture)}"));
+        }
     }
 
     /// <summary>The one message start-up fails with.</summary>

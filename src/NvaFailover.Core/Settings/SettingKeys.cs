@@ -9,7 +9,8 @@ namespace NvaFailover.Settings;
 /// </summary>
 internal static class SettingKeys
 {
-    public static readonly string[] Top = ["Schedule", .. Keys(SettingsSchema.Top), "Clusters"];
+    public static readonly string[] Top = ["Schedule", .. Keys(SettingsSchema.Top), "Witness", "Clusters"];
+    public static readonly string[] Witness = Keys(SettingsSchema.Witness);
     public static readonly string[] Cluster = [.. Keys(SettingsSchema.Cluster), "Nvas", "Probe", "RouteTables"];
     public static readonly string[] Nva = Keys(SettingsSchema.Nva);
     public static readonly string[] Probe = Keys(SettingsSchema.Probe);
@@ -27,6 +28,13 @@ internal static class SettingKeys
             else if (key == "Clusters")
             {
                 foreach (var problem in Indexed(child, Cluster, ClusterChild))
+                {
+                    yield return problem;
+                }
+            }
+            else if (key == "Witness")
+            {
+                foreach (var problem in Known(child, Witness))
                 {
                     yield return problem;
                 }

@@ -31,6 +31,7 @@ public static class SettingsReader
         var r = new ValueReader(problems);
         options.Schedule = ReadSchedule(configuration, section, r) ?? options.Schedule;
         Read(SettingsSchema.Top, section, options, r);
+        Read(SettingsSchema.Witness, section.GetSection("Witness"), options.Witness, r);
         problems.AddRange(SettingKeys.Unknown(section));
 
         var clusters = section.GetSection("Clusters");

@@ -110,6 +110,15 @@ internal static partial class SettingsSchema
         new Setting<ProbeOptions, int?>("Port", p => p.Port, (p, v) => p.Port = v, ValueKinds.OptionalInt) { Rule = Rules.WithinIfSet(1, 65535) },
     ];
 
+    public static readonly ISetting<WitnessOptions>[] Witness =
+    [
+        new Setting<WitnessOptions, Uri?>("ContainerUri", w => w.ContainerUri, (w, v) => w.ContainerUri = v, ValueKinds.ContainerUri),
+        new Setting<WitnessOptions, TimeSpan>("LeaseDuration", w => w.LeaseDuration, (w, v) => w.LeaseDuration = v, ValueKinds.Duration)
+        {
+            Rule = Rules.Within(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60)),
+        },
+    ];
+
     public static readonly ISetting<RouteTableOptions>[] RouteTables =
     [
         new Setting<RouteTableOptions, string>("TagName", t => t.TagName, (t, v) => t.TagName = v, ValueKinds.RequiredText)

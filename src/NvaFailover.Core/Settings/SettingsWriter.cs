@@ -15,6 +15,11 @@ public static class SettingsWriter
         ArgumentNullException.ThrowIfNull(options);
         var section = new JsonObject { ["Schedule"] = options.Schedule.Expression };
         Write(SettingsSchema.Top, options, section);
+        if (options.Witness.ContainerUri is not null)
+        {
+            section["Witness"] = Write(SettingsSchema.Witness, options.Witness, new JsonObject());
+        }
+
         section["Clusters"] = new JsonArray([.. options.Clusters.Select(c => (JsonNode)Cluster(c))]);
         return section;
     }

@@ -58,6 +58,12 @@ internal static class ValueKinds
         "must be an absolute https:// URL, for example https://127.0.0.1:5443/ for a standalone emulator (Azure.Core sends tokens over HTTPS only)",
         v => v?.ToString());
 
+    /// <summary>A Blob Storage container: https, or http on a loopback address (the Azurite emulator).</summary>
+    public static readonly ValueKind<Uri?> ContainerUri = new(
+        (string t, out Uri? v) => Uri.TryCreate(t, UriKind.Absolute, out v) && (v.Scheme == Uri.UriSchemeHttps || (v.Scheme == Uri.UriSchemeHttp && v.IsLoopback)) && v.AbsolutePath.Trim('/').Length > 0,
+        "must be the absolute URL of a Blob Storage container, https://ACCOUNT.blob.core.windows.net/CONTAINER (optionally with a SAS query), or http://127.0.0.1:PORT/devstoreaccount1/CONTAINER for the Azurite emulator",
+        v => v?.ToString());
+
     public static readonly ValueKind<ProbeEndpoint?> Endpoint = new(
         ProbeEndpoint.TryParse,
         "must be host:port for a TCP probe (for example 10.0.1.4:443, IPv6 as [fd00::4]:443) or an http:// or https:// URL for an HTTP probe",

@@ -116,4 +116,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 1026, EventName = "ReadBudgetRestored", Level = LogLevel.Information,
         Message = "Subscription {SubscriptionId}: routine reads need {NeededPerSecond} reads/s, within the {AvailablePerSecond}/s ARM's read budget leaves them; every cluster reading this subscription probes and rediscovers at its configured cadence again")]
     public static partial void ReadBudgetRestored(ILogger logger, string subscriptionId, double neededPerSecond, double availablePerSecond);
+
+    [LoggerMessage(EventId = 1027, EventName = "WitnessLeading", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: this watcher leads (it holds the cluster's lease in the witness, {LeaseSeconds} s, renewed as rounds run): it writes for the cluster")]
+    public static partial void WitnessLeading(ILogger logger, string cluster, double leaseSeconds);
+
+    [LoggerMessage(EventId = 1028, EventName = "WitnessStandby", Level = LogLevel.Information,
+        Message = "Cluster {Cluster}: another watcher holds the cluster's lease in the witness; this one probes and reports but does not write, and takes over when the lease lapses")]
+    public static partial void WitnessStandby(ILogger logger, string cluster);
+
+    [LoggerMessage(EventId = 1029, EventName = "WitnessUnreachable", Level = LogLevel.Error,
+        Message = "Cluster {Cluster}: the witness could not be used ({Reason}); this watcher writes nothing for the cluster from {StopsWritingAt} until it can renew the lease. Check Witness:ContainerUri, the network path to the storage account, and that the identity has Storage Blob Data Contributor on the container")]
+    public static partial void WitnessUnreachable(ILogger logger, string cluster, string reason, string stopsWritingAt);
+
+    [LoggerMessage(EventId = 1030, EventName = "FlightResumed", Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: the witness holds an open failover {FromNva} -> {ToNva} decided at {DecidedAt:HH:mm:ss} by {Watcher} ({Done} of {Planned} writes done); this watcher took the lease and finishes it, each public IP to its recorded slot")]
+    public static partial void FlightResumed(ILogger logger, string cluster, string fromNva, string toNva, DateTimeOffset decidedAt, string watcher, int done, int planned);
 }

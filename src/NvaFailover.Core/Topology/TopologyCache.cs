@@ -53,6 +53,15 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, RefreshSchedule
     /// <summary>Keeps what a round learned (the snapshots its successful writes returned).</summary>
     public void Update(ClusterTopology topology) => _entries.GetOrAdd(topology.Cluster, _ => new Entry()).Set(topology, stale: false);
 
+    /// <summary>Public IP slots learned elsewhere (the witness's flight record): kept with the topology from now on.</summary>
+    public void RememberSlots(string cluster, IReadOnlyDictionary<string, int> slots)
+    {
+        if (slots.Count > 0)
+        {
+            _entries.GetOrAdd(cluster, _ => new Entry()).Remember(slots);
+        }
+    }
+
     /// <summary>After a failed or interrupted write: the next round reads again (in the background).</summary>
     public void MarkStale(string cluster) => _entries.GetOrAdd(cluster, _ => new Entry()).Stale = true;
 
@@ -103,10 +112,39 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, RefreshSchedule
         {
             lock (_lock)
             {
-                Topology = topology.Remembering(Topology);
+                Topology = WithRemembered(topology.Remembering(Topology));
                 Version++;
                 Stale = stale;
             }
+        }
+
+        /// <summary>Public IP slots known from elsewhere; a slot seen on Azure since wins over them.</summary>
+        public void Remember(IReadOnlyDictionary<string, int> slots)
+        {
+            lock (_lock)
+            {
+                _remembered = slots;
+                if (Topology is { } topology)
+                {
+                    Topology = topology with { PublicIpSlots = Merged(topology.PublicIpSlots) };
+                }
+            }
+        }
+
+        private IReadOnlyDictionary<string, int> _remembered = new Dictionary<string, int>();
+
+        private ClusterTopology WithRemembered(ClusterTopology topology) =>
+            _remembered.Count == 0 ? topology : topology with { PublicIpSlots = Merged(topology.PublicIpSlots) };
+
+        private Dictionary<string, int> Merged(IReadOnlyDictionary<string, int> seen)
+        {
+            var slots = new Dictionary<string, int>(_remembered, Resources.ArmId.Comparer);
+            foreach (var (id, slot) in seen)
+            {
+                slots[id] = slot;
+            }
+
+            return slots;
         }
 
         /// <summary>A discovery that started at <paramref name="version"/>, merged with the last good topology.</summary>
@@ -121,7 +159,7 @@ internal sealed class TopologyCache(TopologyDiscovery discovery, RefreshSchedule
                     return Topology;
                 }
 
-                Topology = Merge(fresh, Topology).Remembering(Topology);
+                Topology = WithRemembered(Merge(fresh, Topology).Remembering(Topology));
                 Version++;
                 Discoveries++;
                 Stale = false;
