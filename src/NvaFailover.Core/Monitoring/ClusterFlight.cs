@@ -72,8 +72,13 @@ internal sealed class ClusterFlight(string cluster, VerificationMode verificatio
         }
 
         ExecutionResult result;
-        using var recording = new CancellationTokenSource();
-        var progress = lease.Witnessed ? RecordProgressAsync(flight, recording.Token) : Task.CompletedTask;
+        var recorder = new Recorder();
+        if (lease.Witnessed)
+        {
+            // Not awaited: it ends at its next tick once the flight is finished, and never writes after the closing record.
+            _ = RecordProgressAsync(flight, recorder);
+        }
+
         try
         {
             // The lease about to lapse stops the writes, as a superseding decision does.
@@ -82,8 +87,7 @@ internal sealed class ClusterFlight(string cluster, VerificationMode verificatio
         }
         catch (Exception ex)
         {
-            await recording.CancelAsync();
-            await progress;
+            await recorder.FinishAsync(() => Task.CompletedTask);
             services.Topologies.MarkStale(cluster);
             Log.RoundFailed(services.Logger, ex, cluster, ex.Message);
             var failed = record.Build(services.Time.GetUtcNow(), RoundAction.Error, flight.Decision.Active, error: ex.Message, explanation: $"the writes failed: {ex.Message}");
@@ -91,12 +95,13 @@ internal sealed class ClusterFlight(string cluster, VerificationMode verificatio
             return failed;
         }
 
-        await recording.CancelAsync();
-        await progress;
-        if (lease.Witnessed && lease.MayWrite)
+        await recorder.FinishAsync(async () =>
         {
-            await lease.WriteAsync(FlightRecordOf(flight, result.Complete ? services.Time.GetUtcNow() : null), CancellationToken.None);
-        }
+            if (lease.Witnessed && lease.MayWrite)
+            {
+                await lease.WriteAsync(FlightRecordOf(flight, result.Complete ? services.Time.GetUtcNow() : null), CancellationToken.None);
+            }
+        });
 
         memory.LastTarget = flight.Target;
         services.Topologies.Update(result.Topology);
@@ -162,29 +167,77 @@ internal sealed class ClusterFlight(string cluster, VerificationMode verificatio
         return new FlightRecord(cluster, flight.Decision.Active, flight.Target, flight.DecidedAt, slots, planned, done, closedAt, Watcher);
     }
 
+
     /// <summary>Which watcher writes the record: host and process.</summary>
     private static readonly string Watcher = $"{Environment.MachineName}/{Environment.ProcessId}";
 
-    /// <summary>While the writes run, the record follows them: written again every 2 s when more is done.</summary>
-    private async Task RecordProgressAsync(FailoverFlight flight, CancellationToken stop)
+    /// <summary>
+    /// While the writes run, the lease is renewed when due (a failover may outlast it: a public IP move takes about 30 s,
+    /// and a single round of 'once' or 'switchover' has no later round to renew it), and the record follows the writes:
+    /// written again every 2 s when more is done.
+    /// </summary>
+    private async Task RecordProgressAsync(FailoverFlight flight, Recorder recorder)
     {
         var recorded = 0;
-        try
+        while (true)
         {
-            while (true)
+            await Task.Delay(TimeSpan.FromSeconds(2), services.Time, CancellationToken.None);
+            if (!await recorder.WhileRunningAsync(async () =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(2), services.Time, stop);
+                await lease.EnsureAsync(CancellationToken.None);
                 var record = FlightRecordOf(flight, closedAt: null);
                 if (record.Done.Count != recorded && lease.MayWrite)
                 {
                     recorded = record.Done.Count;
-                    await lease.WriteAsync(record, stop);
+                    await lease.WriteAsync(record, CancellationToken.None);
                 }
+            }))
+            {
+                return;
             }
         }
-        catch (OperationCanceledException)
+    }
+
+    /// <summary>Keeps the progress records and the closing one in order: none is written after the flight finished.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The gate's wait handle is never asked for, so it holds nothing to dispose; the recording loop may use it after the flight ends.")]
+    private sealed class Recorder
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private bool _finished;
+
+        /// <summary>Runs <paramref name="write"/> unless the flight finished; false when it has.</summary>
+        public async Task<bool> WhileRunningAsync(Func<Task> write)
         {
-            // The writes ended: the closing record follows.
+            await _gate.WaitAsync();
+            try
+            {
+                if (_finished)
+                {
+                    return false;
+                }
+
+                await write();
+                return true;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Marks the flight finished and runs <paramref name="close"/> (the closing record) after any write in progress.</summary>
+        public async Task FinishAsync(Func<Task> close)
+        {
+            await _gate.WaitAsync();
+            try
+            {
+                _finished = true;
+                await close();
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 

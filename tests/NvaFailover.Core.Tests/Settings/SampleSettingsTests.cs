@@ -55,9 +55,14 @@ public sealed class SettingsReferenceTests
             ["Probe"] = SettingKeys.Probe,
             ["RouteTables"] = SettingKeys.RouteTables,
         };
-        foreach (var top in SettingKeys.Top.Where(k => k != "Clusters"))
+        foreach (var top in SettingKeys.Top.Where(k => k is not ("Clusters" or "Witness")))
         {
             yield return top;
+        }
+
+        foreach (var key in SettingKeys.Witness)
+        {
+            yield return $"Witness:{key}";
         }
 
         foreach (var key in SettingKeys.Cluster)

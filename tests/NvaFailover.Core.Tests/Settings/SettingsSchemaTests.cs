@@ -10,7 +10,7 @@ public sealed class SettingsSchemaTests
     [Fact]
     public void EveryDeclaredKey_IsAKnownKey_AndEveryKnownKeyIsDeclaredOrASection()
     {
-        Assert.Equal(["Schedule", .. SettingsSchema.Top.Select(s => s.Key), "Clusters"], SettingKeys.Top);
+        Assert.Equal(["Schedule", .. SettingsSchema.Top.Select(s => s.Key), "Witness", "Clusters"], SettingKeys.Top);
         Assert.Equal([.. SettingsSchema.Cluster.Select(s => s.Key), "Nvas", "Probe", "RouteTables"], SettingKeys.Cluster);
         Assert.Equal(SettingsSchema.Probe.Select(s => s.Key), SettingKeys.Probe);
     }

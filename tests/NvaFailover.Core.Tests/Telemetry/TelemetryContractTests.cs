@@ -45,6 +45,10 @@ public sealed class TelemetryContractTests
         (1024, "FailoverVerified", LogLevel.Information),
         (1025, "ReadBudgetStretched", LogLevel.Warning),
         (1026, "ReadBudgetRestored", LogLevel.Information),
+        (1027, "WitnessLeading", LogLevel.Information),
+        (1028, "WitnessStandby", LogLevel.Information),
+        (1029, "WitnessUnreachable", LogLevel.Error),
+        (1030, "FlightResumed", LogLevel.Warning),
     ];
 
     [Fact]

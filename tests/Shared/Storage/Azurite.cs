@@ -30,10 +30,7 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>Starts the emulator and waits until it accepts connections.</summary>
     public static async Task<Azurite> StartAsync()
     {
-        if (!File.Exists(MainScript))
-        {
-            throw new InvalidOperationException($"Azurite is not installed at {MainScript}: run 'npm ci --prefix eng/azurite' (.ci/run does).");
-        }
+        await InstallAsync();
 
         var port = FreePort();
         var folder = Directory.CreateTempSubdirectory("azurite-").FullName;
@@ -94,6 +91,49 @@ public sealed class Azurite : IAsyncDisposable
         catch (IOException)
         {
             // A file still held: the temp folder is cleaned later.
+        }
+    }
+
+    /// <summary>
+    /// Installs the pinned emulator (eng/azurite/package-lock.json) on first use, so that 'dotnet test' on a fresh clone
+    /// needs only Node.js and an npm registry; test projects running at once install it once (a lock file).
+    /// </summary>
+    private static async Task InstallAsync()
+    {
+        if (File.Exists(MainScript))
+        {
+            return;
+        }
+
+        var folder = Repository.File("eng", "azurite");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (true)
+        {
+            try
+            {
+                await using var held = new FileStream(Path.Combine(folder, ".install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+                if (File.Exists(MainScript))
+                {
+                    return;
+                }
+
+                var npm = new ProcessStartInfo("npm") { ArgumentList = { "ci", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error" }, RedirectStandardOutput = true, RedirectStandardError = true };
+                using var process = Process.Start(npm) ?? throw new InvalidOperationException("npm did not start");
+                var output = process.StandardError.ReadToEndAsync();
+                await process.StandardOutput.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                if (process.ExitCode != 0 || !File.Exists(MainScript))
+                {
+                    throw new InvalidOperationException($"Azurite could not be installed ('npm ci --prefix eng/azurite' exited {process.ExitCode}): {await output}");
+                }
+
+                return;
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                // Another test project installs it: wait for that.
+                await Task.Delay(500);
+            }
         }
     }
 
