@@ -149,6 +149,8 @@ internal sealed class ClusterLease : IDisposable
 
         if (taken)
         {
+            // Another watcher may have written since this one last read: read the topology again (ETags guard meanwhile).
+            _topologies.MarkStale(_cluster);
             await ReadRecordAsync(cancellationToken);
         }
 
