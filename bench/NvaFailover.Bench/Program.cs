@@ -15,6 +15,7 @@ return which switch
     "memory" => await Print(MemoryBenchmark.RunAsync(Arg("--rounds", 2000), log)),
     "faults" => await FaultsAsync(),
     "fleet" when args.Contains("--all") => await FleetAllAsync(),
+    "takeover" => await TakeoverAsync(),
     "fleet" when args.Contains("--scale") => await Print(FleetBenchmark.ScaleAsync(Arg("--clusters", 500), Arg("--tables", 8), Arg("--rounds", 20), log)),
     "gray" when args.Contains("--write") => await GrayWriteAsync(),
     "render" => Render(),
@@ -69,7 +70,7 @@ async Task<int> AllAsync()
     // The fleet and gray-failure sections are measured by their own commands and keep their own dates.
     if (File.Exists(Path.Combine(folder, "results.json")) && Results.Read(folder) is var earlierResults)
     {
-        results = results with { Fleet = earlierResults.Fleet, Gray = earlierResults.Gray };
+        results = results with { Fleet = earlierResults.Fleet, Gray = earlierResults.Gray, Takeover = earlierResults.Takeover };
     }
 
     results.Write(folder);
@@ -82,6 +83,20 @@ async Task<int> FaultsAsync()
     var outcome = await FaultSuiteBenchmark.RunAsync(Arg("--seeds", 1000), Arg("--first-seed", 1), Arg("--speed", 200), Arg("--parallel", 2), Path.Combine(Path.GetTempPath(), "nvafo-fault-suite"), log);
     Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults, {outcome.Failovers} failovers ({outcome.Verified} verified on the data plane), {outcome.Violations} violations in {outcome.Wall:c}");
     return outcome.Violations == 0 ? 0 : 1;
+}
+
+async Task<int> TakeoverAsync()
+{
+    var command = $"dotnet run -c Release --project bench/NvaFailover.Bench -- {string.Join(' ', args)}";
+    var measured = await TakeoverBenchmark.RunAsync(Arg("--runs", 5), command, log);
+    if (args.Contains("--write"))
+    {
+        var folder = Path.Combine(FindRepository(), "bench");
+        (Results.Read(folder) with { Takeover = measured }).Write(folder);
+        await log.WriteLineAsync($"Wrote {Path.Combine(folder, "RESULTS.md")}");
+    }
+
+    return measured.Failed == 0 && measured.Seconds.All(s => s <= measured.LeaseSeconds + measured.IntervalSeconds + 10) ? 0 : 1;
 }
 
 async Task<int> FleetAllAsync()
@@ -157,6 +172,8 @@ static int Usage()
                                         many clusters: a zone outage (every active NVA at once), or healthy
                                         (--all: the fleet rows of bench/RESULTS.md, written into it; --scale:
                                         memory, CPU and round time of every cluster's round together)
+          takeover [--runs N] [--write]  two nvafo run processes with a witness on Azurite, the leader killed inside
+                                        a public IP move: time until the standby finished it (--write: into RESULTS.md)
           gray [--faults N] [--seed S] [--speed X] [--write]
                                         gray failures with the forwarding probe, verified failovers, ha-nva-fo's
                                         TCP probe on the same faults (--write: into bench/RESULTS.md); at most 8x

@@ -20,7 +20,8 @@ internal sealed record Results(
     FaultSuiteBenchmark.Outcome Faults,
     DateTimeOffset? ConvergenceMeasured,
     FleetBenchmark.Measured? Fleet = null,
-    GrayFailureBenchmark.Measured? Gray = null)
+    GrayFailureBenchmark.Measured? Gray = null,
+    TakeoverBenchmark.Measured? Takeover = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -150,6 +151,11 @@ internal sealed record Results(
         if (Gray is { } gray)
         {
             GrayMarkdown(md, gray);
+        }
+
+        if (Takeover is { } takeover)
+        {
+            TakeoverBenchmark.Markdown(md, takeover);
         }
 
         Line($"## Before (for comparison)");

@@ -10,6 +10,9 @@ namespace NvaFailover.Tests;
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
+    /// <summary>Real time: the emulator's leases run on it.</summary>
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     private readonly Process _process;
     private readonly string _folder;
 
@@ -25,7 +28,22 @@ public sealed class Azurite : IAsyncDisposable
     public Uri Container(string name) => new($"http://127.0.0.1:{Port}/devstoreaccount1/{name}");
 
     /// <summary>Where .ci/run installs the emulator.</summary>
-    public static string MainScript => Repository.File("eng", "azurite", "node_modules", "azurite", "dist", "src", "blob", "main.js");
+    public static string MainScript => Path.Combine(Folder, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+
+    /// <summary>eng/azurite of the repository this code was built from (found above the running assembly).</summary>
+    private static string Folder
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NvaFailover.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("NvaFailover.sln not found above " + AppContext.BaseDirectory), "eng", "azurite");
+        }
+    }
 
     /// <summary>Starts the emulator and waits until it accepts connections.</summary>
     public static async Task<Azurite> StartAsync()
@@ -47,7 +65,7 @@ public sealed class Azurite : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var azurite = new Azurite(process, folder, port);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = Clock.GetUtcNow() + TimeSpan.FromSeconds(60);
         while (true)
         {
             try
@@ -56,9 +74,9 @@ public sealed class Azurite : IAsyncDisposable
                 await client.ConnectAsync(IPAddress.Loopback, port);
                 return azurite;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            catch (SocketException) when (Clock.GetUtcNow() < deadline && !process.HasExited)
             {
-                await Task.Delay(200);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), Clock);
             }
             catch (SocketException)
             {
@@ -105,8 +123,8 @@ public sealed class Azurite : IAsyncDisposable
             return;
         }
 
-        var folder = Repository.File("eng", "azurite");
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        var folder = Folder;
+        var deadline = Clock.GetUtcNow() + TimeSpan.FromMinutes(5);
         while (true)
         {
             try
@@ -129,10 +147,10 @@ public sealed class Azurite : IAsyncDisposable
 
                 return;
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (Clock.GetUtcNow() < deadline)
             {
                 // Another test project installs it: wait for that.
-                await Task.Delay(500);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), Clock);
             }
         }
     }
