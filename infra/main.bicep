@@ -42,6 +42,18 @@ param dryRun bool = false
 @minLength(1)
 param clusters cluster[]
 
+@description('Keep a witness so that more than one watcher can run (a second deployment in another region): a container \'witness\' in this deployment\'s storage account. Pass the outputs witnessContainerUri and witnessStorageAccountId to the second deployment.')
+param createWitness bool = false
+
+@description('Join the witness another deployment keeps (its output witnessContainerUri); empty for none.')
+param witnessContainerUri string = ''
+
+@description('The storage account that holds witnessContainerUri (the other deployment\'s output witnessStorageAccountId): this identity gets Storage Blob Data Contributor on the container.')
+param witnessStorageAccountId string = ''
+
+@description('Witness:LeaseDuration, 15 to 60 seconds: how long a dead leader holds a cluster before another watcher takes over.')
+param witnessLeaseDuration string = '00:00:30'
+
 @description('Who gets the alerts by email.')
 param alertEmails string[] = []
 
@@ -78,6 +90,25 @@ var hostSubnetId = empty(networkProbeClusters) || !empty(integrationSubnetId)
 var hostSubnetParts = split(hostSubnetId, '/')
 var hostSubnetSubscription = empty(hostSubnetId) ? subscription().subscriptionId : hostSubnetParts[2]
 var hostSubnetResourceGroup = empty(hostSubnetId) ? resourceGroup().name : hostSubnetParts[4]
+
+// The witness: created here, joined from another deployment, or none (one watcher, as before). Refused when ambiguous.
+var storageAccountName = take('st${namePrefix}${suffix}', 24)
+// A created witness's URI comes from the storage account itself (right in every cloud): the function app module sets it.
+var witnessCreated = createWitness
+  ? (empty(witnessContainerUri)
+      ? true
+      : fail('Set either createWitness (this deployment keeps the witness) or witnessContainerUri (it joins another deployment\'s witness), not both.'))
+  : false
+// Without an account, parts of a placeholder id: the module is then not deployed, but its scope is still read.
+var witnessParts = split(empty(witnessStorageAccountId) ? '${resourceGroup().id}/providers/Microsoft.Storage/storageAccounts/none' : witnessStorageAccountId, '/')
+var witnessJoined = !createWitness && !empty(witnessContainerUri)
+  ? (empty(witnessStorageAccountId)
+      ? fail('witnessContainerUri needs witnessStorageAccountId (the other deployment\'s output), so that this deployment\'s identity can be granted the container.')
+      : true)
+  : false
+var witnessSettings = union(
+  witnessJoined ? { NvaFailover__Witness__ContainerUri: witnessContainerUri } : {},
+  witnessCreated || witnessJoined ? { NvaFailover__Witness__LeaseDuration: witnessLeaseDuration } : {})
 
 module identity 'modules/identity.bicep' = {
   name: 'nvafo-identity-${deploymentSuffix}'
@@ -117,7 +148,8 @@ module functionApp 'modules/functionapp.bicep' = {
   params: {
     appName: 'func-${namePrefix}-${suffix}'
     planName: 'plan-${namePrefix}-${suffix}'
-    storageAccountName: take('st${namePrefix}${suffix}', 24)
+    storageAccountName: storageAccountName
+    witnessContainer: witnessCreated ? 'witness' : ''
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -125,7 +157,7 @@ module functionApp 'modules/functionapp.bicep' = {
     identityPrincipalId: identity.outputs.principalId
     identityKey: identityKey
     integrationSubnetId: hostSubnetId
-    appSettings: reduce(range(0, length(clusters)), baseSettings, (settings, i) => union(settings, clusterAppSettings(clusters[i], i)))
+    appSettings: reduce(range(0, length(clusters)), union(baseSettings, witnessSettings), (settings, i) => union(settings, clusterAppSettings(clusters[i], i)))
   }
 }
 
@@ -189,6 +221,17 @@ module hostNetworkAssignment 'modules/roleAssignment.bicep' = if (!empty(hostSub
   dependsOn: [roles]
 }
 
+module witnessAccess 'modules/witnessAccess.bicep' = if (witnessJoined) {
+  name: 'nvafo-witness-${deploymentSuffix}'
+  scope: resourceGroup(witnessParts[2], witnessParts[4])
+  params: {
+    storageAccountName: last(witnessParts)
+    containerName: last(split(split(witnessContainerUri, '?')[0], '/'))
+    principalId: identity.outputs.principalId
+    principalKey: identityKey
+  }
+}
+
 module alerts 'modules/alerts.bicep' = {
   name: 'nvafo-alerts-${deploymentSuffix}'
   params: {
@@ -198,6 +241,7 @@ module alerts 'modules/alerts.bicep' = {
     applicationInsightsId: monitoring.outputs.applicationInsightsId
     alertEmails: alertEmails
     alertWebhookUrl: alertWebhookUrl
+    witness: witnessCreated || witnessJoined
   }
 }
 
@@ -219,3 +263,9 @@ output identityClientId string = identity.outputs.clientId
 
 @description('Application Insights resource id.')
 output applicationInsightsId string = monitoring.outputs.applicationInsightsId
+
+@description('The witness container this deployment uses (pass it to a second deployment as witnessContainerUri); empty for none.')
+output witnessContainerUri string = witnessCreated ? functionApp.outputs.witnessContainerUri : witnessContainerUri
+
+@description('The storage account that holds the witness this deployment created (pass it to a second deployment as witnessStorageAccountId); empty otherwise.')
+output witnessStorageAccountId string = witnessCreated ? functionApp.outputs.storageAccountId : ''

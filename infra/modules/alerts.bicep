@@ -10,6 +10,9 @@ param alertEmails string[]
 @secure()
 param alertWebhookUrl string
 
+@description('True when watchers share a witness: adds the rule for a watcher that cannot use it.')
+param witness bool = false
+
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: 'ag-${namePrefix}'
   location: 'global'
@@ -32,7 +35,22 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-var rules = [
+var witnessRules = witness ? [
+  {
+    name: 'no-leader'
+    displayName: 'NvaFailover: a watcher cannot use the witness'
+    description: 'For more than two lease periods this watcher could not take, renew or check a cluster\'s lease in the witness, so it writes nothing for that cluster; if no other watcher leads it, no failover can happen. Check the storage account, the network path to it and the identity\'s Storage Blob Data Contributor role; the workbook shows who leads.'
+    severity: 1
+    query: loadTextContent('../queries/alerts/no-leader.kql')
+    window: 'PT15M'
+    aggregation: 'Count'
+    measure: ''
+    operator: 'GreaterThan'
+    threshold: 0
+  }
+] : []
+
+var baseRules = [
   {
     name: 'failover-completed'
     displayName: 'NvaFailover: failover completed'
@@ -106,6 +124,8 @@ var rules = [
     threshold: 0
   }
 ]
+
+var rules = concat(baseRules, witnessRules)
 
 resource alertRules 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = [for rule in rules: {
   name: '${namePrefix}-${rule.name}'

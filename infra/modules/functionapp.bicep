@@ -19,6 +19,9 @@ param appSettings object
 @description('Subnet for the app\'s outbound traffic (VNet integration), delegated to Microsoft.App/environments; empty for none.')
 param integrationSubnetId string
 
+@description('A container for the witness (one blob per cluster: its lease and flight record) in this app\'s storage account; empty for none. The identity\'s Storage Blob Data Owner on the account covers it.')
+param witnessContainer string = ''
+
 var deploymentContainer = 'deploymentpackage'
 var storageRoles = {
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -48,6 +51,11 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
 resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: deploymentContainer
+}
+
+resource witness 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = if (!empty(witnessContainer)) {
+  parent: blobService
+  name: empty(witnessContainer) ? 'none' : witnessContainer
 }
 
 resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in items(storageRoles): {
@@ -128,7 +136,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'appsettings'
-  properties: union(appSettings, {
+  properties: union(appSettings, empty(witnessContainer) ? {} : {
+    NvaFailover__Witness__ContainerUri: '${storage.properties.primaryEndpoints.blob}${witnessContainer}'
+  }, {
     // Service URIs from the account itself, so they are right in every cloud (an account name alone implies the public one).
     AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
     AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
@@ -139,3 +149,9 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
 }
 
 output name string = app.name
+
+@description('The storage account\'s resource id (it holds the witness container, when there is one).')
+output storageAccountId string = storage.id
+
+@description('The witness container\'s URI; empty without one.')
+output witnessContainerUri string = empty(witnessContainer) ? '' : '${storage.properties.primaryEndpoints.blob}${witnessContainer}'

@@ -57,7 +57,8 @@ public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixt
         // Every generated name is a documented one (docs/settings.md, which a Core test keeps equal to what the code
         // reads); every documented key is generated, but those the sample parameters leave out.
         Assert.Empty(nvaFailover.Except(documented));
-        Assert.Equal(["Clusters:#:Nvas:#:NextHopIps", "Clusters:#:Nvas:#:ProbeCertificateThumbprint", "Clusters:#:Probe:Port"], documented.Where(c => !nvaFailover.Any(g => g == c || g.StartsWith(c + ":", StringComparison.Ordinal))).Order(StringComparer.Ordinal));
+        // The witness's keys only with a witness, which the sample leaves out (tested below).
+        Assert.Equal(["Clusters:#:Nvas:#:NextHopIps", "Clusters:#:Nvas:#:ProbeCertificateThumbprint", "Clusters:#:Probe:Port", "Witness:ContainerUri", "Witness:LeaseDuration"], documented.Where(c => !nvaFailover.Any(g => g == c || g.StartsWith(c + ":", StringComparison.Ordinal))).Order(StringComparer.Ordinal));
         Assert.Equal(
             ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "APPLICATIONINSIGHTS_CONNECTION_STRING", "AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__clientId",
                 "AzureWebJobsStorage__credential", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "NvaFailoverSchedule"],
@@ -220,6 +221,73 @@ public sealed partial class CompiledInfraTests(CompiledInfra infra) : IClassFixt
         Assert.All(gone, scope => Assert.Contains("00000000-0000-0000-0000-000000000002", scope, StringComparison.Ordinal));
         Assert.Empty(after.Except(before, StringComparer.OrdinalIgnoreCase));
     }
+
+    [Fact]
+    public async Task CreateWitness_KeepsAContainerInTheAppsStorage_SetsTheWitnessSettings_AndAlertsWhenAWatcherCannotUseIt()
+    {
+        var (code, output, resources) = await SnapshotWith("param createWitness = true\nparam witnessLeaseDuration = '00:00:20'\n");
+
+        Assert.True(code == 0, output);
+        var all = resources.OfType<JsonObject>().ToList();
+        var container = Assert.Single(all, r => r["type"]!.GetValue<string>() == "Microsoft.Storage/storageAccounts/blobServices/containers" && r["name"]!.GetValue<string>().EndsWith("/witness", StringComparison.Ordinal));
+        var account = container["name"]!.GetValue<string>().Split('/')[0];
+        var settings = SettingsOf(all);
+        // The account's own blob endpoint (right in every cloud), known at deployment: '[format('{0}{1}', reference(...).primaryEndpoints.blob, 'witness')]'.
+        var uri = settings["NvaFailover__Witness__ContainerUri"];
+        Assert.Contains($"storageAccounts/{account}'", uri, StringComparison.Ordinal);
+        Assert.Contains("primaryEndpoints.blob, 'witness')", uri, StringComparison.Ordinal);
+        Assert.Equal("00:00:20", settings["NvaFailover__Witness__LeaseDuration"]);
+        var rule = Assert.Single(all, r => r["type"]!.GetValue<string>() == "Microsoft.Insights/scheduledQueryRules" && r["name"]!.GetValue<string>().EndsWith("-no-leader", StringComparison.Ordinal));
+        Assert.Contains("WitnessUnreachable", rule["properties"]!["criteria"]!["allOf"]![0]!["query"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(all, r => r["properties"]?["roleDefinitionId"]?.GetValue<string>().EndsWith(StorageBlobDataContributor, StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task JoiningAWitness_GrantsThisIdentityTheOtherDeploymentsContainerOnly_AndSetsTheWitnessSettings()
+    {
+        const string account = "/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/rg-nvafo-weu/providers/Microsoft.Storage/storageAccounts/stnvafofirst";
+        var (code, output, resources) = await SnapshotWith(
+            $"param witnessContainerUri = 'https://stnvafofirst.blob.core.windows.net/witness'\nparam witnessStorageAccountId = '{account}'\n");
+
+        Assert.True(code == 0, output);
+        var all = resources.OfType<JsonObject>().ToList();
+        var grant = Assert.Single(all, r => r["properties"]?["roleDefinitionId"]?.GetValue<string>().EndsWith(StorageBlobDataContributor, StringComparison.Ordinal) == true);
+        Assert.Equal($"{account}/blobServices/default/containers/witness", Scope(grant["id"]!.GetValue<string>()));
+        Assert.Equal("https://stnvafofirst.blob.core.windows.net/witness", SettingsOf(all)["NvaFailover__Witness__ContainerUri"]);
+        Assert.DoesNotContain(all, r => r["type"]!.GetValue<string>() == "Microsoft.Storage/storageAccounts/blobServices/containers" && r["name"]!.GetValue<string>().EndsWith("/witness", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("param createWitness = true\nparam witnessContainerUri = 'https://stother.blob.core.windows.net/witness'\n", "Set either createWitness (this deployment keeps the witness) or witnessContainerUri")]
+    [InlineData("param witnessContainerUri = 'https://stother.blob.core.windows.net/witness'\n", "witnessContainerUri needs witnessStorageAccountId")]
+    public async Task AnAmbiguousWitness_IsRefusedBeforeAnythingIsCreated(string parameters, string reason)
+    {
+        var (code, output, _) = await SnapshotWith(parameters);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains(reason, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithoutAWitness_NoWitnessSettingsAndNoWitnessAlert()
+    {
+        Assert.DoesNotContain(Settings().Keys, k => k.StartsWith("NvaFailover__Witness__", StringComparison.Ordinal));
+        Assert.DoesNotContain(infra.OfType("Microsoft.Insights/scheduledQueryRules"), r => r["name"]!.GetValue<string>().EndsWith("-no-leader", StringComparison.Ordinal));
+    }
+
+    private const string StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+
+    private static async Task<(int Code, string Output, JsonArray Resources)> SnapshotWith(string parameters)
+    {
+        var copy = Bicep.CopyInfra();
+        var sample = await File.ReadAllTextAsync(Path.Combine(copy, "main.bicepparam"));
+        await File.WriteAllTextAsync(Path.Combine(copy, "main.bicepparam"), sample + "\n" + parameters);
+        return await Bicep.SnapshotAsync(copy);
+    }
+
+    private static Dictionary<string, string> SettingsOf(IEnumerable<JsonObject> resources) =>
+        Assert.Single(resources, r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites/config")["properties"]!.AsObject()
+            .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
 
     private Dictionary<string, string> Settings() =>
         Assert.Single(infra.OfType("Microsoft.Web/sites/config"))["properties"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);

@@ -110,7 +110,12 @@ internal sealed class ClusterLease : IDisposable
             return MayWrite;
         }
 
-        _unreachableSaid = null;
+        if (_unreachableSaid is not null)
+        {
+            // The witness answers again: say where this watcher stands now (the no-leader alert resolves on it).
+            (_unreachableSaid, _said) = (null, null);
+        }
+
         bool taken;
         lock (_lock)
         {
