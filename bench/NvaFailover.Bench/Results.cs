@@ -233,8 +233,8 @@ internal sealed record Results(
         if (fleet.Scales is { Count: > 0 } scales)
         {
             Line($"Many clusters in one process (`fleet --scale`, {scales[0].Rounds} rounds of every cluster together, 5 s apart at 2x, after the first, which");
-            Line($"discovers; the emulator in the same process keeps no request log). Heap: NvaFailover's managed heap per cluster (after the");
-            Line($"emulator's own); CPU: the whole process's (the emulator serving included) per cluster and round; a cluster's round in");
+            Line($"discovers; the emulator in the same process keeps no request log). Heap: NvaFailover's managed heap per cluster (the heap");
+            Line($"with the monitor less the heap once it is gone); CPU: the whole process's (the emulator serving included) per cluster and round; a cluster's round in");
             Line($"scenario time (its probe: the subscription's power-state list, two VMs per cluster in pages of 100, shared by every cluster).");
             md.AppendLine();
             Line($"| clusters x tables | heap per cluster | working set | a round of every cluster (wall) median / max | CPU per cluster and round | a cluster's round median / p95 |");
