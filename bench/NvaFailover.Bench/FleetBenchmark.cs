@@ -127,11 +127,11 @@ internal static class FleetBenchmark
         }
 
         // NvaFailover's heap: with the monitor (its topologies, probes, runners) and without it, the emulator unchanged.
-        var (heapWith, workingSet) = Sample();
+        var (heapWith, workingSet) = MemoryBenchmark.Sample();
         GC.KeepAlive(monitor);
         await services.DisposeAsync();
         monitor = null;
-        var (heapWithout, _) = Sample();
+        var (heapWithout, _) = MemoryBenchmark.Sample();
         var scale = new Scale(
             clusters, tables, rounds, (heapWith - heapWithout) / 1024.0 / clusters, workingSet / 1048576.0,
             Stats.Percentile(walls, 50), walls.Max(), cpu.TotalMilliseconds / rounds / clusters,
@@ -139,14 +139,6 @@ internal static class FleetBenchmark
         await log.WriteLineAsync(FormattableString.Invariant(
             $"  fleet scale {clusters} x {tables}: heap {scale.HeapPerClusterKiB:0} KiB per cluster, working set {scale.WorkingSetMiB:0} MiB, a round of every cluster {scale.RoundWallMedianMs:0} ms wall (max {scale.RoundWallMaxMs:0}), CPU {scale.CpuPerClusterRoundMs:0.00} ms per cluster and round, a cluster's round {scale.ClusterRoundMedianMs:0} ms median, {scale.ClusterRoundP95Ms:0} ms p95 of scenario time"));
         return scale;
-    }
-
-    private static (long Heap, long WorkingSet) Sample()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return (GC.GetTotalMemory(forceFullCollection: true), Environment.WorkingSet);
     }
 
     private static string Sub(int s) => $"f1ee7000-0000-4000-8000-{s:000000000000}";

@@ -55,7 +55,8 @@ internal static class MemoryBenchmark
         return outcome;
     }
 
-    private static (long Heap, long WorkingSet) Sample()
+    /// <summary>The managed heap after a full compacting collection, and the working set.</summary>
+    internal static (long Heap, long WorkingSet) Sample()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
