@@ -10,6 +10,20 @@ internal static class FaultSuiteBenchmark
     {
         /// <summary>Failovers reported verified on the data plane (each checked against the emulator's record of the routes applied).</summary>
         public int Verified { get; init; }
+
+        /// <summary>Watcher kills, seeds with a witness, and managed tables untagged or deleted.</summary>
+        public int Kills { get; init; }
+
+        public int WitnessSeeds { get; init; }
+
+        public int Released { get; init; }
+
+        /// <summary>When measured on its own ('faults --write'): the command, date and version; null within 'all'.</summary>
+        public string? Command { get; init; }
+
+        public DateTimeOffset? Date { get; init; }
+
+        public string? Version { get; init; }
     }
 
     public static async Task<Outcome> RunAsync(int seeds, int firstSeed, double speed, int parallel, string replayFolder, TextWriter log)
@@ -19,6 +33,7 @@ internal static class FaultSuiteBenchmark
         var faults = 0;
         var failovers = 0;
         var verified = 0;
+        var (kills, witnessed, released) = (0, 0, 0);
         var violations = 0;
         var violating = new List<string>();
         var done = 0;
@@ -50,6 +65,9 @@ internal static class FaultSuiteBenchmark
                 Interlocked.Add(ref faults, run.FaultsInjected);
                 Interlocked.Add(ref failovers, run.Failovers);
                 Interlocked.Add(ref verified, run.Result.Failovers.Count(f => f.VerifiedAt is not null));
+                Interlocked.Add(ref kills, run.Truth.Kills.Count);
+                Interlocked.Add(ref witnessed, run.Truth.Witness ? 1 : 0);
+                Interlocked.Add(ref released, run.Truth.Released.Count);
                 if (run.Violations.Count > 0)
                 {
                     Interlocked.Add(ref violations, run.Violations.Count);
@@ -69,6 +87,6 @@ internal static class FaultSuiteBenchmark
                 }
             }
         }));
-        return new Outcome(seeds, faults, failovers, violations, violating, wall.Elapsed, speed, firstSeed) { Verified = verified };
+        return new Outcome(seeds, faults, failovers, violations, violating, wall.Elapsed, speed, firstSeed) { Verified = verified, Kills = kills, WitnessSeeds = witnessed, Released = released };
     }
 }

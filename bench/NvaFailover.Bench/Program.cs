@@ -81,7 +81,16 @@ async Task<int> AllAsync()
 async Task<int> FaultsAsync()
 {
     var outcome = await FaultSuiteBenchmark.RunAsync(Arg("--seeds", 1000), Arg("--first-seed", 1), Arg("--speed", 200), Arg("--parallel", 2), Path.Combine(Path.GetTempPath(), "nvafo-fault-suite"), log);
-    Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults, {outcome.Failovers} failovers ({outcome.Verified} verified on the data plane), {outcome.Violations} violations in {outcome.Wall:c}");
+    Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults ({outcome.Kills} watcher kills, {outcome.WitnessSeeds} seeds with a witness, {outcome.Released} tables untagged or deleted), {outcome.Failovers} failovers ({outcome.Verified} verified on the data plane), {outcome.Violations} violations in {outcome.Wall:c}");
+    if (args.Contains("--write"))
+    {
+        // The fault suite, measured now, into the results of the last 'all' (its other sections keep their dates).
+        var folder = Path.Combine(FindRepository(), "bench");
+        var measured = outcome with { Command = $"dotnet run -c Release --project bench/NvaFailover.Bench -- {string.Join(' ', args)}", Date = DateTimeOffset.UtcNow, Version = NvaFailover.Cli.PrintVersion.Text };
+        (Results.Read(folder) with { Faults = measured }).Write(folder);
+        await log.WriteLineAsync($"Wrote {Path.Combine(folder, "RESULTS.md")}");
+    }
+
     return outcome.Violations == 0 ? 0 : 1;
 }
 
@@ -166,7 +175,7 @@ static int Usage()
           cost [--speed X]              ARM requests of an hour, healthy and failed over
           memory [--rounds N]
           emulator [--requests N] [--concurrency C]
-          faults [--seeds N] [--first-seed S] [--speed X] [--parallel P]
+          faults [--seeds N] [--first-seed S] [--speed X] [--parallel P] [--write]
           fleet [--clusters N] [--tables T] [--subscriptions S] [--healthy] [--all]
           fleet --scale [--clusters N] [--tables T] [--rounds R]
                                         many clusters: a zone outage (every active NVA at once), or healthy

@@ -167,8 +167,14 @@ internal sealed record Results(
         md.AppendLine();
         Line($"## Fault suite");
         md.AppendLine();
+        if (Faults.Command is { } faultsCommand)
+        {
+            Line($"Measured by `{faultsCommand}` on {Faults.Date:yyyy-MM-dd HH:mm} UTC, {Faults.Version}.");
+        }
+
         Line($"Seeds {Faults.FirstSeed} to {Faults.FirstSeed + Faults.Runs - 1} (tests/NvaFailover.FaultSuite) at {Faults.Speed:0}x: {Faults.Runs} runs, {Faults.FaultsInjected} faults injected");
-        Line($"(NVA failures, hangs and flapping, ARM fault windows, outside edits), {Faults.Failovers} failovers ({Faults.Verified} verified on the data plane,");
+        Line($"(NVA failures, hangs and flapping, ARM fault windows, outside edits, {Faults.Released} managed tables untagged or deleted, {Faults.Kills} watcher kills in");
+        Line($"{Faults.WitnessSeeds} seeds with a witness and in seeds of one-armed NVAs), {Faults.Failovers} failovers ({Faults.Verified} verified on the data plane,");
         Line($"each checked against the emulator's record of the routes applied), **{Faults.Violations} violations** in {Faults.Wall:hh\\:mm\\:ss} of wall time.");
         foreach (var v in Faults.ViolatingSeeds)
         {

@@ -241,6 +241,59 @@ public sealed class SimulateCommandTests
         Assert.DoesNotContain(Rehearsal.Rounds(report), r => string.CompareOrdinal(r["at"]!.GetValue<string>(), "00:01:07") >= 0 && string.CompareOrdinal(r["at"]!.GetValue<string>(), "00:01:25") < 0);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Simulate_WatcherKilledInsideThePublicIpMove_OfNvasWithAManagementNic_FinishedInItsSlotOnlyWithAWitness(bool witness)
+    {
+        // As above, but each vmx has a management NIC first (slot 0): the public IP belongs to slot 1. With a witness the
+        // new host waits for the dead one's lease to lapse, reads its flight record and attaches the public IP to slot 1;
+        // without one it cannot tell the slot, and says so (an ERROR finding) instead of guessing.
+        var kill = new JsonObject { ["at"] = "00:01:06", ["do"] = "killWatcher", ["downFor"] = "00:00:05" };
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:30", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"), kill);
+        foreach (var vm in rehearsal.Scenario["topology"]!["virtualMachines"]!.AsArray().Where(v => v!["id"]!.GetValue<string>().Split('/')[^1] is "vmx-a" or "vmx-b"))
+        {
+            var nics = vm!["networkInterfaces"]!.AsArray();
+            var first = nics[0]!;
+            var name = vm["id"]!.GetValue<string>().Split('/')[^1];
+            nics.Insert(0, new JsonObject
+            {
+                ["id"] = first["id"]!.GetValue<string>().Replace($"/{name}-nic", $"/{name}-mgmt", StringComparison.Ordinal),
+                ["ipConfigurations"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "ipconfig-mgmt",
+                    ["privateIPAddress"] = name == "vmx-a" ? "10.1.9.4" : "10.1.9.5",
+                    ["primary"] = true,
+                    ["subnetId"] = first["ipConfigurations"]![0]!["subnetId"]!.DeepClone(),
+                }),
+            });
+        }
+
+        if (witness)
+        {
+            rehearsal.Scenario["settings"]!["Witness"] = new JsonObject { ["ContainerUri"] = "http://127.0.0.1:10000/devstoreaccount1/witness", ["LeaseDuration"] = "00:00:15" };
+        }
+
+        var (report, run) = await rehearsal.RunAsync(20, "--verbose");
+
+        var nicsAtEnd = report["final"]!["networkInterfaces"]!.AsArray().ToDictionary(n => n!["id"]!.GetValue<string>().Split('/')[^1], n => n!["ipConfigurations"]![0]!["publicIPAddressId"]?.GetValue<string>());
+        Assert.Null(nicsAtEnd["vmx-a-nic"]);
+        Assert.Null(nicsAtEnd["vmx-b-mgmt"]);
+        Assert.Null(nicsAtEnd["vmx-a-mgmt"]);
+        if (witness)
+        {
+            Assert.EndsWith("/publicIPAddresses/pip-sdwan", nicsAtEnd["vmx-b-nic"], StringComparison.Ordinal);
+            Assert.DoesNotContain(Rehearsal.Rounds(report), r => r["action"]!.GetValue<string>() == "error");
+            Assert.Contains("FlightResumed", run.Err, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Null(nicsAtEnd["vmx-b-nic"]);
+            Assert.Contains("pip-sdwan: is attached to no interface", run.Err, StringComparison.Ordinal);
+            Assert.Contains("not attached to a guessed one", run.Err, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Simulate_EndsWhileWriting_TimelineSaysSoInsteadOfNoFailover()
     {

@@ -32,6 +32,15 @@ internal sealed class GroundTruth
     /// <summary>Outside route edits.</summary>
     public int RouteEdits { get; set; }
 
+    /// <summary>True when the watchers share a witness (the rehearsal's in-process store).</summary>
+    public bool Witness { get; set; }
+
+    /// <summary>When the watcher is killed, and for how long it is down.</summary>
+    public List<(TimeSpan At, TimeSpan DownFor)> Kills { get; } = [];
+
+    /// <summary>Managed route tables a person took out of their cluster (untagged) or deleted, and when.</summary>
+    public List<(TimeSpan At, string Table, bool Deleted)> Released { get; } = [];
+
     /// <summary>When the last fault or edit ends: after it, the network must settle.</summary>
     public TimeSpan FaultsEnd { get; set; }
 

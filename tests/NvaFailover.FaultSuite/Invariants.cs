@@ -24,7 +24,25 @@ internal static class Invariants
         NoWriteInSteadyState(result, violations);
         FailoversFollowRealFailures(truth, result, violations);
         VerifiedOnlyWhenTrafficFollows(truth, result, violations);
+        ReleasedTablesNeverWritten(truth, result, violations);
         return violations;
+    }
+
+    /// <summary>
+    /// A table a person untagged or deleted is no longer the cluster's: from that moment no write to it succeeds (one in
+    /// flight was planned on the ETag the untag changed, so ARM refuses it).
+    /// </summary>
+    private static void ReleasedTablesNeverWritten(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        foreach (var (at, table, deleted) in truth.Released)
+        {
+            var written = result.Requests.Where(r => r.Method == "PUT" && r.Status is >= 200 and < 300 && r.At - result.Start >= at
+                && (r.ResourceId ?? "").EndsWith($"/routeTables/{table}", StringComparison.OrdinalIgnoreCase)).ToList();
+            if (written.Count > 0)
+            {
+                violations.Add($"{table}: {written.Count} write(s) succeeded after it was {(deleted ? "deleted" : "untagged")} at {SimulationResult.Time(at)}, first at {SimulationResult.Time(written[0].At - result.Start)}");
+            }
+        }
     }
 
     /// <summary>
@@ -66,7 +84,7 @@ internal static class Invariants
         var final = Routes(result.Final);
         foreach (var (cluster, nvas) in truth.Clusters)
         {
-            var managed = initial.Where(r => r.Tag == cluster && truth.Owner(r.NextHop) is { } o && o.Cluster == cluster).ToList();
+            var managed = initial.Where(r => r.Tag == cluster && truth.Owner(r.NextHop) is { } o && o.Cluster == cluster && !Released(truth, r.Key)).ToList();
             var holders = new HashSet<string>();
             foreach (var route in managed)
             {
@@ -110,7 +128,7 @@ internal static class Invariants
         var managedRoutes = Routes(result.Initial).Where(r => r.Tag is not null && truth.Owner(r.NextHop) is { } o && o.Cluster == r.Tag).Select(r => r.Key).ToHashSet();
         var editedTags = result.Events.Where(e => e.Error is null && e.Event.Do == "editNic")
             .SelectMany(e => e.Event.Data["tags"]!.AsObject().Select(t => $"{e.Event["nic"]}|tags.{t.Key}")).ToHashSet();
-        foreach (var change in TopologyDiff.Between(result.Initial, result.Final))
+        foreach (var change in TopologyDiff.Between(result.Initial, result.Final).Where(c => !truth.Released.Any(r => r.Table == c.Resource)))
         {
             var expected =
                 (change.Path.EndsWith(".nextHopIpAddress", StringComparison.Ordinal) && managedRoutes.Contains($"{change.Resource}/{RouteName(change.Path)}"))
@@ -192,6 +210,9 @@ internal static class Invariants
             violations.Add($"{round.Cluster}: a failback at {SimulationResult.Time(round.DecidedAt - result.Start)}, with Failback OnActiveFailure");
         }
     }
+
+    /// <summary>True when the route (table/route) is in a table a person untagged or deleted: no longer the cluster's.</summary>
+    private static bool Released(GroundTruth truth, string routeKey) => truth.Released.Any(r => routeKey.StartsWith($"{r.Table}/", StringComparison.Ordinal));
 
     private sealed record RouteState(string Key, string? Tag, string? NextHop);
 

@@ -6,7 +6,8 @@ namespace NvaFailover.Cli.Simulation;
 /// <summary>
 /// The failover host of a rehearsal. <see cref="KillAsync"/> stops it at once, as <c>kill -9</c> or a recycled Functions
 /// worker would: it sends no further request and reports nothing more (what Azure has accepted goes on to its end);
-/// after the downtime a new host starts that knows only what Azure holds.
+/// after the downtime a new host starts that knows only what Azure holds (and the rehearsal's witness, when the settings
+/// configure one: the dead host's lease stays there until it lapses).
 /// </summary>
 internal sealed class SimulatedWatcher : IAsyncDisposable
 {

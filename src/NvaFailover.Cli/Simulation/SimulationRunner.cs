@@ -97,12 +97,19 @@ internal static class SimulationRunner
         }
 
         var recorder = new Recorder();
+
+        // With Witness settings, the hosts share an in-process witness (Blob Storage's lease rules on the rehearsal's clock).
+        var witness = settings.Options.Witness.ContainerUri is null ? null : new RehearsalWitness(clock);
         await using var watcher = new SimulatedWatcher(
             reports => CliHost.Create(settings, console, logLevel, clock, services =>
             {
                 services.AddSingleton<TimeProvider>(clock);
                 services.AddSingleton(reports);
                 services.AddSingleton(new NetworkTimeouts(clock, RealTimeFloor));
+                if (witness is not null)
+                {
+                    services.AddSingleton(witness.Watcher());
+                }
             })!,
             recorder);
         var host = watcher.Host!;
