@@ -22,7 +22,7 @@ public sealed class EndToEndTests
     {
         var healthy = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         var before = h.Emulator.Dump();
-        h.Emulator.PowerAction("fw-a", "powerOff");
+        await h.PowerOffAsync("fw-a");
         var failover = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         var after = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         return (healthy, failover, after, before, h.Emulator.Dump());
@@ -59,7 +59,7 @@ public sealed class EndToEndTests
         await using var h = await StartAsync();
         await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
         await AddRouteAsOutsiderAsync(h, "branches", "192.168.0.0/16", "10.10.0.4");
-        h.Emulator.PowerAction("fw-a", "powerOff");
+        await h.PowerOffAsync("fw-a");
 
         var failover = await h.Monitor.RunRoundAsync("fw", RoundRequest.Timer);
 
