@@ -4,8 +4,10 @@ namespace NvaFailover.Cli.Tests;
 
 /// <summary>
 /// Two <c>nvafo run</c> processes share a witness on Azurite: the leader is killed (SIGKILL) inside the public IP move,
-/// and the standby finishes the failover, the public IP in its own slot, within one lease period and a round.
+/// and the standby finishes the failover, the public IP in its own slot, within one lease period and a round. It runs
+/// alone (its three processes would otherwise load the machine under the rehearsals' scaled clocks).
 /// </summary>
+[Collection(nameof(WitnessTakeoverTests))]
 public sealed class WitnessTakeoverTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
@@ -25,3 +27,7 @@ public sealed class WitnessTakeoverTests
         Assert.True(drill.Takeover < Lease + Interval + TimeSpan.FromSeconds(15), $"took {drill.Takeover?.TotalSeconds:0.0} s\n{drill.StandbyOutput}");
     }
 }
+
+/// <summary>Runs the two-process drill after the parallel tests, on its own.</summary>
+[CollectionDefinition(nameof(WitnessTakeoverTests), DisableParallelization = true)]
+public sealed class WitnessTakeoverRunsAlone;
