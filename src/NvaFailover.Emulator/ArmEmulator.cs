@@ -170,11 +170,15 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <summary>An outside edit of a NIC's tags (a person in the portal), with a new ETag.</summary>
     public void EditNic(string nicName, JsonObject tags) => _store.EditNic(Resolve("networkInterfaces", nicName), tags);
 
-    /// <summary>From now, for <paramref name="duration"/> (scenario time), this share of ARM requests fails with <paramref name="status"/> (0: never answers).</summary>
-    public void AddFaults(int status, double probability, TimeSpan duration, bool failOperations = false)
+    /// <summary>
+    /// From now, for <paramref name="duration"/> (scenario time), this share of ARM requests fails with
+    /// <paramref name="status"/> (0: never answers); with a <paramref name="target"/>, only the requests it aims at. A
+    /// 429, 503 or 409 says <paramref name="retryAfter"/> (5 s when not given) in Retry-After.
+    /// </summary>
+    public void AddFaults(int status, double probability, TimeSpan duration, bool failOperations = false, FaultTarget? target = null, TimeSpan? retryAfter = null)
     {
         var now = _clock.GetUtcNow();
-        _faults.Add(new FaultWindow(now, now + duration, status, probability, failOperations));
+        _faults.Add(new FaultWindow(now, now + duration, status, probability, failOperations) { Target = target, RetryAfter = retryAfter ?? TimeSpan.FromSeconds(5) });
     }
 
     /// <summary>Ends every fault window now.</summary>

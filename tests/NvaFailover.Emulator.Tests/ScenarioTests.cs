@@ -106,6 +106,11 @@ public sealed class ScenarioTests
     [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":500.5,"probability":0.5,"for":"00:01:00"}]}""", "$.timeline[0].status", "429, 500, 503, 409")]
     [InlineData("""{"name":"x","topology":{},"duration":"9999.00:00:00"}""", "$.duration", "longer than a scenario can be")]
     [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":503,"probability":0.5,"for":"400.00:00:00"}]}""", "$.timeline[0].for", "longer than a scenario can be")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":503,"probability":1,"for":"00:01:00","operation":"PUT network interfaces"}]}""", "$.timeline[0].operation", "for example \"PUT networkInterfaces\"")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM"}]},"timeline":[{"at":"00:01:00","do":"armFaults","status":403,"probability":1,"for":"00:01:00","subscription":"other"}]}""", "$.timeline[0].subscription", "'other' is not a subscription of the topology (s)")]
+    [InlineData("""{"name":"x","topology":{"virtualMachines":[{"id":"VM"}]},"timeline":[{"at":"00:01:00","do":"armFaults","status":503,"probability":1,"for":"00:01:00","resource":"nic-z"}]}""", "$.timeline[0].resource", "'nic-z' is not the name of a resource")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":500,"probability":1,"for":"00:01:00","retryAfter":"00:00:30"}]}""", "$.timeline[0].retryAfter", "only a 429, 503 or 409 says Retry-After")]
+    [InlineData("""{"name":"x","topology":{},"timeline":[{"at":"00:01:00","do":"armFaults","status":429,"probability":1,"for":"00:01:00","retryAfter":"01:00:00"}]}""", "$.timeline[0].retryAfter", "at most 00:10:00")]
     public void Parse_Invalid_NamesFileJsonPathAndProblem(string json, string path, string problem)
     {
         var ex = Invalid(json.Replace("\"VM\"", $"\"{Vm}\"", StringComparison.Ordinal));
@@ -114,6 +119,21 @@ public sealed class ScenarioTests
         Assert.Contains(problem, found.Message, StringComparison.Ordinal);
         Assert.Contains($"my-scenario.json", ex.Message, StringComparison.Ordinal);
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ArmFaultsAimedAtAnOperationSubscriptionAndResource_AreValid()
+    {
+        var json = """
+            {"name":"x","topology":{"routeTables":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/t","routes":[]}]},"timeline":[
+              {"at":"00:01:00","do":"armFaults","status":403,"probability":1,"for":"00:01:00","operation":"PUT routeTables","subscription":"s"},
+              {"at":"00:01:00","do":"armFaults","status":429,"probability":1,"for":"00:01:00","retryAfter":"00:01:30"},
+              {"at":"00:01:00","do":"armFaults","status":503,"probability":1,"for":"00:00:30","operation":"PUT routeTables","resource":"t"}]}
+            """;
+
+        var scenario = Scenario.Parse(json, "my-scenario.json");
+
+        Assert.Equal(3, scenario.Timeline.Count);
     }
 
     [Fact]

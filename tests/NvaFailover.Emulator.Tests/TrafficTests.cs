@@ -1,3 +1,4 @@
+using NvaFailover.Emulator.Faults;
 using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Emulator.Time;
 using static NvaFailover.Emulator.Tests.EmulatorHarness;
@@ -243,6 +244,60 @@ public sealed class TrafficTests
 
         Assert.Equal(200, read.Status);
         Assert.Equal((409, "AnotherOperationInProgress"), (write.Status, write.ErrorCode));
+    }
+
+    [Fact]
+    public async Task FaultWindow_AimedAtOneOperation_HitsOnlyIt()
+    {
+        await using var h = await StartAsync();
+        var table = (await h.GetAsync(RouteTable())).Json;
+        var nic = (await h.GetAsync(Id("networkInterfaces", "fw-b-untrust"))).Json;
+        h.Emulator.AddFaults(503, 1.0, TimeSpan.FromMinutes(1), target: new FaultTarget(Operation: "PUT networkInterfaces"), retryAfter: TimeSpan.FromSeconds(40));
+
+        var nicWrite = await h.PutAsync(Id("networkInterfaces", "fw-b-untrust"), nic);
+        var nicRead = await h.GetAsync(Id("networkInterfaces", "fw-b-untrust"));
+        var tableWrite = await h.PutAsync(RouteTable(), table);
+
+        Assert.Equal((503, "ServiceUnavailable", "40"), (nicWrite.Status, nicWrite.ErrorCode, nicWrite.Header("Retry-After")));
+        Assert.Equal(200, nicRead.Status);
+        Assert.Equal(200, tableWrite.Status);
+    }
+
+    [Fact]
+    public async Task FaultWindow_403OnOneSubscription_RefusesItsWritesOnlyAndNamesTheActionAndScope()
+    {
+        await using var h = await StartAsync();
+        var spoke1 = (await h.GetAsync(RouteTable())).Json;
+        var spoke2Id = Id("routeTables", "rt-spoke2", "rg-spoke2", Sub2);
+        var spoke2 = (await h.GetAsync(spoke2Id)).Json;
+        h.Emulator.AddFaults(403, 1.0, TimeSpan.FromMinutes(1), target: new FaultTarget(Operation: "PUT routeTables", Subscription: Sub2));
+
+        var refused = await h.PutAsync(spoke2Id, spoke2);
+        var read = await h.GetAsync(spoke2Id);
+        var other = await h.PutAsync(RouteTable(), spoke1);
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        var after = await h.PutAsync(spoke2Id, (await h.GetAsync(spoke2Id)).Json);
+
+        Assert.Equal((403, "AuthorizationFailed"), (refused.Status, refused.ErrorCode));
+        var message = refused.Body!["error"]!["message"]!.GetValue<string>();
+        Assert.Contains("Microsoft.Network/routeTables/write", message, StringComparison.Ordinal);
+        Assert.Contains(spoke2Id, message, StringComparison.Ordinal);
+        Assert.Equal(200, read.Status);
+        Assert.Equal(200, other.Status);
+        Assert.Equal(200, after.Status);
+    }
+
+    [Fact]
+    public async Task FaultWindow_AimedAtOneResource_SparesTheOthers()
+    {
+        await using var h = await StartAsync();
+        h.Emulator.AddFaults(429, 1.0, TimeSpan.FromMinutes(1), target: new FaultTarget(Resource: "fw-b-untrust"), retryAfter: TimeSpan.FromSeconds(90));
+
+        var aimed = await h.GetAsync(Id("networkInterfaces", "fw-b-untrust"));
+        var spared = await h.GetAsync(Id("networkInterfaces", "fw-a-untrust"));
+
+        Assert.Equal((429, "90"), (aimed.Status, aimed.Header("Retry-After")));
+        Assert.Equal(200, spared.Status);
     }
 
     [Fact]

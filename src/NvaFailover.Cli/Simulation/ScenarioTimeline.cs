@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using NvaFailover.Emulator;
+using NvaFailover.Emulator.Faults;
 using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Monitoring;
 using NvaFailover.Scheduling;
@@ -110,7 +111,9 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
                 break;
             case "armFaults":
                 var status = e.Data["status"]!.GetValueKind() == JsonValueKind.String ? 0 : e.Data["status"]!.GetValue<int>();
-                emulator.AddFaults(status, e.Data["probability"]!.GetValue<double>(), TimeSpan.Parse(e["for"]!, CultureInfo.InvariantCulture));
+                var target = e["operation"] is null && e["subscription"] is null && e["resource"] is null ? null : new FaultTarget(e["operation"], e["subscription"], e["resource"]);
+                emulator.AddFaults(status, e.Data["probability"]!.GetValue<double>(), TimeSpan.Parse(e["for"]!, CultureInfo.InvariantCulture), target: target,
+                    retryAfter: e["retryAfter"] is { } retryAfter ? TimeSpan.Parse(retryAfter, CultureInfo.InvariantCulture) : null);
                 break;
             case "editRoute":
                 emulator.EditRoute(e["routeTable"]!, e["route"]!, e["nextHopIpAddress"]!);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NvaFailover.Emulator.Scenarios;
 using NvaFailover.Cli.Output;
 using NvaFailover.Decisions;
 using NvaFailover.Time;
@@ -75,7 +76,7 @@ internal static class TimelineText
         "untagRouteTable" => $"someone removes the cluster's tag from route table {e.Event["routeTable"]}",
         "deleteRouteTable" => $"someone deletes route table {e.Event["routeTable"]}",
         "killWatcher" => $"the failover host is killed (kill -9); a new one starts {e.Event["downFor"]} later",
-        "armFaults" => string.Create(CultureInfo.InvariantCulture, $"ARM starts failing: {e.Event.Data["status"]} for {e.Event.Data["probability"]!.GetValue<double>():P0} of requests, for {e.Event["for"]}"),
+        "armFaults" => string.Create(CultureInfo.InvariantCulture, $"ARM starts failing: {e.Event.Data["status"]} for {e.Event.Data["probability"]!.GetValue<double>():P0} of {FaultTargetText(e.Event)}, for {e.Event["for"]}{(e.Event["retryAfter"] is { } retry ? $" (Retry-After {retry})" : "")}"),
         "probeDown" => $"{e.Event["vm"]} hangs (its probe stops answering, the VM keeps running)",
         "probeUp" => $"{e.Event["vm"]} answers its probe again",
         "stopForwarding" => $"{e.Event["vm"]} stops forwarding (gray failure: the VM runs, its probe still answers)",
@@ -84,6 +85,10 @@ internal static class TimelineText
         "canaryUp" => "the canary answers again",
         _ => $"{e.Event.Do} {e.Event["vm"]}",
     };
+
+    /// <summary>Which requests an armFaults event aims at: "requests", or "PUT networkInterfaces requests to nic-b in subscription S".</summary>
+    private static string FaultTargetText(TimelineEvent e) =>
+        $"{(e["operation"] is { } operation ? $"{operation} " : "")}requests{(e["resource"] is { } resource ? $" to {resource}" : "")}{(e["subscription"] is { } subscription ? $" in subscription {subscription}" : "")}";
 
     public static string Describe(FailoverRecord f)
     {

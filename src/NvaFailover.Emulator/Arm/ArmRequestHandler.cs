@@ -71,9 +71,9 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         }
 
         var write = request.Method is "PUT" or "POST" or "PATCH" or "DELETE";
-        if (faults.Hit(write: write) is { } fault)
+        if (faults.Hit(Faultable(route, write)) is { } fault)
         {
-            await FailAsync(context, fault);
+            await FailAsync(context, fault, route);
         }
 
         if (route.Subscription is { } subscription)
@@ -160,7 +160,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
 
     private async Task<int> PutResourceAsync(HttpContext context, ArmRoute route, JsonObject sent, string baseUri)
     {
-        var (stored, created, operation) = store.Put(route.ResourceId!, route.ResourceType!, sent, IfMatch(context), faults.Hit(operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
+        var (stored, created, operation) = store.Put(route.ResourceId!, route.ResourceType!, sent, IfMatch(context), faults.Hit(Faultable(route, write: true), operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
         AsyncOperationHeaders(context, operation, baseUri);
         return await WriteJsonAsync(context, created ? 201 : 200, stored);
     }
@@ -197,7 +197,7 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         }
 
         var sent = await ReadBodyAsync(context);
-        var (stored, created, operation) = store.PutRoute(route.ResourceId!, route.ChildName!, sent, IfMatch(context), faults.Hit(operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
+        var (stored, created, operation) = store.PutRoute(route.ResourceId!, route.ChildName!, sent, IfMatch(context), faults.Hit(Faultable(route, write: true), operationFailuresOnly: true) is { } f ? OperationFailure(f) : null);
         AsyncOperationHeaders(context, operation, baseUri);
         return await WriteJsonAsync(context, created ? 201 : 200, stored);
     }
@@ -361,7 +361,9 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         context.Response.Headers["x-ms-retry-after-ms"] = Math.Max(1, Math.Ceiling(scenarioTime.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
     }
 
-    private static async Task FailAsync(HttpContext context, FaultWindow fault)
+    private static FaultableRequest Faultable(ArmRoute route, bool write) => new(route.Operation, route.Subscription, route.ResourceId, write);
+
+    private static async Task FailAsync(HttpContext context, FaultWindow fault, ArmRoute route)
     {
         if (fault.Status == 0)
         {
@@ -369,11 +371,14 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
             await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, context.RequestAborted);
         }
 
+        var scope = route.ResourceId ?? (route.Subscription is null ? "/" : $"/subscriptions/{route.Subscription}");
         throw fault.Status switch
         {
-            429 => new ArmError((HttpStatusCode)429, "TooManyRequests", "The request is being throttled (injected fault).") { RetryAfter = TimeSpan.FromSeconds(5) },
-            409 => new ArmError(HttpStatusCode.Conflict, "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress (injected fault).") { RetryAfter = TimeSpan.FromSeconds(5) },
-            503 => new ArmError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable (injected fault).") { RetryAfter = TimeSpan.FromSeconds(5) },
+            429 => new ArmError((HttpStatusCode)429, "TooManyRequests", "The request is being throttled (injected fault).") { RetryAfter = fault.RetryAfter },
+            409 => new ArmError(HttpStatusCode.Conflict, "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress (injected fault).") { RetryAfter = fault.RetryAfter },
+            503 => new ArmError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable (injected fault).") { RetryAfter = fault.RetryAfter },
+            403 => new ArmError(HttpStatusCode.Forbidden, "AuthorizationFailed",
+                $"The client 'nvafailover' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '{(route.Actions.Count > 0 ? route.Actions[0] : route.Operation)}' over scope '{scope}' or the scope is invalid (injected fault)."),
             _ => new ArmError(HttpStatusCode.InternalServerError, "InternalServerError", "An error occurred (injected fault)."),
         };
     }

@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace NvaFailover.Emulator.Scenarios;
 
 /// <summary>Reads a scenario file and checks it, reporting every problem with its JSON path.</summary>
-internal static class ScenarioReader
+internal static partial class ScenarioReader
 {
     /// <summary>The longest scenario (and fault) a rehearsal runs.</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
@@ -197,6 +198,7 @@ internal static class ScenarioReader
         var vms = NamesOf("virtualMachines");
         var tables = NamesOf("routeTables");
         var nics = NamesOf("virtualMachines", "networkInterfaces");
+        var subscriptions = SubscriptionsOf(topology);
 
         for (var i = 0; i < array.Count; i++)
         {
@@ -267,13 +269,26 @@ internal static class ScenarioReader
                     var status = e["status"];
                     var ok = status?.GetValueKind() switch
                     {
-                        JsonValueKind.Number => status.AsValue().TryGetValue<int>(out var code) && code is 429 or 500 or 503 or 409,
+                        JsonValueKind.Number => status.AsValue().TryGetValue<int>(out var code) && code is 429 or 500 or 503 or 409 or 403,
                         JsonValueKind.String => status.GetValue<string>() == "timeout",
                         _ => false,
                     };
                     if (!ok)
                     {
-                        problems.Add(new($"{path}.status", "must be 429, 500, 503, 409 or \"timeout\""));
+                        problems.Add(new($"{path}.status", "must be 429, 500, 503, 409, 403 or \"timeout\""));
+                    }
+
+                    FaultTargetOf(e, path, subscriptions, [.. vms, .. tables, .. nics, .. NamesOf("publicIPAddresses")], problems);
+                    if (ReadDuration(e, "retryAfter", $"{path}.retryAfter", problems) is { } retryAfter)
+                    {
+                        if (ok && status!.GetValueKind() == JsonValueKind.Number && status.GetValue<int>() is not (429 or 503 or 409))
+                        {
+                            problems.Add(new($"{path}.retryAfter", $"only a 429, 503 or 409 says Retry-After, not a {status.GetValue<int>()}"));
+                        }
+                        else if (retryAfter <= TimeSpan.Zero || retryAfter > TimeSpan.FromMinutes(10))
+                        {
+                            problems.Add(new($"{path}.retryAfter", $"{retryAfter:c} must be more than 0 and at most 00:10:00"));
+                        }
                     }
 
                     var p = e["probability"];
@@ -318,9 +333,45 @@ internal static class ScenarioReader
             "untagRouteTable" or "deleteRouteTable" => ["routeTable"],
             "killWatcher" => ["downFor"],
             "switchover" => ["cluster", "to"],
-            "armFaults" => ["status", "probability", "for"],
+            "armFaults" => ["status", "probability", "for", "operation", "subscription", "resource", "retryAfter"],
             _ => Array.Empty<string>(),
         }];
+
+    /// <summary>
+    /// Checks an armFaults event's optional target: <c>operation</c> ("METHOD resourceType", as the report's
+    /// <c>arm.byOperation</c> names it), <c>subscription</c> (one of the topology's) and <c>resource</c> (a topology
+    /// resource's name).
+    /// </summary>
+    private static void FaultTargetOf(JsonObject e, string path, string[] subscriptions, string[] names, List<ScenarioProblem> problems)
+    {
+        if (ReadString(e, "operation", $"{path}.operation", problems, required: false) is { } operation
+            && !OperationPattern().IsMatch(operation))
+        {
+            problems.Add(new($"{path}.operation", $"'{operation}' is not an operation: write the method and the resource type's last segment, as the report's arm.byOperation does, for example \"PUT networkInterfaces\" or \"GET virtualMachines\""));
+        }
+
+        if (ReadString(e, "subscription", $"{path}.subscription", problems, required: false) is { } subscription
+            && !subscriptions.Contains(subscription, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add(new($"{path}.subscription", $"'{subscription}' is not a subscription of the topology ({string.Join(", ", subscriptions)})"));
+        }
+
+        if (ReadString(e, "resource", $"{path}.resource", problems, required: false) is { } resource
+            && !names.Contains(resource, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add(new($"{path}.resource", $"'{resource}' is not the name of a resource of the topology (a VM, NIC, route table or public IP)"));
+        }
+    }
+
+    /// <summary>The subscriptions the topology's resource ids name.</summary>
+    private static string[] SubscriptionsOf(JsonObject topology) =>
+        [.. topology.Select(c => c.Value).OfType<JsonArray>().SelectMany(a => a.OfType<JsonObject>())
+            .Select(o => o["id"]?.GetValueKind() == JsonValueKind.String ? o["id"]!.GetValue<string>().Split('/') : [])
+            .Where(s => s.Length > 2 && s[1].Equals("subscriptions", StringComparison.OrdinalIgnoreCase))
+            .Select(s => s[2]).Distinct(StringComparer.OrdinalIgnoreCase)];
+
+    [GeneratedRegex("^(GET|PUT|POST|PATCH|DELETE) [A-Za-z]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex OperationPattern();
 
     /// <summary>The route names of the table named <paramref name="tableName"/>; null when it is not in the topology.</summary>
     private static string[]? RoutesOf(JsonObject topology, string tableName) =>
