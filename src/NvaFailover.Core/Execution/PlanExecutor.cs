@@ -41,6 +41,9 @@ internal sealed class PlanExecutor(
     private const string NicType = "networkInterfaces";
     private const string PublicIpType = "publicIPAddresses";
 
+    /// <summary>How long a superseded failover's read-back of its abandoned tables may take before the next decision plans without it.</summary>
+    private static readonly TimeSpan AbandonedReadTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ConditionalWriter _writer = new(settings, metrics, logger);
 
     public Task<ExecutionResult> ExecuteAsync(ClusterTopology topology, FailoverPlan plan, CancellationToken cancellationToken) =>
@@ -54,7 +57,43 @@ internal sealed class PlanExecutor(
         await Task.WhenAll(
             MovePublicIpsAsync(run),
             Task.WhenAll(plan.RouteTables.Select(t => Capped(cap, () => WriteRouteTableAsync(run, t), run))));
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await ReadBackAbandonedAsync(run);
+        }
+
         return progress.SoFar(topology);
+    }
+
+    /// <summary>
+    /// A superseded failover stops waiting for its writes, but ARM goes on with every one it accepted: the tables those
+    /// writes went to are read again, so the decision that superseded it plans on what Azure will apply (a table this
+    /// failover was putting back on the old NVA is written again), not on what the cache held before. A read that fails
+    /// leaves the table as it was; the cluster is read again at the next round anyway.
+    /// </summary>
+    private async Task ReadBackAbandonedAsync(ExecutionRun run)
+    {
+        var abandoned = run.Outcomes.Where(o => o.Status == WriteStatus.Canceled && o.ResourceType == RouteTableType && o.Writes > 0).Select(o => o.ResourceId).ToList();
+        if (abandoned.Count == 0)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(AbandonedReadTimeout, timeProvider);
+        await Task.WhenAll(abandoned.Select(async id =>
+        {
+            try
+            {
+                if (await routeTables.GetAsync(id, timeout.Token) is { } fresh && run.Topology.Manages(fresh))
+                {
+                    run.Tables[fresh.Id] = fresh;
+                }
+            }
+            catch (Exception ex) when (ex is GatewayException or OperationCanceledException)
+            {
+                Log.AbandonedReadFailed(logger, id, ex.Message);
+            }
+        }));
     }
 
     private static async Task Capped(SemaphoreSlim? cap, Func<Task> work, ExecutionRun run)

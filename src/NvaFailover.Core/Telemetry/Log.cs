@@ -132,4 +132,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1030, EventName = "FlightResumed", Level = LogLevel.Warning,
         Message = "Cluster {Cluster}: the witness holds an open failover {FromNva} -> {ToNva} decided at {DecidedAt:HH:mm:ss} by {Watcher} ({Done} of {Planned} writes done); this watcher took the lease and finishes it, each public IP to its recorded slot")]
     public static partial void FlightResumed(ILogger logger, string cluster, string fromNva, string toNva, DateTimeOffset decidedAt, string watcher, int done, int planned);
+
+    [LoggerMessage(EventId = 1031, EventName = "AbandonedReadFailed", Level = LogLevel.Warning,
+        Message = "Route table {RouteTableId}: a superseded failover's write to it may still be applied by ARM, and reading it again failed ({Reason}); the next decision plans on the table as last read, and the cluster is read again at the next round")]
+    public static partial void AbandonedReadFailed(ILogger logger, string routeTableId, string reason);
 }

@@ -200,6 +200,32 @@ public sealed class ClusterRunnerTests
     }
 
     [Fact]
+    public async Task Invocation_SupersededWritesArmAccepted_TheNextDecisionPlansOnWhatArmWillApply()
+    {
+        // edge-a stops at 12 s: the failover to edge-b has its table writes accepted by ARM (still running) when edge-b
+        // stops and edge-a is back (17 s). The cache still says the tables go to edge-a; ARM will put them on edge-b. The
+        // decision that supersedes the failover must plan on what ARM will apply (a fault-suite seed found it reported
+        // converged with the tables landing on the dead NVA, caught only by verification).
+        var world = EdgeTriple();
+        var accepted = new AcceptedRouteTables(world.Azure);
+        var monitor = world.Monitor(s => s.AddSingleton<IRouteTableGateway>(accepted));
+        At(world, 12, () => world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped));
+        At(world, 17, () =>
+        {
+            world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
+            world.Azure.SetPower(Vm("edge-a"), PowerState.Running);
+            accepted.Pass();
+        });
+
+        var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
+
+        Assert.Single(reports, r => r.Execution is { Superseded: true });
+        Assert.Equal("172.20.1.4", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal("172.20.0.4", world.Azure.NextHop(Rt("rt-db"), "onprem"));
+        Assert.Equal("edge-a", reports[^1].Active);
+    }
+
+    [Fact]
     public async Task Round_TargetSeenUpLongBeforeTheDecision_IsProbedAgainBeforeAnyWrite()
     {
         // edge-a is stopped: its three attempts, 10 s apart, take 20 s. edge-b, seen up at once, stops at 8 s. The round
@@ -272,6 +298,43 @@ public sealed class ClusterRunnerTests
         Assert.Equal(RoundAction.None, second.Action);
         Assert.Equal(4, world.Logs.Named("DryRunChange").Count());
         Assert.Equal(0, world.Azure.Writes);
+    }
+
+    /// <summary>
+    /// Route table writes ARM accepts at once (a read shows them) but whose operations run until the failover stops
+    /// waiting, as a superseded failover's do; after <see cref="Pass"/>, writes go straight through.
+    /// </summary>
+    private sealed class AcceptedRouteTables(IRouteTableGateway inner) : IRouteTableGateway
+    {
+        private volatile bool _pass;
+
+        public void Pass() => _pass = true;
+
+        public Task<IReadOnlyList<string>> FindTaggedAsync(IReadOnlyCollection<string> subscriptionIds, string tagName, string tagValue, CancellationToken cancellationToken = default) =>
+            inner.FindTaggedAsync(subscriptionIds, tagName, tagValue, cancellationToken);
+
+        public Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default) => inner.GetAsync(routeTableId, cancellationToken);
+
+        public Task<IReadOnlyList<RouteTableSnapshot>> ListAsync(string subscriptionId, CancellationToken cancellationToken = default) => inner.ListAsync(subscriptionId, cancellationToken);
+
+        public async Task<WriteResult<RouteTableSnapshot>> SetNextHopsAsync(RouteTableSnapshot table, IReadOnlyDictionary<string, string> nextHopIpByRouteName, CancellationToken cancellationToken = default)
+        {
+            var result = await inner.SetNextHopsAsync(table, nextHopIpByRouteName, CancellationToken.None);
+            if (_pass)
+            {
+                return result;
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return WriteResult.Failure<RouteTableSnapshot>(WriteStatus.Canceled, "Canceled", "superseded");
+        }
     }
 
     /// <summary>Route table writes wait until released (or cancelled), as ARM's take seconds each.</summary>
