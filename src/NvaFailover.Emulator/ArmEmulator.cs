@@ -130,6 +130,9 @@ public sealed class ArmEmulator : IAsyncDisposable
     /// <summary>Every change of a route table's applied routes since the topology was loaded, in order.</summary>
     public IReadOnlyList<RouteCommit> RouteHistory => _store.RouteHistory();
 
+    /// <summary>Every change of a public IP's holder, from the loaded topology on.</summary>
+    public IReadOnlyList<PublicIpCommit> PublicIpHistory => _store.PublicIpHistory();
+
     /// <summary>The topology as the emulator holds it now, as a report lists it: route tables, NICs, public IPs, VMs.</summary>
     public JsonObject Dump() => _store.Dump();
 

@@ -152,6 +152,9 @@ internal sealed record SimulationResult(
     /// <summary>Every change of a route table's applied routes (the emulator's data plane), for checks of what traffic followed.</summary>
     public IReadOnlyList<RouteCommit> RouteHistory { get; init; } = [];
 
+    /// <summary>Every change of a public IP's holder (the emulator's data plane), for checks of where the outside world's traffic went.</summary>
+    public IReadOnlyList<PublicIpCommit> PublicIpHistory { get; init; } = [];
+
     /// <summary>Scenario time as the report writes it, <c>hh:mm:ss</c>.</summary>
     public static string Time(TimeSpan t) => TimeSpan.FromSeconds(Math.Round(Math.Max(0, t.TotalSeconds))).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
 

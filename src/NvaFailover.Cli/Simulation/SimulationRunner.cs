@@ -152,6 +152,7 @@ internal static class SimulationRunner
             new ArmTraffic(ArmCounters.Of(requests, end), [.. requests.Where(r => r.At >= ScenarioStart && r.At < end)]))
         {
             RouteHistory = emulator.RouteHistory,
+            PublicIpHistory = emulator.PublicIpHistory,
         };
         return result;
     }

@@ -42,6 +42,12 @@ internal sealed class ArmResource(string id, string kind, JsonObject body)
     public string Subscription => Id.Split('/')[2];
 }
 
+/// <summary>A public IP's holder from a moment on, as Azure applied it.</summary>
+/// <param name="At">Scenario time it took effect.</param>
+/// <param name="PublicIpId">The public IP.</param>
+/// <param name="IpConfigurationId">The ipconfig it is attached to; null while it is attached to none.</param>
+public sealed record PublicIpCommit(DateTimeOffset At, string PublicIpId, string? IpConfigurationId);
+
 /// <summary>A route table's routes as Azure applied them, from a moment on: what its subnets' traffic followed.</summary>
 /// <param name="At">Scenario time it took effect.</param>
 /// <param name="RouteTableId">The table.</param>

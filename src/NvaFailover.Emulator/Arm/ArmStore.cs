@@ -13,6 +13,7 @@ internal sealed class ArmStore
 {
     private readonly object _lock = new();
     private readonly List<RouteCommit> _history = [];
+    private readonly List<PublicIpCommit> _publicIpHistory = [];
     private readonly Dictionary<string, ArmResource> _resources = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _subscriptions = new(StringComparer.OrdinalIgnoreCase);
     private readonly LongRunningOperations _operations;
@@ -38,6 +39,7 @@ internal sealed class ArmStore
         {
             _resources.Clear();
             _history.Clear();
+            _publicIpHistory.Clear();
             _operations.Clear();
             _subscriptions.Clear();
             foreach (var shaped in TopologyShapes.ToArm(topology))
@@ -49,6 +51,11 @@ internal sealed class ArmStore
                 resource.LearnedRoutes = shaped.LearnedRoutes;
                 Record(resource);
                 resource.Given = shaped.Given ?? new HashSet<string>();
+            }
+
+            foreach (var pip in _resources.Values.Where(r => r.Kind == "publicIPAddresses"))
+            {
+                _publicIpHistory.Add(new PublicIpCommit(_time.GetUtcNow(), pip.Id, Str(Props(pip.Body), "ipConfiguration", "id")));
             }
         }
     }
@@ -455,6 +462,16 @@ internal sealed class ArmStore
         }
     }
 
+    /// <summary>Every change of a public IP's holder, in order, from the loaded topology on (its data plane's history).</summary>
+    public IReadOnlyList<PublicIpCommit> PublicIpHistory()
+    {
+        lock (_lock)
+        {
+            Settle();
+            return [.. _publicIpHistory];
+        }
+    }
+
     /// <summary>Notes <paramref name="resource"/>'s applied routes as in force from <paramref name="at"/> (now when not given).</summary>
     private void Record(ArmResource resource, DateTimeOffset? at = null)
     {
@@ -486,7 +503,7 @@ internal sealed class ArmStore
                 SetProvisioningState(resource.Body, "Succeeded");
                 if (resource.Kind == "networkInterfaces")
                 {
-                    ApplyPublicIpAttachments(resource.Committed, resource.Body);
+                    ApplyPublicIpAttachments(resource.Committed, resource.Body, op.CompletesAt);
                 }
 
                 resource.Committed = (JsonObject)resource.Body.DeepClone();
@@ -503,7 +520,7 @@ internal sealed class ArmStore
     }
 
     /// <summary>A NIC update that finished moves its public IPs: detached ones are free, attached ones name their ipconfig.</summary>
-    private void ApplyPublicIpAttachments(JsonObject before, JsonObject after)
+    private void ApplyPublicIpAttachments(JsonObject before, JsonObject after, DateTimeOffset at)
     {
         static Dictionary<string, string> Attached(JsonObject nic) =>
             IpConfigs(nic).Where(c => Str(Props(c), "publicIPAddress", "id") is not null)
@@ -517,6 +534,7 @@ internal sealed class ArmStore
             {
                 Props(p.Body).Remove("ipConfiguration");
                 p.Committed = (JsonObject)p.Body.DeepClone();
+                _publicIpHistory.Add(new PublicIpCommit(at, pip, null));
             }
         }
 
@@ -524,6 +542,11 @@ internal sealed class ArmStore
         {
             if (_resources.TryGetValue(pip, out var p))
             {
+                if (!string.Equals(Str(Props(p.Body), "ipConfiguration", "id"), config, StringComparison.OrdinalIgnoreCase))
+                {
+                    _publicIpHistory.Add(new PublicIpCommit(at, pip, config));
+                }
+
                 Props(p.Body)["ipConfiguration"] = new JsonObject { ["id"] = config };
                 p.Committed = (JsonObject)p.Body.DeepClone();
             }
