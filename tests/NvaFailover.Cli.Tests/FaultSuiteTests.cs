@@ -46,4 +46,25 @@ public sealed class FaultSuiteTests
         Assert.Contains(violations, v => v.Contains("10.99.99.99", StringComparison.Ordinal));
         Assert.Contains(violations, v => v.Contains("enableIPForwarding", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Invariants_CatchAPublicIpOffItsSlotOrLeftUnattached()
+    {
+        // Seed 2 has a cluster with a public IP; moved to a second interface, then detached for good, it must be caught twice over.
+        var run = await FaultRun.RunAsync(2, Speed);
+        var (cluster, pips) = run.Truth.PublicIps.First(p => p.Value.Count > 0);
+        var nva = run.Truth.Clusters[cluster].Keys.First();
+        var at = run.Result.Start + TimeSpan.FromSeconds(30);
+        var tampered = run.Result with
+        {
+            PublicIpHistory = [.. run.Result.PublicIpHistory,
+                new(at, pips[0], $"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/{nva}-nic1/ipConfigurations/ipconfig1"),
+                new(at + TimeSpan.FromSeconds(1), pips[0], null)],
+        };
+
+        var violations = Invariants.Check(run.Truth, tampered);
+
+        Assert.Contains(violations, v => v.Contains($"{nva}-nic1", StringComparison.Ordinal) && v.Contains("not its slot", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Contains("attached to nothing", StringComparison.Ordinal));
+    }
 }

@@ -29,6 +29,9 @@ internal sealed class GroundTruth
     /// <summary>How many ARM fault windows the timeline opens.</summary>
     public int ArmFaultWindows { get; set; }
 
+    /// <summary>Faults aimed at one operation, subscription or resource, and failures timed inside a failover.</summary>
+    public int AimedFaults { get; set; }
+
     /// <summary>Outside route edits.</summary>
     public int RouteEdits { get; set; }
 

@@ -25,7 +25,154 @@ internal static class Invariants
         FailoversFollowRealFailures(truth, result, violations);
         VerifiedOnlyWhenTrafficFollows(truth, result, violations);
         ReleasedTablesNeverWritten(truth, result, violations);
+        PublicIpsOnlyInTheirSlot(truth, result, violations);
+        ConvergedOnlyWhenOnTarget(truth, result, violations);
+        PublicIpsNeverLeftUnattached(truth, result, violations);
         return violations;
+    }
+
+    /// <summary>How long a public IP may stay unattached beyond a failover that moves it (or a watcher's outage): one NIC write and its poll.</summary>
+    private static readonly TimeSpan NicWrite = TimeSpan.FromSeconds(45);
+
+    /// <summary>At no moment is a cluster's public IP attached anywhere but an NVA's first interface (its slot, slot 0 here).</summary>
+    private static void PublicIpsOnlyInTheirSlot(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        foreach (var (cluster, pips) in truth.PublicIps)
+        {
+            foreach (var commit in result.PublicIpHistory.Where(c => pips.Contains(c.PublicIpId, StringComparer.OrdinalIgnoreCase) && c.IpConfigurationId is not null))
+            {
+                if (!truth.Clusters[cluster].Keys.Any(n => commit.IpConfigurationId!.Contains($"/{n}-nic0/", StringComparison.Ordinal)))
+                {
+                    violations.Add($"{cluster}: public IP {Name(commit.PublicIpId)} attached to {commit.IpConfigurationId} at {SimulationResult.Time(result.Since(commit.At))}, not its slot (an NVA's first interface)");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A failover reported converged had, when its last write was confirmed, every public IP of its cluster on its target
+    /// and every managed route that went to the NVA it left when it was decided on its target, slot for slot, by the
+    /// emulator's own record. An outside edit of the cluster's tables shortly before exempts the routes.
+    /// </summary>
+    private static void ConvergedOnlyWhenOnTarget(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        var initial = Routes(result.Initial);
+        foreach (var f in result.Failovers.Where(f => f.Status == FailoverStatus.Converged && truth.Clusters.ContainsKey(f.Cluster)))
+        {
+            var convergedAt = new[] { f.RoutesConvergedAt, f.PublicIpsConvergedAt }.Max() ?? f.DetectedAt;
+            var at = result.Start + (f.PublicIpsConvergedAt ?? convergedAt);
+            var targetIps = truth.Clusters[f.Cluster][f.To];
+            foreach (var pip in truth.PublicIps[f.Cluster])
+            {
+                var holder = result.PublicIpHistory.LastOrDefault(c => c.At <= at && string.Equals(c.PublicIpId, pip, StringComparison.OrdinalIgnoreCase))?.IpConfigurationId;
+                if (holder is null || !holder.Contains($"/{f.To}-nic0/", StringComparison.Ordinal))
+                {
+                    violations.Add($"{f.Cluster}: failover {f.From} -> {f.To} reported converged at {SimulationResult.Time(convergedAt)}, but public IP {Name(pip)} was on {holder ?? "no ipconfig"}");
+                }
+            }
+
+            // Routes as they were when their last write was confirmed; a person's edit of the tables from shortly before
+            // the decision until then exempts them.
+            var routesAt = f.RoutesConvergedAt ?? convergedAt;
+            var edited = result.Events.Any(e => e.Error is null && e.Event.Do is "editRoute" or "untagRouteTable" or "deleteRouteTable"
+                && e.At <= routesAt && e.At >= f.DetectedAt - TimeSpan.FromSeconds(20));
+            if (edited)
+            {
+                continue;
+            }
+
+            at = result.Start + routesAt;
+            var tables = result.RouteHistory.Where(c => c.At <= at).GroupBy(c => Name(c.RouteTableId)).ToDictionary(g => g.Key, g => g.Last());
+            var decided = result.RouteHistory.Where(c => c.At <= result.Start + f.DetectedAt).GroupBy(c => Name(c.RouteTableId)).ToDictionary(g => g.Key, g => g.Last());
+            var fromIps = f.From is null ? [] : truth.Clusters[f.Cluster].GetValueOrDefault(f.From) ?? [];
+            foreach (var route in initial.Where(r => r.Tag == f.Cluster && truth.Owner(r.NextHop) is { } o && o.Cluster == f.Cluster))
+            {
+                var table = route.Key[..route.Key.IndexOf('/', StringComparison.Ordinal)];
+                var name = route.Key[(table.Length + 1)..];
+                if (truth.Released.Any(r => r.Table == table && r.At <= convergedAt) || !tables.TryGetValue(table, out var state)
+                    || !decided.TryGetValue(table, out var before) || !before.NextHops.TryGetValue(name, out var was) || !fromIps.Contains(was))
+                {
+                    continue;
+                }
+
+                var expected = targetIps[truth.Owner(route.NextHop)!.Value.Slot];
+                if (state.NextHops.TryGetValue(name, out var hop) && hop != expected)
+                {
+                    violations.Add($"{f.Cluster}: failover {f.From} -> {f.To} reported its routes converged at {SimulationResult.Time(routesAt)}, but route {route.Key} went to {hop}, not {expected}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A public IP is never left unattached longer than one failover: each moment it is attached to nothing falls in a
+    /// failover of its cluster that has not ended (from its decision until it converged, was superseded or the scenario
+    /// ended), or in a watcher's outage (until the new watcher's lease and first rounds), or within one NIC write of
+    /// either; the stranded public IP of issue 19 case 1 (converged, nothing pending, attached nowhere for minutes) is not.
+    /// </summary>
+    private static void PublicIpsNeverLeftUnattached(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        var end = result.Scenario.Duration;
+        var outages = truth.Kills.Select(k => (From: k.At, To: k.At + k.DownFor + (truth.Witness ? TimeSpan.FromSeconds(15) : TimeSpan.Zero) + Reaction)).ToList();
+        foreach (var (cluster, pips) in truth.PublicIps)
+        {
+            var failovers = result.Failovers.Where(f => f.Cluster == cluster).OrderBy(f => f.DetectedAt).ToList();
+            var covered = new List<(TimeSpan From, TimeSpan To)>(outages);
+            for (var i = 0; i < failovers.Count; i++)
+            {
+                var f = failovers[i];
+                var to = f.Status switch
+                {
+                    FailoverStatus.Converged => new[] { f.RoutesConvergedAt, f.PublicIpsConvergedAt }.Max() ?? f.DetectedAt,
+                    FailoverStatus.Superseded => i + 1 < failovers.Count ? failovers[i + 1].DetectedAt : end,
+                    _ => end,
+                };
+                covered.Add((f.DetectedAt, to));
+            }
+
+            foreach (var pip in pips)
+            {
+                var history = result.PublicIpHistory.Where(c => string.Equals(c.PublicIpId, pip, StringComparison.OrdinalIgnoreCase)).ToList();
+                for (var i = 0; i < history.Count; i++)
+                {
+                    if (history[i].IpConfigurationId is not null)
+                    {
+                        continue;
+                    }
+
+                    var from = result.Since(history[i].At);
+                    var to = i + 1 < history.Count ? result.Since(history[i + 1].At) : end;
+                    var uncovered = Uncovered(from, to, covered);
+                    if (uncovered is { } u && u.To - u.From > NicWrite)
+                    {
+                        violations.Add($"{cluster}: public IP {Name(pip)} attached to nothing from {SimulationResult.Time(from)} to {SimulationResult.Time(to)}, {SimulationResult.Time(u.From)}-{SimulationResult.Time(u.To)} of it outside any failover or watcher outage");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The longest part of [from, to) that no span covers, if any.</summary>
+    private static (TimeSpan From, TimeSpan To)? Uncovered(TimeSpan from, TimeSpan to, List<(TimeSpan From, TimeSpan To)> spans)
+    {
+        (TimeSpan From, TimeSpan To)? longest = null;
+        var at = from;
+        foreach (var span in spans.Where(s => s.To > from && s.From < to).OrderBy(s => s.From))
+        {
+            if (span.From > at && (longest is null || span.From - at > longest.Value.To - longest.Value.From))
+            {
+                longest = (at, span.From);
+            }
+
+            at = span.To > at ? span.To : at;
+        }
+
+        if (to > at && (longest is null || to - at > longest.Value.To - longest.Value.From))
+        {
+            longest = (at, to);
+        }
+
+        return longest;
     }
 
     /// <summary>

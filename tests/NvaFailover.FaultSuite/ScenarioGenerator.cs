@@ -8,9 +8,11 @@ namespace NvaFailover.FaultSuite;
 /// load-balancer pools, tags and properties NvaFailover has never heard of), up to 50 route tables in 1-3 subscriptions
 /// (managed routes next to unmanaged ones, and untagged tables that point at NVAs too), public IPs; and a timeline of NVA
 /// failures and recoveries, hung appliances, flapping, ARM 429/500/503/409 and hanging requests, and outside edits of
-/// routes and NICs; managed tables untagged or deleted by a person; and the watcher killed at random moments (as kill -9
+/// routes and NICs; managed tables untagged or deleted by a person; the watcher killed at random moments (as kill -9
 /// or a recycled worker), with a witness (the rehearsal's in-process store) or, where every NVA has one interface slot
-/// (a restart then never needs a guess), without one. Every fault ends three minutes before the scenario does, with
+/// (a restart then never needs a guess), without one; and faults aimed where random windows rarely land (a 403 on one
+/// subscription's table writes, a 429 with a long Retry-After, a 503 on one NIC's writes, a failover's target failing
+/// or the watcher killed inside its writes). Every fault ends three minutes before the scenario does, with
 /// every NVA healthy again.
 /// </summary>
 internal static class ScenarioGenerator
@@ -92,6 +94,8 @@ internal static class ScenarioGenerator
         // Drawn from a random of their own, so that the faults above stay what each seed has always generated.
         var settings = new JsonObject { ["DiscoveryRefresh"] = "00:01:00", ["Clusters"] = clusters };
         timeline = WatcherAndPeople(new Random(unchecked((seed * 7919) + 13)), truth, tables, subnets, timeline, settings, duration - Settle);
+        var withTables = subscriptions.Where(sub => tables.OfType<JsonObject>().Any(t => t["id"]!.GetValue<string>().StartsWith($"/subscriptions/{sub}/", StringComparison.Ordinal))).ToList();
+        timeline = AimedFaults(new Random(unchecked((seed * 104729) + 71)), truth, withTables, timeline, duration - Settle);
         var scenario = new JsonObject
         {
             ["name"] = $"fault-suite-seed-{seed}",
@@ -237,6 +241,91 @@ internal static class ScenarioGenerator
             var deleted = !used && random.NextDouble() < 0.5;
             events.Add((at, Event(at, deleted ? "deleteRouteTable" : "untagRouteTable", ("routeTable", table))));
             truth.Released.Add((at, table, deleted));
+        }
+
+        truth.FaultsEnd = events.Count == 0 ? TimeSpan.Zero : events.Max(e => e.At);
+        return new JsonArray([.. events.OrderBy(e => e.At).Select(e => (JsonNode)e.Event.DeepClone())]);
+    }
+
+    /// <summary>
+    /// Faults the random windows cannot make, each in about one seed in five: ARM refusing one subscription's route table
+    /// writes (403, a role missing there), throttling with a long Retry-After, the attach of a public IP failing (503 on
+    /// one NVA's first NIC), a failover superseded inside its public IP move (its target fails 8 to 20 s after the active
+    /// did), and the watcher killed inside a failover's writes (in seeds that may kill it).
+    /// </summary>
+    private static JsonArray AimedFaults(Random random, GroundTruth truth, List<string> subscriptions, JsonArray timeline, TimeSpan faultsEnd)
+    {
+        var events = timeline.OfType<JsonObject>().Select(e => (At: TimeSpan.Parse(e["at"]!.GetValue<string>(), CultureInfo.InvariantCulture), Event: e)).ToList();
+        var start = TimeSpan.FromSeconds(40);
+        TimeSpan At(TimeSpan from, TimeSpan to) => TimeSpan.FromSeconds(Math.Round(from.TotalSeconds + (random.NextDouble() * (to - from).TotalSeconds)));
+        JsonObject Window(int status, TimeSpan at)
+        {
+            var e = Event(at, "armFaults");
+            e["status"] = status;
+            e["probability"] = 1;
+            e["for"] = Time(TimeSpan.FromSeconds(random.Next(20, 61)));
+            events.Add((at, e));
+            truth.AimedFaults++;
+            return e;
+        }
+
+        if (random.NextDouble() < 0.2)
+        {
+            var e = Window(403, At(start, faultsEnd - TimeSpan.FromSeconds(60)));
+            e["operation"] = "PUT routeTables";
+            e["subscription"] = subscriptions[random.Next(subscriptions.Count)];
+        }
+
+        if (random.NextDouble() < 0.2)
+        {
+            var e = Window(429, At(start, faultsEnd - TimeSpan.FromSeconds(60)));
+            e["probability"] = Math.Round(0.2 + (random.NextDouble() * 0.5), 2);
+            e["retryAfter"] = Time(TimeSpan.FromSeconds(random.Next(30, 121)));
+            if (random.NextDouble() < 0.5)
+            {
+                e["operation"] = random.NextDouble() < 0.5 ? "PUT routeTables" : "PUT networkInterfaces";
+            }
+        }
+
+        var withPip = truth.PublicIps.Where(p => p.Value.Count > 0).Select(p => p.Key).ToList();
+        if (withPip.Count > 0 && random.NextDouble() < 0.2)
+        {
+            var cluster = withPip[random.Next(withPip.Count)];
+            var nvas = truth.Clusters[cluster].Keys.ToList();
+            var e = Window(503, At(start, faultsEnd - TimeSpan.FromSeconds(60)));
+            e["operation"] = "PUT networkInterfaces";
+            e["resource"] = $"{nvas[random.Next(nvas.Count)]}-nic0";
+        }
+
+        // The first power-off of a cluster's first NVA (the active one at the start), when its second NVA is healthy then.
+        var firstFailures = truth.Down.Where(d => d.Observable && d.Nva.EndsWith("-nva0", StringComparison.Ordinal) && d.From < faultsEnd - TimeSpan.FromSeconds(60))
+            .GroupBy(d => d.Cluster).Select(g => g.MinBy(d => d.From)!).ToList();
+        if (firstFailures.Count > 0 && random.NextDouble() < 0.2)
+        {
+            var first = firstFailures[random.Next(firstFailures.Count)];
+            var target = $"{first.Cluster}-nva1";
+            var at = first.From + TimeSpan.FromSeconds(random.Next(8, 21));
+            var on = at + TimeSpan.FromSeconds(random.Next(20, 60));
+            if (on + Boot < faultsEnd && !truth.Down.Any(d => d.Cluster == first.Cluster && d.Nva == target && d.From < on + Boot + TimeSpan.FromSeconds(5) && at < d.To + TimeSpan.FromSeconds(5)))
+            {
+                events.Add((at, Event(at, "powerOff", ("vm", target))));
+                events.Add((on, Event(on, "start", ("vm", target))));
+                truth.Down.Add(new DownEpisode(first.Cluster, target, at, on + Boot));
+            }
+        }
+
+        if ((truth.Witness || truth.Clusters.Values.All(nvas => nvas.Values.All(ips => ips.Count == 1))) && firstFailures.Count > 0 && random.NextDouble() < 0.3)
+        {
+            var first = firstFailures[random.Next(firstFailures.Count)];
+            var at = first.From + TimeSpan.FromSeconds(random.Next(6, 20));
+            var down = TimeSpan.FromSeconds(random.Next(5, 31));
+            if (at + down < faultsEnd && !truth.Kills.Any(x => at < x.At + x.DownFor + TimeSpan.FromSeconds(5) && x.At < at + down + TimeSpan.FromSeconds(5)))
+            {
+                var e = Event(at, "killWatcher");
+                e["downFor"] = Time(down);
+                events.Add((at, e));
+                truth.Kills.Add((at, down));
+            }
         }
 
         truth.FaultsEnd = events.Count == 0 ? TimeSpan.Zero : events.Max(e => e.At);
