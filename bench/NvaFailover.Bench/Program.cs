@@ -81,7 +81,7 @@ async Task<int> AllAsync()
 async Task<int> FaultsAsync()
 {
     var outcome = await FaultSuiteBenchmark.RunAsync(Arg("--seeds", 1000), Arg("--first-seed", 1), Arg("--speed", 200), Arg("--parallel", 2), Path.Combine(Path.GetTempPath(), "nvafo-fault-suite"), log);
-    Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults ({outcome.Kills} watcher kills, {outcome.WitnessSeeds} seeds with a witness, {outcome.Released} tables untagged or deleted), {outcome.Failovers} failovers ({outcome.Verified} verified on the data plane), {outcome.Violations} violations in {outcome.Wall:c}");
+    Console.WriteLine($"fault suite: {outcome.Runs} runs, {outcome.FaultsInjected} faults ({outcome.Kills} watcher kills, {outcome.WitnessSeeds} seeds with a witness, {outcome.Released} tables untagged or deleted, {outcome.Aimed} aimed ARM faults), {outcome.Failovers} failovers ({outcome.Verified} verified on the data plane), {outcome.Violations} violations in {outcome.Wall:c}");
     if (args.Contains("--write"))
     {
         // The fault suite, measured now, into the results of the last 'all' (its other sections keep their dates).

@@ -174,8 +174,11 @@ internal sealed record Results(
 
         Line($"Seeds {Faults.FirstSeed} to {Faults.FirstSeed + Faults.Runs - 1} (tests/NvaFailover.FaultSuite) at {Faults.Speed:0}x: {Faults.Runs} runs, {Faults.FaultsInjected} faults injected");
         Line($"(NVA failures, hangs and flapping, ARM fault windows, outside edits, {Faults.Released} managed tables untagged or deleted, {Faults.Kills} watcher kills in");
-        Line($"{Faults.WitnessSeeds} seeds with a witness and in seeds of one-armed NVAs), {Faults.Failovers} failovers ({Faults.Verified} verified on the data plane,");
+        Line($"{Faults.WitnessSeeds} seeds with a witness and in seeds of one-armed NVAs, {Faults.Aimed} ARM faults aimed at one operation, subscription or NIC:");
+        Line($"403 on one subscription's table writes, 429 with a long Retry-After, 503 on one NIC's writes), {Faults.Failovers} failovers ({Faults.Verified} verified on the data plane,");
         Line($"each checked against the emulator's record of the routes applied), **{Faults.Violations} violations** in {Faults.Wall:hh\\:mm\\:ss} of wall time.");
+        Line($"Invariants include: a public IP is only ever in its slot, never attached to nothing outside a failover or a watcher outage, and no");
+        Line($"failover is reported converged while its routes or public IPs are not on its target (each by the emulator's history).");
         foreach (var v in Faults.ViolatingSeeds)
         {
             Line($"- {v}");

@@ -29,7 +29,7 @@ internal sealed class GroundTruth
     /// <summary>How many ARM fault windows the timeline opens.</summary>
     public int ArmFaultWindows { get; set; }
 
-    /// <summary>Faults aimed at one operation, subscription or resource, and failures timed inside a failover.</summary>
+    /// <summary>ARM fault windows aimed where random ones rarely land: a 403 on one subscription's table writes, a 429 with a long Retry-After, a 503 on one NIC's writes.</summary>
     public int AimedFaults { get; set; }
 
     /// <summary>Outside route edits.</summary>
