@@ -169,9 +169,11 @@ public sealed record ClusterTopology(
         TryFind(_slotsByIpConfiguration ??= Index(s => s.IpConfigurationId, ArmId.Comparer), ipConfigurationId, out nva, out slot);
 
     /// <summary>
-    /// The active NVA: the one most managed routes and public IPs point at (the routes are the source of truth).
-    /// Ties (a partial failover, an outside edit) go to <paramref name="preferred"/> when it is among them, then to
-    /// priority order. Null when nothing points at any NVA of the cluster.
+    /// The active NVA: the one most managed routes and public IPs point at (the routes are the source of truth), except
+    /// that <paramref name="preferred"/> (the NVA this watcher last moved traffic to) stays active while anything points
+    /// at it: a failover that could write only part of its tables (a role missing in one spoke subscription) is
+    /// finished by repairs toward its target, not decided again from the NVA it left. Ties go to priority order. Null
+    /// when nothing points at any NVA of the cluster.
     /// </summary>
     public string? ActiveNva(string? preferred = null)
     {
@@ -199,7 +201,7 @@ public sealed record ClusterTopology(
 
         var most = votes.Values.Max();
         var tied = votes.Where(v => v.Value == most).Select(v => v.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return preferred is not null && tied.Contains(preferred)
+        return preferred is not null && votes.ContainsKey(preferred)
             ? preferred
             : Nvas.OrderBy(n => n.Priority).Select(n => n.Name).First(tied.Contains);
     }

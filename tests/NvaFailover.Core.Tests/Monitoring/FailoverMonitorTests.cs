@@ -215,6 +215,28 @@ public sealed class FailoverMonitorTests
     }
 
     [Fact]
+    public async Task Round_FailoverThatMovedOnlyAFewThings_IsRepairedTowardItsTargetNotDecidedAgain()
+    {
+        // Every table write refused (a role missing where the tables live): only the public IP reaches edge-b, so most
+        // routes still point at edge-a. The next round finishes the same failover as a repair; it does not decide a
+        // second failover from edge-a (one failure, one failover in the events and alerts).
+        var world = EdgePair();
+        var monitor = world.Monitor();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        world.Azure.WriteFault = id => id.Contains("/routeTables/", StringComparison.OrdinalIgnoreCase) ? WriteStatus.Failed : null;
+
+        var partial = await world.RoundAsync(monitor);
+        world.Azure.WriteFault = _ => null;
+        world.Time.Advance(TimeSpan.FromSeconds(30));
+        var repair = await world.RoundAsync(monitor);
+
+        Assert.Equal((RoundAction.Failover, true, "edge-b"), (partial.Action, partial.Failed, partial.Active));
+        Assert.Equal((RoundAction.Reconcile, false, "edge-b"), (repair.Action, repair.Failed, repair.Active));
+        Assert.Single(world.Logs.Named("FailoverStarted"));
+        AssertAllOn(world, "5");
+    }
+
+    [Fact]
     public async Task Round_RouteDriftsToStandby_ReconciledToActive()
     {
         var world = EdgePair();

@@ -49,6 +49,7 @@ public sealed class TelemetryContractTests
         (1028, "WitnessStandby", LogLevel.Information),
         (1029, "WitnessUnreachable", LogLevel.Error),
         (1030, "FlightResumed", LogLevel.Warning),
+        (1031, "AbandonedReadFailed", LogLevel.Warning),
     ];
 
     [Fact]
