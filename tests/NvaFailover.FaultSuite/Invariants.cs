@@ -67,7 +67,9 @@ internal static class Invariants
                 var holder = result.PublicIpHistory.LastOrDefault(c => c.At <= at && string.Equals(c.PublicIpId, pip, StringComparison.OrdinalIgnoreCase))?.IpConfigurationId;
                 if (holder is null || !holder.Contains($"/{f.To}-nic0/", StringComparison.Ordinal))
                 {
-                    violations.Add($"{f.Cluster}: failover {f.From} -> {f.To} reported converged at {SimulationResult.Time(convergedAt)}, but public IP {Name(pip)} was on {holder ?? "no ipconfig"}");
+                    var moves = result.PublicIpHistory.Where(c => string.Equals(c.PublicIpId, pip, StringComparison.OrdinalIgnoreCase))
+                        .Select(c => $"{SimulationResult.Time(result.Since(c.At))} {(c.IpConfigurationId is { } config ? Name(config[..config.IndexOf("/ipConfigurations/", StringComparison.Ordinal)]) : "none")}");
+                    violations.Add($"{f.Cluster}: failover {f.From} -> {f.To} reported converged at {SimulationResult.Time(convergedAt)}, but public IP {Name(pip)} was on {holder ?? "no ipconfig"} (its holders: {string.Join(", ", moves)})");
                 }
             }
 
@@ -183,7 +185,9 @@ internal static class Invariants
     {
         foreach (var (at, table, deleted) in truth.Released)
         {
-            var written = result.Requests.Where(r => r.Method == "PUT" && r.Status is >= 200 and < 300 && r.At - result.Start >= at
+            // A request is logged when its answer is sent, a few milliseconds after ARM checked its ETag: at 200x that is up
+            // to a second or two of scenario time, so a write answered that soon after was checked before the change.
+            var written = result.Requests.Where(r => r.Method == "PUT" && r.Status is >= 200 and < 300 && r.At - result.Start >= at + TimeSpan.FromSeconds(2)
                 && (r.ResourceId ?? "").EndsWith($"/routeTables/{table}", StringComparison.OrdinalIgnoreCase)).ToList();
             if (written.Count > 0)
             {
