@@ -80,18 +80,18 @@ internal static class FailoverRecords
             _ when r.NotMoved.Count > 0 => FailoverStatus.NotMoved,
             _ => FailoverStatus.Converged,
         };
-        // A repair that finds in place what was still pending (a write an earlier, superseded round sent landed after it
-        // stopped waiting) confirms it only now: the failover converged no earlier than this round saw it.
+        // A repair that finds in place what was not confirmed (a write an earlier, superseded round sent landed after it
+        // stopped waiting, or was never needed) confirms it only now: the failover converged no earlier than this round
+        // saw it, and a converged failover's times never come from before that.
         var confirmedNow = status == FailoverStatus.Converged && r.Action == RoundAction.Reconcile ? r.DecidedAt - start : (TimeSpan?)null;
-        var routesPending = open.Pending.Any(p => p.StartsWith("route table ", StringComparison.Ordinal));
-        var publicIpsPending = open.Pending.Any(p => p.StartsWith("public IP ", StringComparison.Ordinal));
+        var publicIpsPending = open.Pending.Any(p => p.StartsWith("public IP ", StringComparison.Ordinal)) || open.PublicIpsConvergedAt is not null;
         return open with
         {
             RoutesChanged = open.RoutesChanged + r.RoutesChanged,
             PublicIpsMoved = open.PublicIpsMoved + r.PublicIpsMoved,
             Times = open.Times with
             {
-                RoutesConvergedAt = Later(Later(open.RoutesConvergedAt, execution?.RoutesConvergedAt - start), routesPending && execution?.RoutesConvergedAt is null ? confirmedNow : null),
+                RoutesConvergedAt = Later(Later(open.RoutesConvergedAt, execution?.RoutesConvergedAt - start), execution?.RoutesConvergedAt is null ? confirmedNow : null),
                 PublicIpsConvergedAt = Later(Later(open.PublicIpsConvergedAt, execution?.PublicIpsConvergedAt - start), publicIpsPending && execution?.PublicIpsConvergedAt is null ? confirmedNow : null),
                 VerifiedAt = r.Verification is { Verified: true } verified ? verified.At - start : null,
             },
