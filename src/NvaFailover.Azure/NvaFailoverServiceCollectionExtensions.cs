@@ -1,3 +1,4 @@
+using Azure.Core.Pipeline;
 using Azure.ResourceManager;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -57,7 +58,8 @@ public static class NvaFailoverServiceCollectionExtensions
             var options = Options(sp);
             return new ArmClientSettings(options.ArmRetries, options.ArmRequestTimeout, options.ArmOperationTimeout, options.ArmPollInterval);
         });
-        services.TryAddSingleton(sp => new AzureConnection(Options(sp), policies: [sp.GetRequiredService<ObservingPolicy>(), sp.GetRequiredService<ArmBudgetPolicy>()]));
+        // Policies a host adds (a rehearsal's hosts name themselves in a header) run after NvaFailover's own.
+        services.TryAddSingleton(sp => new AzureConnection(Options(sp), policies: [sp.GetRequiredService<ObservingPolicy>(), sp.GetRequiredService<ArmBudgetPolicy>(), .. sp.GetServices<HttpPipelinePolicy>()]));
         services.TryAddSingleton(sp =>
         {
             var connection = sp.GetRequiredService<AzureConnection>();

@@ -38,6 +38,9 @@ internal sealed class GroundTruth
     /// <summary>True when the watchers share a witness (the rehearsal's in-process store).</summary>
     public bool Witness { get; set; }
 
+    /// <summary>How many watchers run at once (two only with a witness).</summary>
+    public int Watchers { get; set; } = 1;
+
     /// <summary>When the watcher is killed, and for how long it is down.</summary>
     public List<(TimeSpan At, TimeSpan DownFor)> Kills { get; } = [];
 

@@ -28,7 +28,35 @@ internal static class Invariants
         PublicIpsOnlyInTheirSlot(truth, result, violations);
         ConvergedOnlyWhenOnTarget(truth, result, violations);
         PublicIpsNeverLeftUnattached(truth, result, violations);
+        OneWriterPerLease(truth, result, violations);
         return violations;
+    }
+
+    /// <summary>
+    /// With a witness, every write for a cluster that ARM accepted came from the watcher holding the cluster's lease at
+    /// that moment (by the witness's own record), so no two watchers write for one cluster in the same lease period.
+    /// </summary>
+    private static void OneWriterPerLease(GroundTruth truth, SimulationResult result, List<string> violations)
+    {
+        if (!truth.Witness)
+        {
+            return;
+        }
+
+        // A request is logged when answered, a moment after ARM took it (see ReleasedTablesNeverWritten).
+        var slack = TimeSpan.FromSeconds(2);
+        foreach (var cluster in truth.Clusters.Keys)
+        {
+            var writes = result.Requests.Where(r => r.Method == "PUT" && r.Status is >= 200 and < 300 && OfCluster(r.ResourceId ?? "", cluster));
+            foreach (var write in writes)
+            {
+                if (!result.Leases.Any(l => l.Cluster == cluster && l.Watcher == write.Client && l.From <= write.At && write.At <= l.Until + slack))
+                {
+                    var holder = result.Leases.LastOrDefault(l => l.Cluster == cluster && l.From <= write.At)?.Watcher ?? "nobody";
+                    violations.Add($"{cluster}: {write.Client ?? "an unnamed watcher"} wrote {Name(write.ResourceId ?? "")} at {SimulationResult.Time(result.Since(write.At))} without the cluster's lease (last taken by {holder})");
+                }
+            }
+        }
     }
 
     /// <summary>How long a public IP may stay unattached beyond a failover that moves it (or a watcher's outage): one NIC write and its poll.</summary>

@@ -12,7 +12,7 @@ namespace NvaFailover.FaultSuite;
 /// or a recycled worker), with a witness (the rehearsal's in-process store) or, where every NVA has one interface slot
 /// (a restart then never needs a guess), without one; and faults aimed where random windows rarely land (a 403 on one
 /// subscription's table writes, a 429 with a long Retry-After, a 503 on one NIC's writes, a failover's target failing
-/// or the watcher killed inside its writes). Every fault ends three minutes before the scenario does, with
+/// or the watcher killed inside its writes); half the seeds with a witness run two watchers at once. Every fault ends three minutes before the scenario does, with
 /// every NVA healthy again.
 /// </summary>
 internal static class ScenarioGenerator
@@ -96,6 +96,14 @@ internal static class ScenarioGenerator
         timeline = WatcherAndPeople(new Random(unchecked((seed * 7919) + 13)), truth, tables, subnets, timeline, settings, duration - Settle);
         var withTables = subscriptions.Where(sub => tables.OfType<JsonObject>().Any(t => t["id"]!.GetValue<string>().StartsWith($"/subscriptions/{sub}/", StringComparison.Ordinal))).ToList();
         timeline = AimedFaults(new Random(unchecked((seed * 104729) + 71)), truth, withTables, timeline, duration - Settle);
+        // Half the seeds with a witness run two watchers at once; a kill then takes either.
+        var second = new Random(unchecked((seed * 31) + 5));
+        truth.Watchers = truth.Witness && second.NextDouble() < 0.5 ? 2 : 1;
+        foreach (var kill in timeline.OfType<JsonObject>().Where(e => e["do"]!.GetValue<string>() == "killWatcher" && truth.Watchers == 2))
+        {
+            kill["watcher"] = second.Next(1, 3);
+        }
+
         var scenario = new JsonObject
         {
             ["name"] = $"fault-suite-seed-{seed}",
@@ -106,6 +114,11 @@ internal static class ScenarioGenerator
             ["timeline"] = timeline,
             ["duration"] = Time(duration),
         };
+        if (truth.Watchers > 1)
+        {
+            scenario["watchers"] = truth.Watchers;
+        }
+
         return (scenario, truth);
     }
 

@@ -13,12 +13,27 @@ internal sealed class RehearsalWitness(TimeProvider clock)
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (string LeaseId, DateTimeOffset Until)> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FlightRecord> _records = new(StringComparer.Ordinal);
+    private readonly List<LeaseSpan> _spans = [];
 
-    /// <summary>A new watcher's view: its own lease id.</summary>
-    public IWitness Watcher() => new View(this, Guid.NewGuid().ToString());
-
-    private sealed class View(RehearsalWitness store, string leaseId) : IWitness
+    /// <summary>Every span in which a watcher held a cluster's lease, in the order they began (the last one may be open-ended: its lapse).</summary>
+    public IReadOnlyList<LeaseSpan> Leases
     {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _spans];
+            }
+        }
+    }
+
+    /// <summary>A new watcher's view: its own lease id, and <paramref name="name"/> in the flight records it writes.</summary>
+    public IWitness Watcher(string name) => new View(this, Guid.NewGuid().ToString(), name);
+
+    private sealed class View(RehearsalWitness store, string leaseId, string name) : IWitness
+    {
+        public string Watcher => name;
+
         public Task<bool> AcquireOrRenewAsync(string cluster, TimeSpan duration, CancellationToken cancellationToken)
         {
             lock (store._lock)
@@ -29,7 +44,18 @@ internal sealed class RehearsalWitness(TimeProvider clock)
                     return Task.FromResult(false);
                 }
 
+                var renewal = store._leases.TryGetValue(cluster, out var held) && held.LeaseId == leaseId && held.Until > now;
                 store._leases[cluster] = (leaseId, now + duration);
+                var last = store._spans.FindLastIndex(l => l.Cluster == cluster);
+                if (renewal && last >= 0)
+                {
+                    store._spans[last] = store._spans[last] with { Until = now + duration };
+                }
+                else
+                {
+                    store._spans.Add(new LeaseSpan(cluster, name, now, now + duration));
+                }
+
                 return Task.FromResult(true);
             }
         }
@@ -64,6 +90,11 @@ internal sealed class RehearsalWitness(TimeProvider clock)
                 if (store._leases.TryGetValue(cluster, out var lease) && lease.LeaseId == leaseId)
                 {
                     store._leases.Remove(cluster);
+                    var last = store._spans.FindLastIndex(l => l.Cluster == cluster);
+                    if (last >= 0 && store._spans[last].Until > store.Now)
+                    {
+                        store._spans[last] = store._spans[last] with { Until = store.Now };
+                    }
                 }
 
                 return Task.CompletedTask;
@@ -73,3 +104,10 @@ internal sealed class RehearsalWitness(TimeProvider clock)
 
     private DateTimeOffset Now => clock.GetUtcNow();
 }
+
+/// <summary>A watcher held a cluster's lease from <paramref name="From"/> until <paramref name="Until"/> (scenario clock).</summary>
+/// <param name="Cluster">The cluster.</param>
+/// <param name="Watcher">The watcher (the rehearsal's name for its host).</param>
+/// <param name="From">When it took the lease.</param>
+/// <param name="Until">When the lease lapsed or was released.</param>
+internal sealed record LeaseSpan(string Cluster, string Watcher, DateTimeOffset From, DateTimeOffset Until);

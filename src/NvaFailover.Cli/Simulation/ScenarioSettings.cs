@@ -67,6 +67,11 @@ internal static class ScenarioSettings
         var problems = NvaFailoverOptionsValidator.Check(read)
             .Select(p => new ScenarioProblem(JsonPath(p.Key), $"{(p.Value is null ? "is missing" : $"= '{Echo.Of(p.Value)}'")}: {Echo.Escaped(p.Expected)}"))
             .ToList();
+        if (scenario.Watchers > 1 && options.Witness.ContainerUri is null)
+        {
+            problems.Add(new ScenarioProblem("$.watchers", "two watchers need a witness to agree which one writes: set settings.Witness.ContainerUri (a rehearsal keeps the witness in memory), or run one watcher"));
+        }
+
         var vms = IdsOf(scenario.Topology, "virtualMachines");
         var pips = IdsOf(scenario.Topology, "publicIPAddresses");
         var subnets = IdsOf(scenario.Topology, "subnets");

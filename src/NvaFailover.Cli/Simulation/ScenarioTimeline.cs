@@ -17,11 +17,11 @@ namespace NvaFailover.Cli.Simulation;
 /// </summary>
 /// <param name="scenario">The scenario.</param>
 /// <param name="emulator">The emulator it runs on.</param>
-/// <param name="watcher">The failover host (which killWatcher kills).</param>
+/// <param name="watchers">The failover hosts, each on its own timer (killWatcher kills one; an operator's switchover goes to the first alive).</param>
 /// <param name="schedule">The timer's schedule.</param>
 /// <param name="clock">Scenario time.</param>
 /// <param name="tagNames">The tags that mark the clusters' tables (RouteTables:TagName), which untagRouteTable removes.</param>
-internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, SimulatedWatcher watcher, TimerSchedule schedule, TimeProvider clock, IReadOnlyCollection<string> tagNames)
+internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, IReadOnlyList<SimulatedWatcher> watchers, TimerSchedule schedule, TimeProvider clock, IReadOnlyCollection<string> tagNames)
 {
     private readonly ConcurrentQueue<AppliedEvent> _applied = new();
 
@@ -33,7 +33,7 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
     {
         var start = clock.GetUtcNow();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = new List<Task> { TimerAsync(start + scenario.Duration, stop.Token) };
+        var tasks = watchers.Select(w => TimerAsync(w, start + scenario.Duration, stop.Token)).ToList();
         tasks.AddRange(scenario.Timeline.Select(e => EventAsync(e, start, stop.Token)));
         try
         {
@@ -56,7 +56,7 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
         }
     }
 
-    private async Task TimerAsync(DateTimeOffset end, CancellationToken token)
+    private async Task TimerAsync(SimulatedWatcher watcher, DateTimeOffset end, CancellationToken token)
     {
         // As the Functions host: a tick starts an invocation; the next tick is the first occurrence after it returned.
         var next = schedule.Next(clock.GetUtcNow());
@@ -82,14 +82,15 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
         }
 
         _applied.Enqueue(new AppliedEvent(e, clock.GetUtcNow() - start, error));
-        if (e.Do == "switchover" && watcher.Host?.Get<FailoverMonitor>() is { } monitor)
+        if (e.Do == "switchover" && watchers.Select(w => w.Host).FirstOrDefault(h => h is not null)?.Get<FailoverMonitor>() is { } monitor)
         {
             // An operator's request: the round's report says what came of it.
             await monitor.RunRoundAsync(e["cluster"]!, new RoundRequest(SwitchoverTo: e["to"]), token);
         }
         else if (e.Do == "killWatcher")
         {
-            await watcher.KillAsync(TimeSpan.Parse(e["downFor"]!, CultureInfo.InvariantCulture), clock, token);
+            var which = e.Data["watcher"] is { } n ? n.GetValue<int>() : 1;
+            await watchers[which - 1].KillAsync(TimeSpan.Parse(e["downFor"]!, CultureInfo.InvariantCulture), clock, token);
         }
     }
 

@@ -152,6 +152,9 @@ internal sealed record SimulationResult(
     /// <summary>Every change of a route table's applied routes (the emulator's data plane), for checks of what traffic followed.</summary>
     public IReadOnlyList<RouteCommit> RouteHistory { get; init; } = [];
 
+    /// <summary>With a witness, every span in which a watcher held a cluster's lease.</summary>
+    public IReadOnlyList<LeaseSpan> Leases { get; init; } = [];
+
     /// <summary>Every change of a public IP's holder (the emulator's data plane), for checks of where the outside world's traffic went.</summary>
     public IReadOnlyList<PublicIpCommit> PublicIpHistory { get; init; } = [];
 

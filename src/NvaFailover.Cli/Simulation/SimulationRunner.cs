@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Azure.Core.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NvaFailover.Cli.Hosting;
@@ -100,18 +101,29 @@ internal static class SimulationRunner
 
         // With Witness settings, the hosts share an in-process witness (Blob Storage's lease rules on the rehearsal's clock).
         var witness = settings.Options.Witness.ContainerUri is null ? null : new RehearsalWitness(clock);
-        await using var watcher = new SimulatedWatcher(
-            reports => CliHost.Create(settings, console, logLevel, clock, services =>
-            {
-                services.AddSingleton<TimeProvider>(clock);
-                services.AddSingleton(reports);
-                services.AddSingleton(new NetworkTimeouts(clock, RealTimeFloor));
-                if (witness is not null)
+        // Each host names itself in a request header (so the report knows which watcher sent each request) and, with a
+        // witness, in the flight records it writes.
+        var watchers = new List<SimulatedWatcher>();
+        await using var stopWatchers = new AsyncDisposables(watchers);
+        for (var i = 1; i <= scenario.Watchers; i++)
+        {
+            var name = $"watcher-{i}";
+            watchers.Add(new SimulatedWatcher(
+                reports => CliHost.Create(settings, console, logLevel, clock, services =>
                 {
-                    services.AddSingleton(witness.Watcher());
-                }
-            })!,
-            recorder);
+                    services.AddSingleton<TimeProvider>(clock);
+                    services.AddSingleton(reports);
+                    services.AddSingleton(new NetworkTimeouts(clock, RealTimeFloor));
+                    services.AddSingleton<HttpPipelinePolicy>(new WatcherHeaderPolicy(name));
+                    if (witness is not null)
+                    {
+                        services.AddSingleton(witness.Watcher(name));
+                    }
+                })!,
+                recorder));
+        }
+
+        var watcher = watchers[0];
         var host = watcher.Host!;
         var monitor = host.Get<FailoverMonitor>();
 
@@ -121,23 +133,27 @@ internal static class SimulationRunner
 
         // One read-only round before the clock starts: the first use of each code path and connection costs real time
         // that a fast clock would turn into minutes of scenario time.
-        await monitor.RunRoundAsync(new RoundRequest(ReadOnly: true), cancellationToken);
+        foreach (var w in watchers)
+        {
+            await w.Host!.Get<FailoverMonitor>().RunRoundAsync(new RoundRequest(ReadOnly: true), cancellationToken);
+        }
+
         var before = emulator.Requests.Count;
         var initial = emulator.Dump();
         clock.Rebase(ScenarioStart);
-        var timeline = new ScenarioTimeline(scenario, emulator, watcher, host.Options.Schedule, clock,
+        var timeline = new ScenarioTimeline(scenario, emulator, watchers, host.Options.Schedule, clock,
             [.. settings.Options.Clusters.Select(c => c.RouteTables.TagName).Distinct(StringComparer.OrdinalIgnoreCase)]);
         await timeline.RunAsync(cancellationToken);
 
         var end = ScenarioStart + scenario.Duration;
-        monitor = watcher.Host?.Get<FailoverMonitor>();
-        List<RoundReport> inFlight = [.. watcher.Interrupted, .. monitor?.InFlight.Select(f => f.Report) ?? []];
+        var monitors = watchers.Select(w => w.Host?.Get<FailoverMonitor>()).OfType<FailoverMonitor>().ToList();
+        List<RoundReport> inFlight = [.. watchers.SelectMany(w => w.Interrupted), .. monitors.SelectMany(m => m.InFlight.Select(f => f.Report))];
         var rounds = recorder.Reports.Where(r => r.StartedAt >= ScenarioStart).ToList();
         var final = emulator.Dump();
         var requests = emulator.Requests.Skip(before).ToList();
-        if (monitor is not null)
+        foreach (var m in monitors)
         {
-            await monitor.StopAsync();
+            await m.StopAsync();
         }
 
         inFlight.RemoveAll(f => rounds.Any(r => r.Cluster == f.Cluster && r.DecidedAt == f.DecidedAt));
@@ -153,6 +169,7 @@ internal static class SimulationRunner
         {
             RouteHistory = emulator.RouteHistory,
             PublicIpHistory = emulator.PublicIpHistory,
+            Leases = witness?.Leases ?? [],
         };
         return result;
     }
@@ -236,5 +253,17 @@ internal static class SimulationRunner
         public IReadOnlyList<RoundReport> Reports => [.. _reports];
 
         public void OnRoundCompleted(RoundReport report) => _reports.Enqueue(report);
+    }
+
+    /// <summary>Disposes the rehearsal's hosts, whichever still run.</summary>
+    private sealed class AsyncDisposables(List<SimulatedWatcher> watchers) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var watcher in watchers)
+            {
+                await watcher.DisposeAsync();
+            }
+        }
     }
 }

@@ -75,7 +75,7 @@ internal static class TimelineText
         "editNic" => $"someone tags NIC {e.Event["nic"]} ({string.Join(", ", e.Event.Data["tags"]!.AsObject().Select(t => $"{t.Key}={t.Value}"))})",
         "untagRouteTable" => $"someone removes the cluster's tag from route table {e.Event["routeTable"]}",
         "deleteRouteTable" => $"someone deletes route table {e.Event["routeTable"]}",
-        "killWatcher" => $"the failover host is killed (kill -9); a new one starts {e.Event["downFor"]} later",
+        "killWatcher" => $"the failover host{(e.Event.Data["watcher"] is { } n ? $" watcher-{n}" : "")} is killed (kill -9); a new one starts {e.Event["downFor"]} later",
         "armFaults" => string.Create(CultureInfo.InvariantCulture, $"ARM starts failing: {e.Event.Data["status"]} for {e.Event.Data["probability"]!.GetValue<double>():P0} of {FaultTargetText(e.Event)}, for {e.Event["for"]}{(e.Event["retryAfter"] is { } retry ? $" (Retry-After {retry})" : "")}"),
         "probeDown" => $"{e.Event["vm"]} hangs (its probe stops answering, the VM keeps running)",
         "probeUp" => $"{e.Event["vm"]} answers its probe again",

@@ -164,7 +164,7 @@ internal sealed class ClusterFlight(string cluster, VerificationMode verificatio
         List<string> planned = [.. flight.Plan.RouteTables.Select(t => t.Table.Id), .. topology.PublicIps.Select(p => p.Id)];
         var progress = flight.Progress;
         List<string> done = [.. progress.Tables.Keys, .. progress.Nics.Keys, .. progress.PublicIps.Keys];
-        return new FlightRecord(cluster, flight.Decision.Active, flight.Target, flight.DecidedAt, slots, planned, done, closedAt, Watcher);
+        return new FlightRecord(cluster, flight.Decision.Active, flight.Target, flight.DecidedAt, slots, planned, done, closedAt, services.Witness?.Watcher ?? Watcher);
     }
 
 

@@ -27,6 +27,9 @@ public sealed record FlightRecord(
 /// </summary>
 public interface IWitness
 {
+    /// <summary>This watcher, as flight records name it (the machine and process by default).</summary>
+    string Watcher => $"{Environment.MachineName}/{Environment.ProcessId}";
+
     /// <summary>
     /// Takes the cluster's lease for <paramref name="duration"/> when it is free or has lapsed, or renews it when this watcher
     /// holds it. False when another watcher holds it.

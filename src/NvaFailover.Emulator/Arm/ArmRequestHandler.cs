@@ -34,7 +34,8 @@ internal sealed partial class ArmRequestHandler(ArmStore store, Throttle throttl
         finally
         {
             log(new RequestRecord(store.Time.GetUtcNow(), request.Method, route.Template, route.Operation, status,
-                request.Headers.IfMatch.Count > 0, route.Actions, route.Subscription, route.ResourceId));
+                request.Headers.IfMatch.Count > 0, route.Actions, route.Subscription, route.ResourceId)
+            { Client = request.Headers.TryGetValue(RequestRecord.ClientHeader, out var client) ? client.ToString() : null });
         }
     }
 

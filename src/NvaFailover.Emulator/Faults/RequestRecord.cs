@@ -10,4 +10,11 @@ namespace NvaFailover.Emulator.Faults;
 /// <param name="Actions">The RBAC actions Azure would check for it.</param>
 /// <param name="Subscription">The subscription, if any.</param>
 /// <param name="ResourceId">The resource the request was about, if any.</param>
-public sealed record RequestRecord(DateTimeOffset At, string Method, string PathTemplate, string Operation, int Status, bool IfMatch, IReadOnlyList<string> Actions, string? Subscription, string? ResourceId = null);
+public sealed record RequestRecord(DateTimeOffset At, string Method, string PathTemplate, string Operation, int Status, bool IfMatch, IReadOnlyList<string> Actions, string? Subscription, string? ResourceId = null)
+{
+    /// <summary>The request header a rehearsal's hosts name themselves in, so each request is known by the watcher that sent it.</summary>
+    public const string ClientHeader = "x-nvafo-watcher";
+
+    /// <summary>The watcher that sent it (its <see cref="ClientHeader"/>), when it named itself.</summary>
+    public string? Client { get; init; }
+}

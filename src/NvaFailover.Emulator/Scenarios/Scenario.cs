@@ -20,8 +20,9 @@ public sealed class Scenario
     public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal)
         { "powerOff", "start", "deallocate", "probeDown", "probeUp", "stopForwarding", "startForwarding", "canaryDown", "canaryUp", "armFaults", "editRoute", "editNic", "untagRouteTable", "deleteRouteTable", "killWatcher", "switchover" };
 
-    private Scenario(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration)
+    private Scenario(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration, int watchers)
     {
+        Watchers = watchers;
         Name = name;
         Topology = topology;
         Settings = settings;
@@ -48,6 +49,9 @@ public sealed class Scenario
     /// <summary>How long the scenario runs.</summary>
     public TimeSpan Duration { get; }
 
+    /// <summary>How many failover hosts run at once (1 or 2; two share the settings' witness, one leading each cluster).</summary>
+    public int Watchers { get; }
+
     /// <summary>Reads and checks a scenario file.</summary>
     /// <exception cref="ScenarioException">The file cannot be read or is invalid; the message names the file, the JSON path and the problem.</exception>
     public static Scenario Load(string path) => ScenarioReader.Load(path);
@@ -56,8 +60,8 @@ public sealed class Scenario
     /// <exception cref="ScenarioException">The JSON is invalid.</exception>
     public static Scenario Parse(string json, string source) => ScenarioReader.Parse(json, source);
 
-    internal static Scenario Create(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration) =>
-        new(name, topology, settings, arm, timeline, duration);
+    internal static Scenario Create(string name, JsonObject topology, JsonObject? settings, ArmBehaviour arm, IReadOnlyList<TimelineEvent> timeline, TimeSpan duration, int watchers = 1) =>
+        new(name, topology, settings, arm, timeline, duration, watchers);
 }
 
 /// <summary>One timeline event.</summary>

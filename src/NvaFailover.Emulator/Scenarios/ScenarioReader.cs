@@ -49,7 +49,7 @@ internal static partial class ScenarioReader
             throw new ScenarioException(source, [new ScenarioProblem("$", "must be a JSON object with name, topology, settings, timeline and duration")]);
         }
 
-        Known(obj, "$", problems, "name", "description", "topology", "settings", "arm", "timeline", "duration");
+        Known(obj, "$", problems, "name", "description", "topology", "settings", "arm", "timeline", "duration", "watchers");
         var name = ReadString(obj, "name", "$.name", problems, required: true) ?? "";
         var topology = obj["topology"] as JsonObject;
         if (topology is null)
@@ -82,12 +82,33 @@ internal static partial class ScenarioReader
             problems.Add(new(late.Path + ".at", $"{late.At:c} is after the scenario's duration {duration:c}"));
         }
 
+        var watchers = 1;
+        if (obj["watchers"] is { } w)
+        {
+            if (w.GetValueKind() == JsonValueKind.Number && w.AsValue().TryGetValue<int>(out var n) && n is 1 or 2)
+            {
+                watchers = n;
+            }
+            else
+            {
+                problems.Add(new("$.watchers", "must be 1 or 2: how many failover hosts run at once (two share the settings' witness)"));
+            }
+        }
+
+        foreach (var kill in timeline.Where(e => e.Do == "killWatcher" && e.Data["watcher"] is not null))
+        {
+            if (kill.Data["watcher"]!.GetValueKind() != JsonValueKind.Number || !kill.Data["watcher"]!.AsValue().TryGetValue<int>(out var k) || k < 1 || k > watchers)
+            {
+                problems.Add(new(kill.Path + ".watcher", $"must be the number of a watcher the scenario runs (1{(watchers > 1 ? " or 2" : "")}; set \"watchers\": 2 to run two)"));
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new ScenarioException(source, problems);
         }
 
-        return Scenario.Create(name, topology, settings as JsonObject, arm, timeline, duration);
+        return Scenario.Create(name, topology, settings as JsonObject, arm, timeline, duration, watchers);
     }
 
     /// <summary>JSON as a scenario is read: comments and trailing commas allowed, a key twice in one object refused.</summary>
@@ -331,7 +352,7 @@ internal static partial class ScenarioReader
             "editRoute" => ["routeTable", "route", "nextHopIpAddress"],
             "editNic" => ["nic", "tags"],
             "untagRouteTable" or "deleteRouteTable" => ["routeTable"],
-            "killWatcher" => ["downFor"],
+            "killWatcher" => ["downFor", "watcher"],
             "switchover" => ["cluster", "to"],
             "armFaults" => ["status", "probability", "for", "operation", "subscription", "resource", "retryAfter"],
             _ => Array.Empty<string>(),
