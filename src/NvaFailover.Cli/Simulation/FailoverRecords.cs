@@ -10,8 +10,9 @@ namespace NvaFailover.Cli.Simulation;
 
 /// <summary>
 /// Reads the failovers out of a rehearsal's rounds: one record per change of active NVA. A failover a failed write
-/// left partial stays open until a later round repairs it (its counts and times then include the repair); one still
-/// writing when the scenario ends is reported in flight, with what the emulator shows is not done yet.
+/// left partial stays open until a later round repairs it (its counts and times then include the repair), and so does
+/// one a killed watcher left, until the watcher that took over finishes it; one still writing when the scenario ends is
+/// reported in flight, with what the emulator shows is not done yet.
 /// </summary>
 internal static class FailoverRecords
 {
@@ -30,7 +31,11 @@ internal static class FailoverRecords
             FailoverRecord? open = null;
             foreach (var r in cluster.OrderBy(r => r.DecidedAt))
             {
-                if (r.Action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover && r.Plan is { IsEmpty: false } plan)
+                // A failover decided again from the same NVA to the same target while the first had not converged (a
+                // watcher that took over a killed one's flight, a failover that could write only part of its plan)
+                // continues that failover, as a repair does: one failure, one failover.
+                if (r.Action is RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover && r.Plan is { IsEmpty: false } plan
+                    && !(open is { Status: not FailoverStatus.Converged } && open.From == r.ActiveBefore && open.To == plan.Target && r.Execution is not null))
                 {
                     if (open is not null)
                     {
@@ -45,7 +50,7 @@ internal static class FailoverRecords
                     open = new FailoverRecord(r.Cluster, r.ActiveBefore, plan.Target, RoundText.Reason(r.Reason), new FailoverTimes(fault, detected, null, null, null), 0, 0,
                         new FailoverOutcome(FailoverStatus.InFlight, [], [], []));
                 }
-                else if (open is null || r.Action != RoundAction.Reconcile || r.Plan?.Target != open.To || r.Execution is null)
+                else if (open is null || r.Action is not (RoundAction.Reconcile or RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover) || r.Plan?.Target != open.To || r.Execution is null)
                 {
                     continue;
                 }
