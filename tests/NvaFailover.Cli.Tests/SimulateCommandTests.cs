@@ -110,6 +110,9 @@ public sealed class SimulateCommandTests
     [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "timeline": [ { "at": "00:01:00", "do": "canaryDown", "vm": "fw-a" } ] }""", "$.timeline[0].vm is not a key here")]
     [InlineData("""{ "name": "x", "topology": { "virtualMachines": [ { "id": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a", "forwarding": "no", "networkInterfaces": [] } ] }, "settings": {} }""", "$.topology.virtualMachines[0].forwarding must be true or false")]
     [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "timelime": [] }""", "$.timelime is not a key here (did you mean 'timeline'?)")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "watchers": 3 }""", "$.watchers must be 1 or 2")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": {}, "timeline": [ { "at": "00:01:00", "do": "killWatcher", "downFor": "00:00:10", "watcher": 2 } ] }""", "$.timeline[0].watcher must be the number of a watcher the scenario runs (1; set \"watchers\": 2 to run two)")]
+    [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" } } ] }, "watchers": 2 }""", "$.watchers two watchers need a witness")]
     [InlineData("""{ "name": "x", "name": "y", "topology": {}, "settings": {} }""", "not valid JSON")]
     [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" }, "Probe": { "Attempts": 0 } } ] } }""", "$.settings.Clusters[0].Probe.Attempts")]
     [InlineData("""{ "name": "x", "topology": {}, "settings": { "Clusters": [ { "Name": "c", "Nvas": [ { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a" }, { "VirtualMachineId": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b" } ], "RouteTables": { "TagValue": "c" } } ] } }""", "$.settings.Clusters[0].Nvas[0].VirtualMachineId")]
@@ -251,24 +254,7 @@ public sealed class SimulateCommandTests
         // without one it cannot tell the slot, and says so (an ERROR finding) instead of guessing.
         var kill = new JsonObject { ["at"] = "00:01:06", ["do"] = "killWatcher", ["downFor"] = "00:00:05" };
         var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:30", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"), kill);
-        foreach (var vm in rehearsal.Scenario["topology"]!["virtualMachines"]!.AsArray().Where(v => v!["id"]!.GetValue<string>().Split('/')[^1] is "vmx-a" or "vmx-b"))
-        {
-            var nics = vm!["networkInterfaces"]!.AsArray();
-            var first = nics[0]!;
-            var name = vm["id"]!.GetValue<string>().Split('/')[^1];
-            nics.Insert(0, new JsonObject
-            {
-                ["id"] = first["id"]!.GetValue<string>().Replace($"/{name}-nic", $"/{name}-mgmt", StringComparison.Ordinal),
-                ["ipConfigurations"] = new JsonArray(new JsonObject
-                {
-                    ["name"] = "ipconfig-mgmt",
-                    ["privateIPAddress"] = name == "vmx-a" ? "10.1.9.4" : "10.1.9.5",
-                    ["primary"] = true,
-                    ["subnetId"] = first["ipConfigurations"]![0]!["subnetId"]!.DeepClone(),
-                }),
-            });
-        }
-
+        AddManagementNics(rehearsal);
         if (witness)
         {
             rehearsal.Scenario["settings"]!["Witness"] = new JsonObject { ["ContainerUri"] = "http://127.0.0.1:10000/devstoreaccount1/witness", ["LeaseDuration"] = "00:00:15" };
@@ -291,6 +277,52 @@ public sealed class SimulateCommandTests
             Assert.Null(nicsAtEnd["vmx-b-nic"]);
             Assert.Contains("pip-sdwan: is attached to no interface", run.Err, StringComparison.Ordinal);
             Assert.Contains("not attached to a guessed one", run.Err, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Simulate_TwoWatchers_TheLeaderKilledInsideThePublicIpMove_TheStandbyFinishesItInItsSlot()
+    {
+        // Two hosts share the witness: one leads, the other probes and writes nothing. The leader dies inside the public IP
+        // move and stays down; the standby takes the lapsed lease and finishes the one failover in the public IP's slot.
+        var kill = new JsonObject { ["at"] = "00:01:12", ["do"] = "killWatcher", ["downFor"] = "00:01:30", ["watcher"] = "leader" };
+        var rehearsal = Rehearsal.BuiltIn().Timeline("00:02:30", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"), kill);
+        AddManagementNics(rehearsal);
+        rehearsal.Scenario["settings"]!["Witness"] = new JsonObject { ["ContainerUri"] = "http://127.0.0.1:10000/devstoreaccount1/witness", ["LeaseDuration"] = "00:00:15" };
+        rehearsal.Scenario["watchers"] = 2;
+
+        var (report, run) = await rehearsal.RunAsync(20, "--verbose");
+
+        var nicsAtEnd = report["final"]!["networkInterfaces"]!.AsArray().ToDictionary(n => n!["id"]!.GetValue<string>().Split('/')[^1], n => n!["ipConfigurations"]![0]!["publicIPAddressId"]?.GetValue<string>());
+        Assert.EndsWith("/publicIPAddresses/pip-sdwan", nicsAtEnd["vmx-b-nic"], StringComparison.Ordinal);
+        Assert.Null(nicsAtEnd["vmx-b-mgmt"]);
+        Assert.Contains("WitnessStandby", run.Err, StringComparison.Ordinal);
+        Assert.Contains("FlightResumed", run.Err, StringComparison.Ordinal);
+        Assert.Matches("the witness holds an open failover vmx-a -> vmx-b .* by watcher-[12]", run.Err);
+        var failover = Assert.Single(Rehearsal.Failovers(report));
+        Assert.Equal("converged", failover!["status"]!.GetValue<string>());
+        Assert.DoesNotContain(Rehearsal.Rounds(report), r => r["action"]!.GetValue<string>() == "error");
+    }
+
+    /// <summary>Gives vmx-a and vmx-b a management NIC first (slot 0), so the public IP belongs to slot 1.</summary>
+    private static void AddManagementNics(Rehearsal rehearsal)
+    {
+        foreach (var vm in rehearsal.Scenario["topology"]!["virtualMachines"]!.AsArray().Where(v => v!["id"]!.GetValue<string>().Split('/')[^1] is "vmx-a" or "vmx-b"))
+        {
+            var nics = vm!["networkInterfaces"]!.AsArray();
+            var first = nics[0]!;
+            var name = vm["id"]!.GetValue<string>().Split('/')[^1];
+            nics.Insert(0, new JsonObject
+            {
+                ["id"] = first["id"]!.GetValue<string>().Replace($"/{name}-nic", $"/{name}-mgmt", StringComparison.Ordinal),
+                ["ipConfigurations"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "ipconfig-mgmt",
+                    ["privateIPAddress"] = name == "vmx-a" ? "10.1.9.4" : "10.1.9.5",
+                    ["primary"] = true,
+                    ["subnetId"] = first["ipConfigurations"]![0]!["subnetId"]!.DeepClone(),
+                }),
+            });
         }
     }
 

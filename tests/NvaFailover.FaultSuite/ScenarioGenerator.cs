@@ -96,12 +96,12 @@ internal static class ScenarioGenerator
         timeline = WatcherAndPeople(new Random(unchecked((seed * 7919) + 13)), truth, tables, subnets, timeline, settings, duration - Settle);
         var withTables = subscriptions.Where(sub => tables.OfType<JsonObject>().Any(t => t["id"]!.GetValue<string>().StartsWith($"/subscriptions/{sub}/", StringComparison.Ordinal))).ToList();
         timeline = AimedFaults(new Random(unchecked((seed * 104729) + 71)), truth, withTables, timeline, duration - Settle);
-        // Half the seeds with a witness run two watchers at once; a kill then takes either.
+        // Half the seeds with a witness run two watchers at once; a kill then takes either, or whichever leads then.
         var second = new Random(unchecked((seed * 31) + 5));
         truth.Watchers = truth.Witness && second.NextDouble() < 0.5 ? 2 : 1;
         foreach (var kill in timeline.OfType<JsonObject>().Where(e => e["do"]!.GetValue<string>() == "killWatcher" && truth.Watchers == 2))
         {
-            kill["watcher"] = second.Next(1, 3);
+            kill["watcher"] = second.Next(3) switch { 0 => 1, 1 => 2, _ => "leader" };
         }
 
         var scenario = new JsonObject

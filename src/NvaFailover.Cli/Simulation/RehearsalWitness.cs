@@ -27,6 +27,16 @@ internal sealed class RehearsalWitness(TimeProvider clock)
         }
     }
 
+    /// <summary>The watcher that holds the most clusters' leases now; null when none holds any.</summary>
+    public string? Leader()
+    {
+        lock (_lock)
+        {
+            var now = Now;
+            return _spans.Where(s => s.From <= now && now < s.Until).GroupBy(s => s.Watcher).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
+        }
+    }
+
     /// <summary>A new watcher's view: its own lease id, and <paramref name="name"/> in the flight records it writes.</summary>
     public IWitness Watcher(string name) => new View(this, Guid.NewGuid().ToString(), name);
 

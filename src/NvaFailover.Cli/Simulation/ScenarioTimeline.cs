@@ -21,7 +21,8 @@ namespace NvaFailover.Cli.Simulation;
 /// <param name="schedule">The timer's schedule.</param>
 /// <param name="clock">Scenario time.</param>
 /// <param name="tagNames">The tags that mark the clusters' tables (RouteTables:TagName), which untagRouteTable removes.</param>
-internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, IReadOnlyList<SimulatedWatcher> watchers, TimerSchedule schedule, TimeProvider clock, IReadOnlyCollection<string> tagNames)
+/// <param name="leader">The number of the watcher that leads most clusters now (the witness's holder), for killWatcher's <c>"watcher": "leader"</c>.</param>
+internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, IReadOnlyList<SimulatedWatcher> watchers, TimerSchedule schedule, TimeProvider clock, IReadOnlyCollection<string> tagNames, Func<int>? leader = null)
 {
     private readonly ConcurrentQueue<AppliedEvent> _applied = new();
 
@@ -89,7 +90,12 @@ internal sealed class ScenarioTimeline(Scenario scenario, ArmEmulator emulator, 
         }
         else if (e.Do == "killWatcher")
         {
-            var which = e.Data["watcher"] is { } n ? n.GetValue<int>() : 1;
+            var which = e.Data["watcher"] switch
+            {
+                null => 1,
+                { } n when n.GetValueKind() == JsonValueKind.String => leader?.Invoke() ?? 1,
+                { } n => n.GetValue<int>(),
+            };
             await watchers[which - 1].KillAsync(TimeSpan.Parse(e["downFor"]!, CultureInfo.InvariantCulture), clock, token);
         }
     }

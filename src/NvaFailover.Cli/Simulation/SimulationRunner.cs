@@ -142,7 +142,7 @@ internal static class SimulationRunner
         var initial = emulator.Dump();
         clock.Rebase(ScenarioStart);
         var timeline = new ScenarioTimeline(scenario, emulator, watchers, host.Options.Schedule, clock,
-            [.. settings.Options.Clusters.Select(c => c.RouteTables.TagName).Distinct(StringComparer.OrdinalIgnoreCase)]);
+            [.. settings.Options.Clusters.Select(c => c.RouteTables.TagName).Distinct(StringComparer.OrdinalIgnoreCase)], () => witness?.Leader() is { } name && int.TryParse(name.AsSpan("watcher-".Length), out var n) ? n : 1);
         await timeline.RunAsync(cancellationToken);
 
         var end = ScenarioStart + scenario.Duration;

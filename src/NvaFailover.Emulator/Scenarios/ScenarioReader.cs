@@ -97,9 +97,11 @@ internal static partial class ScenarioReader
 
         foreach (var kill in timeline.Where(e => e.Do == "killWatcher" && e.Data["watcher"] is not null))
         {
-            if (kill.Data["watcher"]!.GetValueKind() != JsonValueKind.Number || !kill.Data["watcher"]!.AsValue().TryGetValue<int>(out var k) || k < 1 || k > watchers)
+            var which = kill.Data["watcher"]!;
+            var leader = which.GetValueKind() == JsonValueKind.String && which.GetValue<string>() == "leader";
+            if (!leader && (which.GetValueKind() != JsonValueKind.Number || !which.AsValue().TryGetValue<int>(out var k) || k < 1 || k > watchers))
             {
-                problems.Add(new(kill.Path + ".watcher", $"must be the number of a watcher the scenario runs (1{(watchers > 1 ? " or 2" : "")}; set \"watchers\": 2 to run two)"));
+                problems.Add(new(kill.Path + ".watcher", $"must be the number of a watcher the scenario runs (1{(watchers > 1 ? " or 2" : "")}; set \"watchers\": 2 to run two), or \"leader\": the one leading most clusters then"));
             }
         }
 
