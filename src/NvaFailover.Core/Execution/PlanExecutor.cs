@@ -69,7 +69,8 @@ internal sealed class PlanExecutor(
     /// A superseded failover stops waiting for its writes, but ARM goes on with every one it accepted: the tables those
     /// writes went to are read again, so the decision that superseded it plans on what Azure will apply (a table this
     /// failover was putting back on the old NVA is written again), not on what the cache held before. A read that fails
-    /// leaves the table as it was; the cluster is read again at the next round anyway.
+    /// marks the table in doubt: the next plan writes its routes whatever the cache shows, and the write's ETag tells
+    /// whether ARM applied the abandoned one (a 412 re-reads it). The cluster is read again at the next round anyway.
     /// </summary>
     private async Task ReadBackAbandonedAsync(ExecutionRun run)
     {
@@ -92,6 +93,10 @@ internal sealed class PlanExecutor(
             catch (Exception ex) when (ex is GatewayException or OperationCanceledException)
             {
                 Log.AbandonedReadFailed(logger, id, ex.Message);
+                if (run.Topology.RouteTables.FirstOrDefault(t => ArmId.Comparer.Equals(t.Id, id)) is { } cached)
+                {
+                    run.Tables[id] = cached with { InDoubt = true };
+                }
             }
         }));
     }

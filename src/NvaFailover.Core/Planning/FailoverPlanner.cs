@@ -42,7 +42,7 @@ internal static class FailoverPlanner
         var changes = new List<RouteChange>();
         foreach (var route in table.Routes)
         {
-            if (!route.IsVirtualAppliance || !topology.TryFindSlotByIp(route.NextHopIpAddress, out var owner, out var slot) || owner.Name == target.Name)
+            if (!route.IsVirtualAppliance || !topology.TryFindSlotByIp(route.NextHopIpAddress, out var owner, out var slot) || (owner.Name == target.Name && !table.InDoubt))
             {
                 continue;
             }

@@ -130,6 +130,12 @@ public sealed record RouteTableSnapshot(string Id, string Location, string ETag,
 
     /// <summary>The subnets that use this table.</summary>
     public IReadOnlyList<string> SubnetIds { get; init; } = [];
+
+    /// <summary>
+    /// True when a write to it was abandoned (its failover superseded) and reading it again failed: ARM may or may not
+    /// have applied that write, so its routes are planned again whatever they show here, and the write's ETag tells.
+    /// </summary>
+    public bool InDoubt { get; init; }
 }
 
 /// <summary>An ipconfig of a NIC.</summary>

@@ -134,6 +134,6 @@ internal static partial class Log
     public static partial void FlightResumed(ILogger logger, string cluster, string fromNva, string toNva, DateTimeOffset decidedAt, string watcher, int done, int planned);
 
     [LoggerMessage(EventId = 1031, EventName = "AbandonedReadFailed", Level = LogLevel.Warning,
-        Message = "Route table {RouteTableId}: a superseded failover's write to it may still be applied by ARM, and reading it again failed ({Reason}); the next decision plans on the table as last read, and the cluster is read again at the next round")]
+        Message = "Route table {RouteTableId}: a superseded failover's write to it may still be applied by ARM, and reading it again failed ({Reason}); the next decision writes its routes again whatever the last read showed (the write's ETag tells whether ARM applied the abandoned one), and the cluster is read again at the next round")]
     public static partial void AbandonedReadFailed(ILogger logger, string routeTableId, string reason);
 }

@@ -199,13 +199,16 @@ public sealed class ClusterRunnerTests
         Assert.Equal(IpConfig("edge-c-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
     }
 
-    [Fact]
-    public async Task Invocation_SupersededWritesArmAccepted_TheNextDecisionPlansOnWhatArmWillApply()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Invocation_SupersededWritesArmAccepted_TheNextDecisionPlansOnWhatArmWillApply(bool readBackFails)
     {
         // edge-a stops at 12 s: the failover to edge-b has its table writes accepted by ARM (still running) when edge-b
         // stops and edge-a is back (17 s). The cache still says the tables go to edge-a; ARM will put them on edge-b. The
         // decision that supersedes the failover must plan on what ARM will apply (a fault-suite seed found it reported
-        // converged with the tables landing on the dead NVA, caught only by verification).
+        // converged with the tables landing on the dead NVA, caught only by verification). When reading the tables back
+        // fails too, they are in doubt: written again, their ETags telling what ARM applied.
         var world = EdgeTriple();
         var accepted = new AcceptedRouteTables(world.Azure);
         var monitor = world.Monitor(s => s.AddSingleton<IRouteTableGateway>(accepted));
@@ -214,7 +217,7 @@ public sealed class ClusterRunnerTests
         {
             world.Azure.SetPower(Vm("edge-b"), PowerState.Stopped);
             world.Azure.SetPower(Vm("edge-a"), PowerState.Running);
-            accepted.Pass();
+            accepted.Pass(failReads: readBackFails ? 2 : 0);
         });
 
         var reports = await world.Time.RunAsync(() => monitor.RunInvocationAsync());
@@ -307,13 +310,17 @@ public sealed class ClusterRunnerTests
     private sealed class AcceptedRouteTables(IRouteTableGateway inner) : IRouteTableGateway
     {
         private volatile bool _pass;
+        private int _failReads;
 
-        public void Pass() => _pass = true;
+        public void Pass(int failReads = 0) => (_pass, _failReads) = (true, failReads);
 
         public Task<IReadOnlyList<string>> FindTaggedAsync(IReadOnlyCollection<string> subscriptionIds, string tagName, string tagValue, CancellationToken cancellationToken = default) =>
             inner.FindTaggedAsync(subscriptionIds, tagName, tagValue, cancellationToken);
 
-        public Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default) => inner.GetAsync(routeTableId, cancellationToken);
+        public Task<RouteTableSnapshot?> GetAsync(string routeTableId, CancellationToken cancellationToken = default) =>
+            Interlocked.Decrement(ref _failReads) >= 0
+                ? throw new GatewayException(GatewayFailure.Failed, routeTableId, "InternalServerError", "injected")
+                : inner.GetAsync(routeTableId, cancellationToken);
 
         public Task<IReadOnlyList<RouteTableSnapshot>> ListAsync(string subscriptionId, CancellationToken cancellationToken = default) => inner.ListAsync(subscriptionId, cancellationToken);
 
