@@ -74,7 +74,10 @@ internal sealed class PlanExecutor(
     /// </summary>
     private async Task ReadBackAbandonedAsync(ExecutionRun run)
     {
-        var abandoned = run.Outcomes.Where(o => o.Status == WriteStatus.Canceled && o.ResourceType == RouteTableType && o.Writes > 0).Select(o => o.ResourceId).ToList();
+        // Every table a write was sent to and not confirmed: stopped by the supersede, or ended by an answer (a timeout, a
+        // failed poll) that does not say whether ARM went on with it.
+        var abandoned = run.Outcomes.Where(o => o.Status is not (WriteStatus.Succeeded or WriteStatus.NoLongerManaged or WriteStatus.NotFound) && o.ResourceType == RouteTableType && o.Writes > 0)
+            .Select(o => o.ResourceId).Distinct(ArmId.Comparer).ToList();
         if (abandoned.Count == 0)
         {
             return;
