@@ -36,7 +36,18 @@ public sealed class PreflightCheck
         var scopes = new SortedDictionary<string, AccessScope>(ArmId.Comparer);
         foreach (var cluster in _options.Clusters)
         {
-            var topology = await _topologies.RefreshAsync(cluster, cancellationToken);
+            ClusterTopology topology;
+            try
+            {
+                topology = await _topologies.RefreshAsync(cluster, cancellationToken);
+            }
+            catch (GatewayException ex)
+            {
+                // The cluster's route tables could not even be listed: say so, and check the others.
+                findings.Add(new Finding(FindingSeverity.Error, ex.ResourceId, $"cluster {cluster.Name}: {ex.Message}. {GatewayAdvice.For(ex)}"));
+                continue;
+            }
+
             findings.AddRange(topology.Findings);
             findings.AddRange(CheckRoutes(topology));
             findings.AddRange(CheckTargets(topology, cluster));

@@ -237,12 +237,19 @@ internal sealed class TopologyDiscovery(
         {
             ids = await routeTables.FindTaggedAsync([.. tag.SubscriptionIds], tag.TagName, tag.TagValue, cancellationToken);
         }
-        catch (GatewayException ex)
+        catch (GatewayException ex) when (knownTableIds is not null)
         {
             // The list is unknown: read again the tables known so far, so they keep being managed.
             failed($"tag {tag.TagName}={tag.TagValue}", ex);
-            ids = [.. knownTableIds ?? []];
+            ids = [.. knownTableIds];
             tagQueryFailed = true;
+        }
+        catch (GatewayException ex)
+        {
+            // Nothing is known yet (a watcher that just started): a topology without its tables would let a failover move
+            // the public IPs alone and call that converged. The round fails, says why, and the next one tries again.
+            throw new GatewayException(ex.Failure, ex.ResourceId, ex.ErrorCode,
+                $"the route tables tagged {tag.TagName}={tag.TagValue} could not be listed and none are known yet ({ex.Message}); nothing is decided for cluster {cluster.Name} until they can be");
         }
 
         var tables = await ReadAllAsync(ids.Distinct(ArmId.Comparer).ToList(), (id, ct) => routeTables.GetAsync(id, ct), failed, cancellationToken);

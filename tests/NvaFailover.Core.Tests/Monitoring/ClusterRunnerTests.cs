@@ -286,6 +286,30 @@ public sealed class ClusterRunnerTests
     }
 
     [Fact]
+    public async Task Round_FirstDiscoveryCannotListTheTables_DecidesNothingRatherThanMovingThePublicIpAlone()
+    {
+        // A watcher that starts while ARM fails the tag query knows no table: a failover then would move the public IP
+        // alone and call itself converged (a fault-suite seed: a watcher taking over during ARM errors). The round fails
+        // and says why; once the list can be read, the failover moves everything.
+        var world = EdgePair();
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        world.Azure.TagQueryFault = ArmUnavailable("tag query");
+        var monitor = world.Monitor();
+
+        var blind = await world.RoundAsync(monitor);
+        world.Azure.TagQueryFault = null;
+        world.Time.Advance(TimeSpan.FromSeconds(5));
+        var seeing = await world.RoundAsync(monitor);
+
+        Assert.Equal(RoundAction.Error, blind.Action);
+        Assert.Contains("could not be listed and none are known yet", blind.Error, StringComparison.Ordinal);
+        Assert.Equal((RoundAction.Failover, "edge-b", true), (seeing.Action, seeing.Active, seeing.Converged));
+        Assert.Equal("172.20.1.5", world.Azure.NextHop(Rt("rt-apps"), "default"));
+        Assert.Equal("172.20.0.5", world.Azure.NextHop(Rt("rt-db"), "onprem"));
+        Assert.Equal(IpConfig("edge-b-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+    }
+
+    [Fact]
     public async Task DryRun_AFailoverIsLoggedOnceNotEveryRound()
     {
         var world = EdgePair();

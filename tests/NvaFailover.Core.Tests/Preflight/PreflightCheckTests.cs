@@ -72,6 +72,20 @@ public sealed class PreflightCheckTests
     }
 
     [Fact]
+    public async Task Check_TagQueryRefused_AnErrorForTheClusterNotACrash()
+    {
+        var world = EdgePair();
+        world.Azure.TagQueryFault = new GatewayException(GatewayFailure.Forbidden, $"/subscriptions/{Sub}", "AuthorizationFailed", "the request failed");
+
+        var findings = await CheckAsync(world);
+
+        var error = Assert.Single(findings, f => f.Message.Contains("could not be listed and none are known yet", StringComparison.Ordinal));
+        Assert.Equal(FindingSeverity.Error, error.Severity);
+        Assert.Contains("cluster edge", error.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks a permission", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_MicrosoftAppNotRegisteredWhereTheHostSubnetIs_ErrorWithTheRegisterCommand()
     {
         var world = EdgePair();
