@@ -29,7 +29,11 @@ internal static class FleetBenchmark
     /// What many clusters cost the process: the managed heap NvaFailover holds per cluster (after the emulator's own), the
     /// CPU time and wall time of a round of every cluster, and the scenario time a cluster's round takes.
     /// </summary>
-    public sealed record Scale(int Clusters, int Tables, int Rounds, double HeapPerClusterKiB, double WorkingSetMiB, double RoundWallMedianMs, double RoundWallMaxMs, double CpuPerClusterRoundMs, double ClusterRoundMedianMs, double ClusterRoundP95Ms);
+    public sealed record Scale(int Clusters, int Tables, int Rounds, double HeapPerClusterKiB, double WorkingSetMiB, double RoundWallMedianMs, double RoundWallMaxMs, double CpuPerClusterRoundMs, double ClusterRoundMedianMs, double ClusterRoundP95Ms)
+    {
+        /// <summary>True when the heap was measured with the monitor released (results written before that measured nothing true).</summary>
+        public bool HeapMeasured { get; init; }
+    }
 
     public sealed record Row(
         int Clusters, int Tables, int Subscriptions, bool Outage, double Hours,
@@ -115,7 +119,8 @@ internal static class FleetBenchmark
         var scale = new Scale(
             clusters, tables, rounds, (heapWith - heapWithout) / 1024.0 / clusters, workingSet / 1048576.0,
             Stats.Percentile(walls, 50), walls.Max(), cpu.TotalMilliseconds / rounds / clusters,
-            Stats.Percentile(clusterRounds, 50), Stats.Percentile(clusterRounds, 95));
+            Stats.Percentile(clusterRounds, 50), Stats.Percentile(clusterRounds, 95))
+        { HeapMeasured = true };
         await log.WriteLineAsync(FormattableString.Invariant(
             $"  fleet scale {clusters} x {tables}: heap {scale.HeapPerClusterKiB:0} KiB per cluster, working set {scale.WorkingSetMiB:0} MiB, a round of every cluster {scale.RoundWallMedianMs:0} ms wall (max {scale.RoundWallMaxMs:0}), CPU {scale.CpuPerClusterRoundMs:0.00} ms per cluster and round, a cluster's round {scale.ClusterRoundMedianMs:0} ms median, {scale.ClusterRoundP95Ms:0} ms p95 of scenario time"));
         return scale;
