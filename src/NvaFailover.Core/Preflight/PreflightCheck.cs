@@ -44,7 +44,7 @@ public sealed class PreflightCheck
             catch (GatewayException ex)
             {
                 // The cluster's route tables could not even be listed: say so, and check the others.
-                findings.Add(new Finding(FindingSeverity.Error, ex.ResourceId, $"cluster {cluster.Name}: {ex.Message}. {GatewayAdvice.For(ex)}"));
+                findings.Add(new Finding(FindingSeverity.Error, ex.ResourceId, $"cluster {cluster.Name}: {ex.Message}"));
                 continue;
             }
 

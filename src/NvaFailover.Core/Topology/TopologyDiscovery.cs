@@ -249,7 +249,7 @@ internal sealed class TopologyDiscovery(
             // Nothing is known yet (a watcher that just started): a topology without its tables would let a failover move
             // the public IPs alone and call that converged. The round fails, says why, and the next one tries again.
             throw new GatewayException(ex.Failure, ex.ResourceId, ex.ErrorCode,
-                $"the route tables tagged {tag.TagName}={tag.TagValue} could not be listed and none are known yet ({ex.Message}); nothing is decided for cluster {cluster.Name} until they can be");
+                $"the route tables tagged {tag.TagName}={tag.TagValue} could not be listed and none are known yet ({ex.Message}); nothing is decided for cluster {cluster.Name} until they can be. {GatewayAdvice.For(ex)}");
         }
 
         var tables = await ReadAllAsync(ids.Distinct(ArmId.Comparer).ToList(), (id, ct) => routeTables.GetAsync(id, ct), failed, cancellationToken);
