@@ -56,6 +56,13 @@ public sealed class Rehearsal
 
     public static IEnumerable<JsonObject> Rounds(JsonObject report) => report["cycles"]!.AsArray().Select(c => c!.AsObject());
 
+    /// <summary>No round ended in error; otherwise a failure naming when, with nvafo's log to say why.</summary>
+    public static void AssertNoErrorRounds(JsonObject report, CliHarness.Result run)
+    {
+        var errors = Rounds(report).Where(r => r["action"]!.GetValue<string>() == "error").Select(r => r["at"]!.GetValue<string>()).ToList();
+        Assert.True(errors.Count == 0, $"error rounds at {string.Join(", ", errors)}\n{run.Err}");
+    }
+
     public static string Health(JsonObject round, string nva) => round["health"]![nva]!.GetValue<string>();
 
     /// <summary>

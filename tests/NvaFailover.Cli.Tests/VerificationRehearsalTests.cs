@@ -10,8 +10,12 @@ public sealed class VerificationRehearsalTests
     private const string LegacySubnet = $"{Sub}/resourceGroups/rg-spoke-apps/providers/Microsoft.Network/virtualNetworks/vnet-spoke-apps/subnets/legacy";
     private const string LegacyTable = $"{Sub}/resourceGroups/rg-spoke-apps/providers/Microsoft.Network/routeTables/rt-legacy";
 
-    /// <summary>The built-in pair (a workload VM in a subnet behind each spoke table), with vmx-a off at 00:01:00.</summary>
-    private static Rehearsal WithWorkload() => Rehearsal.BuiltIn().Timeline("00:02:00", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
+    /// <summary>
+    /// The built-in pair (a workload VM in a subnet behind each spoke table), with vmx-a off at 00:01:00. The failover
+    /// converges about 40 s later; the scenario runs two minutes past it so a loaded machine's scaled clock cannot end it
+    /// in flight.
+    /// </summary>
+    private static Rehearsal WithWorkload() => Rehearsal.BuiltIn().Timeline("00:03:00", Rehearsal.Event("00:01:00", "powerOff", "vmx-a"));
 
     [Fact]
     public async Task Failover_TheSubnetsEffectiveRoutesFollow_VerifiedAfterConvergence()
