@@ -68,6 +68,11 @@ internal sealed class ClusterLease : IDisposable
     /// <summary>The flight record last read or written (null before one is known).</summary>
     public FlightRecord? Record { get; private set; }
 
+    /// <summary>How many times this watcher has taken the lease (a take, not a renewal: another watcher may have written before).</summary>
+    public int Takes => Volatile.Read(ref _takes);
+
+    private int _takes;
+
     public void Dispose()
     {
         _lapseTimer.Dispose();
@@ -154,8 +159,10 @@ internal sealed class ClusterLease : IDisposable
 
         if (taken)
         {
-            // Another watcher may have written since this one last read: read the topology again (ETags guard meanwhile).
+            // Another watcher may have written since this one last read: the topology is read again before this one decides
+            // (the runner awaits it on seeing the take), and ETags guard the writes meanwhile.
             _topologies.MarkStale(_cluster);
+            Interlocked.Increment(ref _takes);
             await ReadRecordAsync(cancellationToken);
         }
 

@@ -31,6 +31,7 @@ internal sealed class ClusterRunner : IDisposable
     private readonly ClusterFlight _flight;
     private readonly ClusterLease _lease;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private int _takesRead;
 
     public ClusterRunner(ClusterOptions cluster, bool dryRun, RunnerServices services, Action<RoundReport> publish)
     {
@@ -77,6 +78,10 @@ internal sealed class ClusterRunner : IDisposable
 
             record.Health = await _probes.ProbeAllAsync(_topologies.Current(_cluster.Name), cancellationToken);
             record.Standby = !await leading;
+            if (!record.Standby && _lease.Takes != _takesRead)
+            {
+                await ReadAfterTakingTheLeaseAsync(cancellationToken);
+            }
 
             // A rediscovery that finished while the probes ran is used now; one still reading is used next round.
             var topology = _topologies.Current(_cluster.Name) ?? await topologyTask;
@@ -114,6 +119,20 @@ internal sealed class ClusterRunner : IDisposable
             _publish(failed);
             return failed;
         }
+    }
+
+    /// <summary>
+    /// A watcher that has just taken the lease decides on what Azure holds now, not on what it read as a standby: the last
+    /// leader may have moved traffic since, and deciding that failover again would start a second one for one failure
+    /// (its writes would all be refused on their ETags, but its events and alerts would not). A rediscovery keeps what it
+    /// could not read from the last one, and fails as a whole only when no route table is known yet; then the round is an
+    /// error that says why, and the next round reads again.
+    /// </summary>
+    private async Task ReadAfterTakingTheLeaseAsync(CancellationToken cancellationToken)
+    {
+        var takes = _lease.Takes;
+        await _topologies.RefreshAsync(_cluster, cancellationToken);
+        _takesRead = takes;
     }
 
     /// <summary>

@@ -25,18 +25,29 @@ public sealed class FakeWitness : IWitness
     /// <summary>Thrown by record writes only, when set.</summary>
     public GatewayException? WriteFault { get; set; }
 
-    public Task<bool> AcquireOrRenewAsync(string cluster, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>
+    /// When set, each lease call answers after this long on this clock, as Blob Storage's answer comes later: the round goes
+    /// on meanwhile (a test clock runs it deterministically).
+    /// </summary>
+    public (TimeProvider Clock, TimeSpan Delay)? Latency { get; set; }
+
+    public async Task<bool> AcquireOrRenewAsync(string cluster, TimeSpan duration, CancellationToken cancellationToken)
     {
+        if (Latency is var (clock, delay))
+        {
+            await Task.Delay(delay, clock, cancellationToken);
+        }
+
         Throw();
         lock (Holders)
         {
             if (Holders.TryGetValue(cluster, out var holder) && holder != Me)
             {
-                return Task.FromResult(false);
+                return false;
             }
 
             Holders[cluster] = Me;
-            return Task.FromResult(true);
+            return true;
         }
     }
 

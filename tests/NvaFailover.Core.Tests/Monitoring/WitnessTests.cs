@@ -107,6 +107,33 @@ public sealed class WitnessTests
     }
 
     [Fact]
+    public async Task AWatcherTakingOver_DecidesOnWhatAzureHoldsNow_NotOnWhatItReadAsAStandby()
+    {
+        // The standby read the topology while edge-a was active. The leader then failed over to edge-b, closed its flight,
+        // and died; its lease lapses. The standby that takes the lease must see the routes on edge-b (one failover for one
+        // failure), not decide edge-a -> edge-b again from its cache (fault-suite seeds 426 and 880: two FailoverStarted).
+        var (world, witness, monitor) = Witnessed();
+        witness.Holders["edge"] = "the other watcher";
+        witness.Latency = (world.Time, TimeSpan.FromMilliseconds(100));
+        var standby = await world.RoundAsync(monitor);
+        Assert.Equal("edge-a", standby.Active);
+
+        world.Azure.SetPower(Vm("edge-a"), PowerState.Stopped);
+        world.Azure.EditRoute(Rt("rt-apps"), "default", "172.20.1.5");
+        world.Azure.EditRoute(Rt("rt-db"), "default", "172.20.1.5");
+        world.Azure.EditRoute(Rt("rt-db"), "onprem", "172.20.0.5");
+        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
+        witness.Holders.Remove("edge");
+        world.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var report = await world.RoundAsync(monitor);
+
+        Assert.True((RoundAction.None, "edge-b", 0) == (report.Action, report.Active, world.Azure.Writes), report.Explanation);
+        Assert.Empty(world.Logs.Named("FailoverStarted"));
+        Assert.Single(world.Logs.Named("WitnessLeading"));
+    }
+
+    [Fact]
     public async Task AWatcherTakingOver_PutsADetachedPublicIpOnItsRecordedSlot_NeverAGuess()
     {
         // Issue 19's case 2 with a witness: the watcher that moved pip-edge died after the detach. The record says slot 1.
