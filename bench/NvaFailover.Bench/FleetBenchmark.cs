@@ -57,16 +57,23 @@ internal static class FleetBenchmark
         return detection + TableWrite.TotalSeconds + Math.Max(bucket, window);
     }
 
-    /// <summary>The rows of bench/RESULTS.md's fleet section.</summary>
+    /// <summary>
+    /// The rows of bench/RESULTS.md's fleet section. A healthy hour runs at 2x (it counts requests, which do not depend on
+    /// the machine's timing); a storm runs in real time, as Azure does: at 2x every scheduling delay of this 2-core
+    /// machine, with the emulator serving a thousand writes in the same process, counts double against the floor.
+    /// </summary>
     public static async Task<List<Row>> AllAsync(TextWriter log) =>
     [
         await RunAsync(10, 8, 1, outage: false, log),
         await RunAsync(100, 8, 1, outage: false, log),
         await RunAsync(500, 8, 1, outage: false, log),
-        await RunAsync(100, 8, 1, outage: true, log),
-        await RunAsync(150, 8, 1, outage: true, log),
-        await RunAsync(150, 8, 5, outage: true, log),
+        await RunAsync(100, 8, 1, outage: true, log, StormSpeed),
+        await RunAsync(150, 8, 1, outage: true, log, StormSpeed),
+        await RunAsync(150, 8, 5, outage: true, log, StormSpeed),
     ];
+
+    /// <summary>The speed a storm row runs at: real time.</summary>
+    public const double StormSpeed = 1;
 
     public static async Task<Row> RunAsync(int clusters, int tables, int subscriptions, bool outage, TextWriter log, double speed = 2)
     {

@@ -214,6 +214,17 @@ internal sealed record Results(
         md.AppendLine();
     }
 
+    /// <summary>The speed of the healthy rows and of the storms, in words ("healthy hours at 2x, storms in real time").</summary>
+    private static string Speeds(List<FleetBenchmark.Row> rows)
+    {
+        static string Of(double speed) => speed == 1 ? "in real time" : string.Create(CultureInfo.InvariantCulture, $"at {speed:0.#}x");
+        var healthy = rows.Where(r => !r.Outage).Select(r => r.Speed).Distinct().ToList();
+        var storms = rows.Where(r => r.Outage).Select(r => r.Speed).Distinct().ToList();
+        return healthy.Count == 1 && storms.Count == 1
+            ? $"healthy hours {Of(healthy[0])} (scaled time), storms {Of(storms[0])}"
+            : $"each row at its own speed ({string.Join(", ", rows.Select(r => Of(r.Speed)))})";
+    }
+
     private static void FleetMarkdown(StringBuilder md, FleetBenchmark.Measured fleet)
     {
         void Line(FormattableString text) => md.AppendLine(text.ToString(CultureInfo.InvariantCulture));
@@ -221,7 +232,7 @@ internal sealed record Results(
         md.AppendLine();
         Line($"Measured by `{fleet.Command}` on {fleet.Date:yyyy-MM-dd HH:mm} UTC, {fleet.Version}. Each cluster: two NVAs (one NIC each) and");
         Line($"8 tagged route tables; ARM's read and write buckets per subscription and Microsoft.Network's 1,000 writes in any");
-        Line($"five minutes, in scaled time ({fleet.Rows.First().Speed:0}x). Floor: the median detection, one route table write (5 s), and what");
+        Line($"five minutes; {Speeds(fleet.Rows)}. Floor: the median detection, one route table write (5 s), and what");
         Line($"the busiest subscription's limits allow (writes beyond 200 at 10/s; beyond 1,000, after the window frees).");
         Line($"ha-nva-fo runs once per cluster; its columns follow from its design, not a run: it reads two instance views per");
         Line($"cluster every 30 s (a power state probe of 3 tries reads up to 6) and, failed over, rewrites every table on every");
