@@ -20,10 +20,8 @@ internal enum ArmPriority
     Routine,
 
     /// <summary>
-    /// A route table write, the write that restores traffic: waits its turn, and may spend the write bucket's reserve down
-    /// to one second of its refill (what ARM's bucket and this model may disagree by: a burst's requests reach ARM up to a
-    /// few hundred milliseconds apart, and ARM refills from when each arrives), but not Microsoft.Network's share of five
-    /// minutes, which would be gone for five.
+    /// A route table write, the write that restores traffic: waits its turn, and may spend the write bucket's reserve,
+    /// which refills within two seconds, but not Microsoft.Network's share of five minutes, which would be gone for five.
     /// </summary>
     Restoring,
 
@@ -145,7 +143,6 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
         private readonly double _capacity;
         private readonly double _nominalRefill;
         private readonly double _reserve;
-        private readonly double _margin;
         private double _tokens;
         private double _refill;
         private DateTimeOffset _updated;
@@ -160,7 +157,6 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
             _capacity = capacity;
             _nominalRefill = nominalRefill;
             _reserve = reserve;
-            _margin = Math.Min(reserve, nominalRefill);
             _tokens = capacity;
             _refill = nominalRefill;
             _updated = now;
@@ -186,7 +182,7 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
                         var now = time.GetUtcNow();
                         Refill(now);
                         SkipAbandoned();
-                        var floor = priority switch { ArmPriority.Routine => _reserve, ArmPriority.Restoring => _margin, _ => 0 };
+                        var floor = priority == ArmPriority.Routine ? _reserve : 0;
                         var turn = urgent || ticket == _served;
                         var roomAt = Window?.RoomAt(now, priority, urgent ? 0 : ticket - _served, _issued - _served) ?? now;
                         if (now >= _pausedUntil && turn && roomAt <= now && _tokens >= 1 + floor)
