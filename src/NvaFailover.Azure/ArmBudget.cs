@@ -13,22 +13,6 @@ namespace NvaFailover.Azure;
 internal sealed record ArmBudgetLimits(
     double ReadCapacity = 250, double ReadRefillPerSecond = 25, double WriteCapacity = 200, double WriteRefillPerSecond = 10, double ReserveShare = 0.1, int WritesPerFiveMinutes = 1000);
 
-/// <summary>Where a request stands in its subscription's budget.</summary>
-internal enum ArmPriority
-{
-    /// <summary>Waits its turn, first come first served, and leaves both reserves to the subscription's other tenants: discovery, verification.</summary>
-    Routine,
-
-    /// <summary>
-    /// A route table write, the write that restores traffic: waits its turn, and may spend the write bucket's reserve,
-    /// which refills within two seconds, but not Microsoft.Network's share of five minutes, which would be gone for five.
-    /// </summary>
-    Restoring,
-
-    /// <summary>Never queues and may spend every reserve: probes, the polls that confirm writes, a public IP move's NIC writes.</summary>
-    Urgent,
-}
-
 /// <summary>
 /// Paces requests by ARM's budget rather than by a fixed number in flight. ARM limits the rate of requests per
 /// subscription with token buckets (writes 200, refilling 10 per second; reads 250, refilling 25 per second) and says
@@ -38,8 +22,8 @@ internal enum ArmPriority
 /// 429 pauses the bucket for its Retry-After and halves the refill rate assumed; each answer that is not a 429 adds a
 /// little back (additive increase, multiplicative decrease). Writes also keep within Microsoft.Network's limit on writes
 /// in any five minutes (1,000): a write beyond it waits for the oldest of the window to leave it, and a storm that will
-/// not fit is said at once, with when its last write can go. How far a request may reach into the reserves, and whether
-/// it queues, is its <see cref="ArmPriority"/>. Time is the app's clock, as ARM's buckets are in a rehearsal.
+/// not fit is said at once, with when its last write can go. An urgent request (a probe, the poll that confirms a
+/// write) may spend the reserve and does not queue. Time is the app's clock, as ARM's buckets are in a rehearsal.
 /// </summary>
 internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogger<ArmBudget>? logger = null)
 {
@@ -49,8 +33,8 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
     private readonly ConcurrentDictionary<(string Subscription, bool Write), Bucket> _buckets = new();
 
     /// <summary>Waits until the subscription's budget allows one more request.</summary>
-    public Task AcquireAsync(string? subscription, bool write, ArmPriority priority, CancellationToken cancellationToken) =>
-        subscription is null ? Task.CompletedTask : BucketOf(subscription, write).AcquireAsync(priority, time, cancellationToken);
+    public Task AcquireAsync(string? subscription, bool write, bool urgent, CancellationToken cancellationToken) =>
+        subscription is null ? Task.CompletedTask : BucketOf(subscription, write).AcquireAsync(urgent, time, cancellationToken);
 
     /// <summary>What an answer said of the budget: what is left (when it said), and for how long it is throttled (a 429).</summary>
     public void Observe(string? subscription, bool write, int? remaining, TimeSpan? throttledFor)
@@ -91,14 +75,14 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
         public bool Unsaid => _overflowSince is not null && !_said;
 
         /// <summary>When the write at place <paramref name="ahead"/> of the queue has room; <paramref name="waiting"/> ordinary writes wait in all.</summary>
-        public DateTimeOffset RoomAt(DateTimeOffset now, ArmPriority priority, long ahead, long waiting)
+        public DateTimeOffset RoomAt(DateTimeOffset now, bool urgent, long ahead, long waiting)
         {
             while (_recent.Count > 0 && _recent.Peek() <= now - Window)
             {
                 _recent.Dequeue();
             }
 
-            var room = limit - (priority == ArmPriority.Urgent ? 0 : reserve);
+            var room = limit - (urgent ? 0 : reserve);
             var total = _recent.Count + waiting;
             if (total <= room)
             {
@@ -163,9 +147,8 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
             _pausedUntil = now;
         }
 
-        public async Task AcquireAsync(ArmPriority priority, TimeProvider time, CancellationToken cancellationToken)
+        public async Task AcquireAsync(bool urgent, TimeProvider time, CancellationToken cancellationToken)
         {
-            var urgent = priority == ArmPriority.Urgent;
             long ticket;
             lock (_lock)
             {
@@ -182,9 +165,9 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
                         var now = time.GetUtcNow();
                         Refill(now);
                         SkipAbandoned();
-                        var floor = priority == ArmPriority.Routine ? _reserve : 0;
+                        var floor = urgent ? 0 : _reserve;
                         var turn = urgent || ticket == _served;
-                        var roomAt = Window?.RoomAt(now, priority, urgent ? 0 : ticket - _served, _issued - _served) ?? now;
+                        var roomAt = Window?.RoomAt(now, urgent, urgent ? 0 : ticket - _served, _issued - _served) ?? now;
                         if (now >= _pausedUntil && turn && roomAt <= now && _tokens >= 1 + floor)
                         {
                             _tokens -= 1;

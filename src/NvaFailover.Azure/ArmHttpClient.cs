@@ -41,7 +41,7 @@ internal sealed class ArmHttpClient
     /// <exception cref="GatewayException">The read failed (after retries).</exception>
     public async Task<JsonObject?> GetAsync(string id, string apiVersion, CancellationToken cancellationToken)
     {
-        using var answer = await SendAsync(RequestMethod.Get, Url(id, apiVersion), id, ArmPriority.Routine, cancellationToken);
+        using var answer = await SendAsync(RequestMethod.Get, Url(id, apiVersion), id, urgent: false, cancellationToken);
         var response = answer.Response;
         if (response.Status == 404)
         {
@@ -60,7 +60,7 @@ internal sealed class ArmHttpClient
         Uri? next = new(_endpoint, pathAndQuery.TrimStart('/'));
         while (next is not null)
         {
-            using var answer = await SendAsync(RequestMethod.Get, next, next.AbsolutePath, ArmPriority.Routine, cancellationToken);
+            using var answer = await SendAsync(RequestMethod.Get, next, next.AbsolutePath, urgent: false, cancellationToken);
             EnsureSuccess(answer.Response, what);
             var page = Parse(answer.Response, what);
             items.AddRange((page["value"] as JsonArray ?? []).OfType<JsonObject>());
@@ -75,7 +75,7 @@ internal sealed class ArmHttpClient
     /// operation in progress" is waited out within ArmOperationTimeout. The written resource is the PUT's answer (what was
     /// sent, with the server's fields and the new ETag), marked Succeeded once the operation has: no read after it.
     /// </summary>
-    public async Task<WriteResult<JsonObject>> PutAsync(string id, string apiVersion, JsonObject body, string etag, ArmPriority priority, CancellationToken cancellationToken)
+    public async Task<WriteResult<JsonObject>> PutAsync(string id, string apiVersion, JsonObject body, string etag, bool urgent, CancellationToken cancellationToken)
     {
         // ArmOperationTimeout runs from the first send: a write that waits its turn in the budget (a storm beyond
         // Microsoft.Network's five-minute limit, announced) is late, not failed.
@@ -88,7 +88,7 @@ internal sealed class ArmHttpClient
         {
             while (true)
             {
-                using var answer = await _resilience.SendAsync(_pipeline, id, write: true, priority, () =>
+                using var answer = await _resilience.SendAsync(_pipeline, id, write: true, urgent, () =>
                 {
                     timer ??= _time.CreateTimer(_ => CancelQuietly(timeout), null, _settings.OperationTimeout, Timeout.InfiniteTimeSpan);
 
@@ -173,7 +173,7 @@ internal sealed class ArmHttpClient
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            using var answer = await SendAsync(RequestMethod.Post, Url(path, apiVersion), resourceId, ArmPriority.Routine, linked.Token);
+            using var answer = await SendAsync(RequestMethod.Post, Url(path, apiVersion), resourceId, urgent: false, linked.Token);
             var response = answer.Response;
             if (response.Status is >= 400 and < 500 and not 429 and not 401 and not 403)
             {
@@ -195,7 +195,7 @@ internal sealed class ArmHttpClient
             while (true)
             {
                 await WaitAsync(retryAfter, linked.Token);
-                using var poll = await SendAsync(RequestMethod.Get, new Uri(location), resourceId, ArmPriority.Routine, linked.Token);
+                using var poll = await SendAsync(RequestMethod.Get, new Uri(location), resourceId, urgent: false, linked.Token);
                 if (poll.Response.Status == 202)
                 {
                     retryAfter = ArmResilience.RetryAfter(poll.Response);
@@ -241,7 +241,7 @@ internal sealed class ArmHttpClient
             await WaitAsync(retryAfter, cancellationToken);
 
             // The poll that confirms a failover's write is urgent: it never queues behind routine reads (discovery, say).
-            var answer = await SendAsync(RequestMethod.Get, operationUrl, id, ArmPriority.Urgent, cancellationToken, throwOnFailure: false);
+            var answer = await SendAsync(RequestMethod.Get, operationUrl, id, urgent: true, cancellationToken, throwOnFailure: false);
             using (answer)
             {
                 var response = answer.Response;
@@ -279,11 +279,11 @@ internal sealed class ArmHttpClient
     private Task WaitAsync(TimeSpan? retryAfter, CancellationToken cancellationToken) =>
         Task.Delay(retryAfter ?? _settings.PollInterval, _time, cancellationToken);
 
-    private async Task<HttpMessage> SendAsync(RequestMethod method, Uri uri, string resourceId, ArmPriority priority, CancellationToken cancellationToken, bool throwOnFailure = true)
+    private async Task<HttpMessage> SendAsync(RequestMethod method, Uri uri, string resourceId, bool urgent, CancellationToken cancellationToken, bool throwOnFailure = true)
     {
         try
         {
-            return await _resilience.SendAsync(_pipeline, resourceId, write: method != RequestMethod.Get, priority, () => CreateMessage(method, uri), cancellationToken);
+            return await _resilience.SendAsync(_pipeline, resourceId, write: method != RequestMethod.Get, urgent, () => CreateMessage(method, uri), cancellationToken);
         }
         catch (ArmAttemptTimeoutException ex) when (throwOnFailure)
         {
@@ -297,7 +297,7 @@ internal sealed class ArmHttpClient
         {
             // A poll that could not be made is made again after the poll interval.
             await Task.Delay(_settings.PollInterval, _time, cancellationToken);
-            return await SendAsync(method, uri, resourceId, priority, cancellationToken, throwOnFailure);
+            return await SendAsync(method, uri, resourceId, urgent, cancellationToken, throwOnFailure);
         }
     }
 

@@ -64,13 +64,13 @@ internal sealed class ArmResilience
     /// Runs <paramref name="attempt"/> (a request that throws <see cref="RequestFailedException"/> on an error answer)
     /// within the budget of <paramref name="resourceId"/>'s subscription, with a timeout per attempt and retries.
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(string resourceId, bool write, ArmPriority priority, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    public async Task<T> ExecuteAsync<T>(string resourceId, bool write, bool urgent, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         var subscription = Resources.ArmId.SubscriptionId(resourceId);
         return await _pipeline.ExecuteAsync(
             async token =>
             {
-                await _budget.AcquireAsync(subscription, write, priority, token);
+                await _budget.AcquireAsync(subscription, write, urgent, token);
                 using var timeout = _timeouts.Start(_settings.RequestTimeout);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
                 try
@@ -90,7 +90,7 @@ internal sealed class ArmResilience
     /// an answer worth retrying is retried until the retries are spent, then the last answer is returned for the
     /// caller to read. The caller disposes the message.
     /// </summary>
-    public async Task<HttpMessage> SendAsync(HttpPipeline pipeline, string resourceId, bool write, ArmPriority priority, Func<HttpMessage> create, CancellationToken cancellationToken)
+    public async Task<HttpMessage> SendAsync(HttpPipeline pipeline, string resourceId, bool write, bool urgent, Func<HttpMessage> create, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
@@ -100,7 +100,7 @@ internal sealed class ArmResilience
                 {
                     try
                     {
-                        var message = await ExecuteOnceAsync(pipeline, id, write, priority, create, ctx.CancellationToken);
+                        var message = await ExecuteOnceAsync(pipeline, id, write, urgent, create, ctx.CancellationToken);
                         if (ctx.Properties.TryGetValue(LastAnswer, out var earlier))
                         {
                             earlier?.Dispose();
@@ -132,9 +132,9 @@ internal sealed class ArmResilience
         }
     }
 
-    private async Task<HttpMessage> ExecuteOnceAsync(HttpPipeline pipeline, string resourceId, bool write, ArmPriority priority, Func<HttpMessage> create, CancellationToken cancellationToken)
+    private async Task<HttpMessage> ExecuteOnceAsync(HttpPipeline pipeline, string resourceId, bool write, bool urgent, Func<HttpMessage> create, CancellationToken cancellationToken)
     {
-        await _budget.AcquireAsync(Resources.ArmId.SubscriptionId(resourceId), write, priority, cancellationToken);
+        await _budget.AcquireAsync(Resources.ArmId.SubscriptionId(resourceId), write, urgent, cancellationToken);
         using var timeout = _timeouts.Start(_settings.RequestTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var message = create();

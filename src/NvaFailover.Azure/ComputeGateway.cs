@@ -14,8 +14,8 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
     {
         try
         {
-            // A probe: priority, it may spend the budget's reserve and does not queue behind writes' polls.
-            var view = await resilience.ExecuteAsync(virtualMachineId, write: false, ArmPriority.Urgent,
+            // A probe: urgent, it may spend the budget's reserve and does not queue behind writes' polls.
+            var view = await resilience.ExecuteAsync(virtualMachineId, write: false, urgent: true,
                 ct => arm.GetVirtualMachineResource(new ResourceIdentifier(virtualMachineId)).InstanceViewAsync(ct), cancellationToken);
             return PowerStateOf(view.Value.Statuses);
         }
@@ -39,9 +39,9 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
         {
             do
             {
-                // One page per request through the budget and retries (a probe: priority); ARM's nextLink is the continuation.
+                // One page per request through the budget and retries (a probe: urgent); ARM's nextLink is the continuation.
                 var continuation = next;
-                var page = await resilience.ExecuteAsync(scope, write: false, ArmPriority.Urgent, async ct =>
+                var page = await resilience.ExecuteAsync(scope, write: false, urgent: true, async ct =>
                 {
                     await foreach (var first in subscription.GetVirtualMachinesAsync(statusOnly: "true", cancellationToken: ct).AsPages(continuation).WithCancellation(ct))
                     {
@@ -84,7 +84,7 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
     {
         try
         {
-            var vm = await resilience.ExecuteAsync(virtualMachineId, write: false, ArmPriority.Routine,
+            var vm = await resilience.ExecuteAsync(virtualMachineId, write: false, urgent: false,
                 ct => arm.GetVirtualMachineResource(new ResourceIdentifier(virtualMachineId)).GetAsync(cancellationToken: ct), cancellationToken);
             var nics = vm.Value.Data.NetworkProfile?.NetworkInterfaces ?? [];
             var ordered = nics.Select((n, i) => (n, i)).OrderByDescending(x => x.n.Primary == true).ThenBy(x => x.i).Select(x => x.n.Id.ToString()).ToList();

@@ -66,7 +66,7 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
             }
         }
 
-        var result = await arm.PutAsync(table.Id, NetworkApiVersion, body, table.ETag, ArmPriority.Restoring, cancellationToken);
+        var result = await arm.PutAsync(table.Id, NetworkApiVersion, body, table.ETag, urgent: false, cancellationToken);
         return result.Status == WriteStatus.Succeeded
             ? WriteResult.Success(ToRouteTable(result.Resource!))
             : WriteResult.Failure<RouteTableSnapshot>(result.Status, result.ErrorCode, result.ErrorMessage);
@@ -94,7 +94,7 @@ internal sealed class NetworkGateway(ArmHttpClient arm) : IRouteTableGateway, IN
         }
 
         // The public IP chain is a failover's longest: it may spend the budget's reserve and does not queue behind route tables.
-        var result = await arm.PutAsync(networkInterface.Id, NetworkApiVersion, body, networkInterface.ETag, ArmPriority.Urgent, cancellationToken);
+        var result = await arm.PutAsync(networkInterface.Id, NetworkApiVersion, body, networkInterface.ETag, urgent: true, cancellationToken);
         return result.Status == WriteStatus.Succeeded
             ? WriteResult.Success(ToNetworkInterface(result.Resource!))
             : WriteResult.Failure<NetworkInterfaceSnapshot>(result.Status, result.ErrorCode, result.ErrorMessage);

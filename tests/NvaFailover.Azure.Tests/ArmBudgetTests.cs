@@ -11,8 +11,8 @@ public sealed class ArmBudgetTests
     // A small write bucket: 10 tokens, 1 per second, 1 kept in reserve for the subscription's other tenants.
     private static readonly ArmBudgetLimits Small = new(ReadCapacity: 20, ReadRefillPerSecond: 2, WriteCapacity: 10, WriteRefillPerSecond: 1, ReserveShare: 0.1);
 
-    private static List<Task> Acquire(ArmBudget budget, int count, string subscription = Sub, ArmPriority priority = ArmPriority.Routine, CancellationToken cancellationToken = default) =>
-        [.. Enumerable.Range(0, count).Select(_ => budget.AcquireAsync(subscription, write: true, priority, cancellationToken))];
+    private static List<Task> Acquire(ArmBudget budget, int count, string subscription = Sub, bool urgent = false, CancellationToken cancellationToken = default) =>
+        [.. Enumerable.Range(0, count).Select(_ => budget.AcquireAsync(subscription, write: true, urgent, cancellationToken))];
 
     [Fact]
     public void Acquire_WithinTheBucketLessTheReserve_StartsAtOnce()
@@ -83,38 +83,10 @@ public sealed class ArmBudgetTests
         var budget = new ArmBudget(new TestClock(), Small);
         var ordinary = Acquire(budget, 10);
 
-        var urgent = budget.AcquireAsync(Sub, write: true, ArmPriority.Urgent, CancellationToken.None);
+        var urgent = budget.AcquireAsync(Sub, write: true, urgent: true, CancellationToken.None);
 
         Assert.True(urgent.IsCompletedSuccessfully);
         Assert.False(ordinary[^1].IsCompleted);
-    }
-
-    [Fact]
-    public void Acquire_RouteTableWrites_SpendTheBucketsReserveInTurn_ButLeaveTheFiveMinuteReserve()
-    {
-        // The writes that restore traffic may take the last token of the bucket (it refills within seconds), first come
-        // first served; routine writes leave it. Microsoft.Network's reserve (1 of a window of 10) stays for others: a
-        // reserve there would be gone for five minutes.
-        var clock = new TestClock();
-        var budget = new ArmBudget(clock, Small);
-        var restoring = Acquire(budget, 11, priority: ArmPriority.Restoring);
-        var startedAtOnce = restoring.Count(r => r.IsCompleted);
-        var routine = Acquire(budget, 1);
-
-        var windowed = new ArmBudget(clock, new ArmBudgetLimits(WriteCapacity: 1000, WriteRefillPerSecond: 10, ReserveShare: 0.1, WritesPerFiveMinutes: 10));
-        var inTheWindow = Acquire(windowed, 10, priority: ArmPriority.Restoring).Count(r => r.IsCompleted);
-
-        Assert.Equal(10, startedAtOnce);
-        Assert.Equal([true, true, true, true, true, true, true, true, true, true, false], restoring.Select(r => r.IsCompleted));
-        clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(restoring[^1].IsCompleted);
-
-        // The routine write behind them goes once the bucket holds the reserve again as well as its own token.
-        clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.False(routine[0].IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(routine[0].IsCompleted);
-        Assert.Equal(9, inTheWindow);
     }
 
     [Fact]
@@ -123,10 +95,10 @@ public sealed class ArmBudgetTests
         // Routine reads (discovery) have emptied the read bucket down to its reserve and more wait for the refill; a probe
         // and the poll that confirms a failover's write are urgent: they start at once, on the reserve.
         var budget = new ArmBudget(new TestClock(), Small);
-        var routine = Enumerable.Range(0, 25).Select(_ => budget.AcquireAsync(Sub, write: false, ArmPriority.Routine, CancellationToken.None)).ToList();
+        var routine = Enumerable.Range(0, 25).Select(_ => budget.AcquireAsync(Sub, write: false, urgent: false, CancellationToken.None)).ToList();
 
-        var probe = budget.AcquireAsync(Sub, write: false, ArmPriority.Urgent, CancellationToken.None);
-        var confirmation = budget.AcquireAsync(Sub, write: false, ArmPriority.Urgent, CancellationToken.None);
+        var probe = budget.AcquireAsync(Sub, write: false, urgent: true, CancellationToken.None);
+        var confirmation = budget.AcquireAsync(Sub, write: false, urgent: true, CancellationToken.None);
 
         Assert.Equal(18, routine.Count(r => r.IsCompleted));
         Assert.True(probe.IsCompletedSuccessfully);
@@ -139,8 +111,8 @@ public sealed class ArmBudgetTests
         var budget = new ArmBudget(new TestClock(), Small);
         Acquire(budget, 9);
 
-        var otherSubscription = budget.AcquireAsync(Sub2, write: true, ArmPriority.Routine, CancellationToken.None);
-        var read = budget.AcquireAsync(Sub, write: false, ArmPriority.Routine, CancellationToken.None);
+        var otherSubscription = budget.AcquireAsync(Sub2, write: true, urgent: false, CancellationToken.None);
+        var read = budget.AcquireAsync(Sub, write: false, urgent: false, CancellationToken.None);
 
         Assert.True(otherSubscription.IsCompletedSuccessfully);
         Assert.True(read.IsCompletedSuccessfully);
@@ -153,7 +125,7 @@ public sealed class ArmBudgetTests
         var budget = new ArmBudget(clock, Small);
 
         budget.Observe(Sub, write: true, remaining: null, throttledFor: TimeSpan.FromSeconds(5));
-        var waiting = budget.AcquireAsync(Sub, write: true, ArmPriority.Routine, CancellationToken.None);
+        var waiting = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
         clock.Advance(TimeSpan.FromSeconds(4.9));
         var stillWaiting = !waiting.IsCompleted;
         clock.Advance(TimeSpan.FromSeconds(5));
@@ -187,8 +159,8 @@ public sealed class ArmBudgetTests
         var budget = new ArmBudget(clock, Small);
         Acquire(budget, 9);
         using var cancel = new CancellationTokenSource();
-        var abandoned = budget.AcquireAsync(Sub, write: true, ArmPriority.Routine, cancel.Token);
-        var next = budget.AcquireAsync(Sub, write: true, ArmPriority.Routine, CancellationToken.None);
+        var abandoned = budget.AcquireAsync(Sub, write: true, urgent: false, cancel.Token);
+        var next = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
