@@ -87,9 +87,12 @@ internal static class FailoverRecords
         };
         // A repair that finds in place what was not confirmed (a write an earlier, superseded round sent landed after it
         // stopped waiting, or was never needed) confirms it only now: the failover converged no earlier than this round
-        // saw it, and a converged failover's times never come from before that.
-        var confirmedNow = status == FailoverStatus.Converged && r.Action == RoundAction.Reconcile ? r.DecidedAt - start : (TimeSpan?)null;
-        var publicIpsPending = open.Pending.Any(p => p.StartsWith("public IP ", StringComparison.Ordinal)) || open.PublicIpsConvergedAt is not null;
+        // saw it, and a converged failover's times never come from before that. The round reads each public IP again
+        // while it executes, after it decided, so what it confirms is dated by its end, not by its decision: an attach
+        // an earlier round sent can commit between the two.
+        var confirmedNow = status == FailoverStatus.Converged && r.Action == RoundAction.Reconcile ? r.CompletedAt - start : (TimeSpan?)null;
+        var publicIpsPending = open.Pending.Any(p => p.StartsWith("public IP ", StringComparison.Ordinal) || p.StartsWith("network interface ", StringComparison.Ordinal))
+            || open.PublicIpsConvergedAt is not null;
         return open with
         {
             RoutesChanged = open.RoutesChanged + r.RoutesChanged,
@@ -134,6 +137,17 @@ internal static class FailoverRecords
             pending.Add(detached
                 ? $"public IP {ArmId.Name(move.PublicIp.Id)} ({move.PublicIp.IpAddress}) detached from {ArmId.Name(from)}, not yet attached to {ArmId.Name(to)}: it answers on no NVA until then"
                 : $"public IP {ArmId.Name(move.PublicIp.Id)} ({move.PublicIp.IpAddress}) not yet moved to {ArmId.Name(to)}");
+        }
+
+        // The executor plans each public IP again from a fresh read, so it may write a NIC the plan did not name (a move
+        // an earlier round left half done): such a write that did not complete is pending too.
+        var planned = plan.PublicIpMoves
+            .SelectMany(m => new[] { m.To.NetworkInterfaceId, ArmId.TrySplitIpConfigurationId(m.FromIpConfigurationId, out var nic, out _) ? nic : null })
+            .OfType<string>()
+            .ToHashSet(ArmId.Comparer);
+        foreach (var nic in (execution?.Outcomes ?? []).Where(o => o.ResourceType == WriteOutcome.NetworkInterface && o.Status != WriteStatus.Succeeded && !planned.Contains(o.ResourceId)))
+        {
+            pending.Add($"network interface {ArmId.Name(nic.ResourceId)}: a public IP write to it not confirmed ({nic.Status})");
         }
 
         return pending;

@@ -12,6 +12,15 @@ namespace NvaFailover.Execution;
 /// <param name="ErrorMessage">ARM error message on failure.</param>
 public sealed record WriteOutcome(string ResourceId, string ResourceType, WriteStatus Status, int Writes, string? ErrorCode = null, string? ErrorMessage = null)
 {
+    /// <summary>The <see cref="ResourceType"/> of a route table.</summary>
+    public const string RouteTable = "routeTables";
+
+    /// <summary>The <see cref="ResourceType"/> of a network interface (a public IP's detach or attach).</summary>
+    public const string NetworkInterface = "networkInterfaces";
+
+    /// <summary>The <see cref="ResourceType"/> of a public IP (a move that could not be planned).</summary>
+    public const string PublicIp = "publicIPAddresses";
+
     /// <summary>True when the resource did not reach its planned state for a reason to report (not superseded, still managed).</summary>
     public bool Failed => Status is not (WriteStatus.Succeeded or WriteStatus.Canceled or WriteStatus.NoLongerManaged);
 }

@@ -37,10 +37,6 @@ internal sealed class PlanExecutor(
     NvaFailoverMetrics metrics,
     ILogger<PlanExecutor> logger)
 {
-    private const string RouteTableType = "routeTables";
-    private const string NicType = "networkInterfaces";
-    private const string PublicIpType = "publicIPAddresses";
-
     /// <summary>How long a superseded failover's read-back of its abandoned tables may take before the next decision plans without it.</summary>
     private static readonly TimeSpan AbandonedReadTimeout = TimeSpan.FromSeconds(10);
 
@@ -76,7 +72,7 @@ internal sealed class PlanExecutor(
     {
         // Every table a write was sent to and not confirmed: stopped by the supersede, or ended by an answer (a timeout, a
         // failed poll) that does not say whether ARM went on with it.
-        var abandoned = run.Outcomes.Where(o => o.Status is not (WriteStatus.Succeeded or WriteStatus.NoLongerManaged or WriteStatus.NotFound) && o.ResourceType == RouteTableType && o.Writes > 0)
+        var abandoned = run.Outcomes.Where(o => o.Status is not (WriteStatus.Succeeded or WriteStatus.NoLongerManaged or WriteStatus.NotFound) && o.ResourceType == WriteOutcome.RouteTable && o.Writes > 0)
             .Select(o => o.ResourceId).Distinct(ArmId.Comparer).ToList();
         if (abandoned.Count == 0)
         {
@@ -136,7 +132,7 @@ internal sealed class PlanExecutor(
     {
         var target = run.Topology.FindNva(run.Plan.Target)!;
         var table = new ConditionalWrite<RouteTableSnapshot>(
-            RouteTableType,
+            WriteOutcome.RouteTable,
             plan.Table.Id,
             // The plan's own changes first; after a conflict, what the table as re-read needs (nothing: someone else already
             // put every managed route where it belongs).
@@ -168,7 +164,7 @@ internal sealed class PlanExecutor(
     private static WriteOutcome Forget(ExecutionRun run, string tableId, int writes, string why)
     {
         run.Released[tableId] = true;
-        return new WriteOutcome(tableId, RouteTableType, WriteStatus.NoLongerManaged, writes, "NoLongerManaged",
+        return new WriteOutcome(tableId, WriteOutcome.RouteTable, WriteStatus.NoLongerManaged, writes, "NoLongerManaged",
             $"{why}, so it is no longer managed and was not written; it is forgotten until it is tagged again");
     }
 
@@ -283,7 +279,7 @@ internal sealed class PlanExecutor(
             var move = FailoverPlanner.PlanPublicIp(topology, pip, target, findings);
             if (findings.Count > 0 && !run.Plan.NotMoved.Any(f => ArmId.Comparer.Equals(f.ResourceId, pip.Id)))
             {
-                run.Outcomes.Add(new WriteOutcome(pip.Id, PublicIpType, WriteStatus.Failed, 0, "PublicIpNotMoved", string.Join(" ", findings.Select(f => f.Message))));
+                run.Outcomes.Add(new WriteOutcome(pip.Id, WriteOutcome.PublicIp, WriteStatus.Failed, 0, "PublicIpNotMoved", string.Join(" ", findings.Select(f => f.Message))));
             }
 
             return move;
@@ -308,8 +304,8 @@ internal sealed class PlanExecutor(
 
             all = false;
             run.Outcomes.Add(read.Failure is { } failure
-                ? failure with { ResourceId = move.PublicIp.Id, ResourceType = PublicIpType }
-                : new WriteOutcome(move.PublicIp.Id, PublicIpType, WriteStatus.Failed, 0, "PublicIpNotOnTarget",
+                ? failure with { ResourceId = move.PublicIp.Id, ResourceType = WriteOutcome.PublicIp }
+                : new WriteOutcome(move.PublicIp.Id, WriteOutcome.PublicIp, WriteStatus.Failed, 0, "PublicIpNotOnTarget",
                     $"the attach to {move.To.IpConfigurationId} was accepted, but reading the public IP back shows it on {read.Value?.IpConfigurationId ?? "no interface"}; the next round moves it again"));
         }
 
@@ -356,7 +352,7 @@ internal sealed class PlanExecutor(
             var read = await ConditionalWriter.ReadAsync(run, ct => networkInterfaces.GetAsync(nicId, ct));
             if (read.Failure is { } failure)
             {
-                return failure with { ResourceId = nicId, ResourceType = NicType };
+                return failure with { ResourceId = nicId, ResourceType = WriteOutcome.NetworkInterface };
             }
 
             nic = read.Value;
@@ -369,7 +365,7 @@ internal sealed class PlanExecutor(
 
         var reapplied = false;
         var write = new ConditionalWrite<NetworkInterfaceSnapshot>(
-            NicType,
+            WriteOutcome.NetworkInterface,
             nicId,
             current =>
             {
@@ -405,7 +401,7 @@ internal sealed class PlanExecutor(
     }
 
     private static WriteOutcome NicNotFound(string nicId, int writes) =>
-        new(nicId, NicType, WriteStatus.NotFound, writes, "ResourceNotFound", "the NIC was not found");
+        new(nicId, WriteOutcome.NetworkInterface, WriteStatus.NotFound, writes, "ResourceNotFound", "the NIC was not found");
 
     private static (string Nic, string IpConfiguration) Split(string ipConfigurationId) =>
         ArmId.TrySplitIpConfigurationId(ipConfigurationId, out var nic, out var name) ? (nic, name) : (ipConfigurationId, ipConfigurationId);
