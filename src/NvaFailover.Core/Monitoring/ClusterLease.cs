@@ -71,7 +71,25 @@ internal sealed class ClusterLease : IDisposable
     /// <summary>How many times this watcher has taken the lease (a take, not a renewal: another watcher may have written before).</summary>
     public int Takes => Volatile.Read(ref _takes);
 
+    /// <summary>How far apart two watchers' clocks may be (NTP keeps Azure's hosts within a second; this is generous).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
+
     private int _takes;
+
+    /// <summary>True when the flight record could be read at the last take (null or not).</summary>
+    private volatile bool _recordReadAtTake;
+
+    /// <summary>
+    /// Whether what this watcher holds of the cluster may be older than what another watcher wrote before this one took
+    /// the lease, so it must read the cluster again before it decides. A leader records every failover before its first
+    /// write and closes the record only once its writes read back, so a complete read that began after the last flight
+    /// closed (its clock's skew allowed for) holds everything any watcher wrote; so does any complete read when no
+    /// watcher ever recorded one. An open flight, a record that could not be read, or a partial read: read again.
+    /// </summary>
+    public bool Outdates(ClusterTopology? topology) =>
+        _witness is not null
+        && (topology is not { IsComplete: true } || !_recordReadAtTake || Record is { ClosedAt: null }
+            || (Record is { ClosedAt: { } closed } && closed >= topology.ReadSince - ClockSkew));
 
     public void Dispose()
     {
@@ -159,11 +177,10 @@ internal sealed class ClusterLease : IDisposable
 
         if (taken)
         {
-            // Another watcher may have written since this one last read: the topology is read again before this one decides
-            // (the runner awaits it on seeing the take), and ETags guard the writes meanwhile.
-            _topologies.MarkStale(_cluster);
-            Interlocked.Increment(ref _takes);
+            // Another watcher may have written since this one last read: the runner, on seeing the take, asks Outdates
+            // whether to read the cluster again before it decides. ETags guard the writes meanwhile.
             await ReadRecordAsync(cancellationToken);
+            Interlocked.Increment(ref _takes);
         }
 
         return MayWrite;
@@ -225,6 +242,7 @@ internal sealed class ClusterLease : IDisposable
     private async Task ReadRecordAsync(CancellationToken cancellationToken)
     {
         FlightRecord? record;
+        _recordReadAtTake = false;
         try
         {
             record = await _witness!.ReadAsync(_cluster, cancellationToken);
@@ -235,12 +253,13 @@ internal sealed class ClusterLease : IDisposable
             return;
         }
 
+        Record = record;
+        _recordReadAtTake = true;
         if (record is null)
         {
             return;
         }
 
-        Record = record;
         _topologies.RememberSlots(_cluster, record.PublicIpSlots);
         if (record.IsOpen)
         {

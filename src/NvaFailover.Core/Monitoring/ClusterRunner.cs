@@ -78,13 +78,14 @@ internal sealed class ClusterRunner : IDisposable
 
             record.Health = await _probes.ProbeAllAsync(_topologies.Current(_cluster.Name), cancellationToken);
             record.Standby = !await leading;
-            if (!record.Standby && _lease.Takes != _takesRead)
-            {
-                await ReadAfterTakingTheLeaseAsync(cancellationToken);
-            }
 
             // A rediscovery that finished while the probes ran is used now; one still reading is used next round.
             var topology = _topologies.Current(_cluster.Name) ?? await topologyTask;
+            if (!record.Standby && _lease.Takes != _takesRead)
+            {
+                topology = await ReadAfterTakingTheLeaseAsync(topology, cancellationToken);
+            }
+
             record.Findings = topology.Findings;
             _findings.LogNew(topology.Findings);
             record.CannotFailOver = topology.CannotFailOver();
@@ -124,15 +125,22 @@ internal sealed class ClusterRunner : IDisposable
     /// <summary>
     /// A watcher that has just taken the lease decides on what Azure holds now, not on what it read as a standby: the last
     /// leader may have moved traffic since, and deciding that failover again would start a second one for one failure
-    /// (its writes would all be refused on their ETags, but its events and alerts would not). A rediscovery keeps what it
-    /// could not read from the last one, and fails as a whole only when no route table is known yet; then the round is an
-    /// error that says why, and the next round reads again.
+    /// (its writes would all be refused on their ETags, but its events and alerts would not). So it reads the cluster
+    /// again, unless what it holds was read after the last recorded flight closed (<see cref="ClusterLease.Outdates"/>): a
+    /// watcher starting beside an idle witness reads each cluster once, not twice. A rediscovery keeps what it could not
+    /// read from the last one, and fails as a whole only when no route table is known yet; then the round is an error
+    /// that says why, and the next round reads again.
     /// </summary>
-    private async Task ReadAfterTakingTheLeaseAsync(CancellationToken cancellationToken)
+    private async Task<ClusterTopology> ReadAfterTakingTheLeaseAsync(ClusterTopology topology, CancellationToken cancellationToken)
     {
         var takes = _lease.Takes;
-        await _topologies.RefreshAsync(_cluster, cancellationToken);
+        if (_lease.Outdates(topology))
+        {
+            topology = await _topologies.RefreshAsync(_cluster, cancellationToken);
+        }
+
         _takesRead = takes;
+        return topology;
     }
 
     /// <summary>

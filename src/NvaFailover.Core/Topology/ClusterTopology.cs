@@ -86,7 +86,14 @@ public sealed record ClusterTopology(
         PublicIpSlots = original.PublicIpSlots;
         ProbeRoutes = original.ProbeRoutes;
         SearchedSubscriptions = original.SearchedSubscriptions;
+        ReadSince = original.ReadSince;
     }
+
+    /// <summary>
+    /// When the discovery that read it began: what Azure held from then on is in it, for what it read completely. The
+    /// default (no discovery) is older than anything.
+    /// </summary>
+    public DateTimeOffset ReadSince { get; init; }
 
     /// <summary>The subscriptions RouteTables:SubscriptionIds names for the tag query; empty when every visible one is searched.</summary>
     public IReadOnlyList<string> SearchedSubscriptions { get; init; } = [];

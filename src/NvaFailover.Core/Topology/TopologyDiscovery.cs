@@ -32,6 +32,7 @@ internal sealed class TopologyDiscovery(
 
     public async Task<Discovery> DiscoverAsync(ClusterOptions cluster, string? hostSubnetId, IReadOnlyCollection<string>? knownTableIds, CancellationToken cancellationToken)
     {
+        var began = timeProvider.GetUtcNow();
         var findings = new ConcurrentBag<Finding>();
         var unread = new ConcurrentDictionary<string, bool>(ArmId.Comparer);
         void Failed(string resourceId, GatewayException ex)
@@ -60,7 +61,7 @@ internal sealed class TopologyDiscovery(
         var (host, hostError) = await hostTask;
         CheckSlots(nvas, findings);
 
-        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host) { Tag = Tag(cluster), ProbeRoutes = ProbeRoutes(cluster), SearchedSubscriptions = [.. cluster.RouteTables.SubscriptionIds] };
+        var topology = new ClusterTopology(cluster.Name, nvas, tables, pips, [], timeProvider.GetUtcNow(), unread.IsEmpty && !tagQueryFailed, host) { Tag = Tag(cluster), ProbeRoutes = ProbeRoutes(cluster), SearchedSubscriptions = [.. cluster.RouteTables.SubscriptionIds], ReadSince = began };
         topology = topology with { Findings = Order([.. findings, .. HostEgress.Check(topology, hostError), .. topology.ProbeRoutesInManagedTables()]) };
         Log.DiscoveryCompleted(logger, cluster.Name, tables.Count, nvas.Length == 0 ? 0 : nvas.Min(n => n.Slots.Count), pips.Count);
         return new Discovery(topology, unread.Keys.ToHashSet(ArmId.Comparer), tagQueryFailed, hostError);

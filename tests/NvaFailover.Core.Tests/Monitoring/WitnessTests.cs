@@ -123,6 +123,8 @@ public sealed class WitnessTests
         world.Azure.EditRoute(Rt("rt-db"), "default", "172.20.1.5");
         world.Azure.EditRoute(Rt("rt-db"), "onprem", "172.20.0.5");
         world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
+        witness.Records["edge"] = new FlightRecord("edge", "edge-a", "edge-b", world.Time.GetUtcNow(),
+            new Dictionary<string, int> { [Pip("pip-edge")] = 0 }, [Rt("rt-apps"), Rt("rt-db"), Pip("pip-edge")], [Rt("rt-apps"), Rt("rt-db"), Pip("pip-edge")], world.Time.GetUtcNow(), "host-1/4242");
         witness.Holders.Remove("edge");
         world.Time.Advance(TimeSpan.FromSeconds(5));
 
@@ -131,6 +133,41 @@ public sealed class WitnessTests
         Assert.True((RoundAction.None, "edge-b", 0) == (report.Action, report.Active, world.Azure.Writes), report.Explanation);
         Assert.Empty(world.Logs.Named("FailoverStarted"));
         Assert.Single(world.Logs.Named("WitnessLeading"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AWatcherStartingBesideAnIdleWitness_ReadsTheClusterOnce(bool aFlightClosedLongAgo)
+    {
+        // No watcher has written since long before this one read the cluster (no record, or one closed an hour ago): what
+        // it read at its start is what Azure holds, and a second discovery per cluster would cost a fleet its read budget.
+        var (world, witness, monitor) = Witnessed();
+        if (aFlightClosedLongAgo)
+        {
+            var hourAgo = world.Time.GetUtcNow().AddHours(-1);
+            witness.Records["edge"] = new FlightRecord("edge", "edge-b", "edge-a", hourAgo, new Dictionary<string, int> { [Pip("pip-edge")] = 0 }, [Rt("rt-apps")], [Rt("rt-apps")], hourAgo.AddSeconds(20), "host-1/4242");
+        }
+
+        witness.Latency = (world.Time, TimeSpan.FromMilliseconds(100));
+
+        var report = await world.RoundAsync(monitor);
+
+        Assert.Equal((RoundAction.None, "edge-a"), (report.Action, report.Active));
+        Assert.Single(world.Logs.Named("WitnessLeading"));
+        Assert.Single(world.Azure.Calls, c => c.StartsWith("LIST ", StringComparison.Ordinal) && c.Contains('=', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AWatcherTakingOverAnOpenFlight_ReadsTheClusterAgain()
+    {
+        var (world, witness, monitor) = Witnessed();
+        witness.Records["edge"] = new FlightRecord("edge", "edge-a", "edge-b", world.Time.GetUtcNow(), new Dictionary<string, int> { [Pip("pip-edge")] = 0 }, [Rt("rt-apps")], [], null, "host-1/4242");
+        witness.Latency = (world.Time, TimeSpan.FromMilliseconds(100));
+
+        await world.RoundAsync(monitor);
+
+        Assert.Equal(2, world.Azure.Calls.Count(c => c.StartsWith("LIST ", StringComparison.Ordinal) && c.Contains('=', StringComparison.Ordinal)));
     }
 
     [Fact]
