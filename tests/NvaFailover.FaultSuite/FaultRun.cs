@@ -16,7 +16,7 @@ namespace NvaFailover.FaultSuite;
 internal sealed record FaultRun(int Seed, JsonObject ScenarioJson, GroundTruth Truth, SimulationResult Result, IReadOnlyList<string> Violations)
 {
     /// <summary>Faults the timeline injected: NVA failure episodes, ARM fault windows, outside edits, tables untagged or deleted, watcher kills, aimed faults.</summary>
-    public int FaultsInjected => Truth.Down.Count + Truth.ArmFaultWindows + Result.Events.Count(e => e.Event.Do is "editRoute" or "editNic") + Truth.Released.Count + Truth.Kills.Count + Truth.AimedFaults;
+    public int FaultsInjected => Truth.Down.Count + Truth.ArmFaultWindows + Result.Events.Count(e => e.Event.Do is "editRoute" or "editNic") + Truth.ReleasedIn(Result).Count + Truth.Kills.Count + Truth.AimedFaults;
 
     /// <summary>Failovers the rehearsal reported.</summary>
     public int Failovers => Result.Failovers.Count;

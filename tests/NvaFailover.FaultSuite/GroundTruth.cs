@@ -44,8 +44,16 @@ internal sealed class GroundTruth
     /// <summary>When the watcher is killed, and for how long it is down.</summary>
     public List<(TimeSpan At, TimeSpan DownFor)> Kills { get; } = [];
 
-    /// <summary>Managed route tables a person took out of their cluster (untagged) or deleted, and when.</summary>
+    /// <summary>Managed route tables a person tried to take out of their cluster (untagged) or to delete, and when.</summary>
     public List<(TimeSpan At, string Table, bool Deleted)> Released { get; } = [];
+
+    /// <summary>
+    /// The releases that took effect in <paramref name="result"/>: an untag or delete Azure refused (a delete while a write
+    /// to the table runs) released nothing, and the table is still the cluster's.
+    /// </summary>
+    public List<(TimeSpan At, string Table, bool Deleted)> ReleasedIn(Cli.Simulation.SimulationResult result) =>
+        [.. Released.Where(r => result.Events.Any(e => e.Error is null && e.Event.Do is "untagRouteTable" or "deleteRouteTable"
+            && string.Equals(e.Event["routeTable"], r.Table, StringComparison.OrdinalIgnoreCase)))];
 
     /// <summary>When the last fault or edit ends: after it, the network must settle.</summary>
     public TimeSpan FaultsEnd { get; set; }

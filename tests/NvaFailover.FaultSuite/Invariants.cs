@@ -17,10 +17,6 @@ internal static class Invariants
 
     public static List<string> Check(GroundTruth truth, SimulationResult result)
     {
-        // A person's untag or delete that Azure refused (a delete while a write to the table runs) released nothing: the
-        // table is still the cluster's.
-        truth.Released.RemoveAll(r => !result.Events.Any(e => e.Error is null && e.Event.Do is "untagRouteTable" or "deleteRouteTable"
-            && string.Equals(e.Event["routeTable"], r.Table, StringComparison.OrdinalIgnoreCase)));
         var violations = new List<string>();
         Converged(truth, result, violations);
         NothingElseChanged(truth, result, violations);
@@ -123,7 +119,7 @@ internal static class Invariants
             {
                 var table = route.Key[..route.Key.IndexOf('/', StringComparison.Ordinal)];
                 var name = route.Key[(table.Length + 1)..];
-                if (truth.Released.Any(r => r.Table == table && r.At <= convergedAt) || !tables.TryGetValue(table, out var state)
+                if (truth.ReleasedIn(result).Any(r => r.Table == table && r.At <= convergedAt) || !tables.TryGetValue(table, out var state)
                     || !decided.TryGetValue(table, out var before) || !before.NextHops.TryGetValue(name, out var was) || !fromIps.Contains(was))
                 {
                     continue;
@@ -215,7 +211,7 @@ internal static class Invariants
     /// </summary>
     private static void ReleasedTablesNeverWritten(GroundTruth truth, SimulationResult result, List<string> violations)
     {
-        foreach (var (at, table, deleted) in truth.Released)
+        foreach (var (at, table, deleted) in truth.ReleasedIn(result))
         {
             // A request is logged when its answer is sent, a few milliseconds after ARM checked its ETag: at 200x that is up
             // to a second or two of scenario time, so a write answered that soon after was checked before the change.
@@ -267,7 +263,7 @@ internal static class Invariants
         var final = Routes(result.Final);
         foreach (var (cluster, nvas) in truth.Clusters)
         {
-            var managed = initial.Where(r => r.Tag == cluster && truth.Owner(r.NextHop) is { } o && o.Cluster == cluster && !Released(truth, r.Key)).ToList();
+            var managed = initial.Where(r => r.Tag == cluster && truth.Owner(r.NextHop) is { } o && o.Cluster == cluster && !Released(truth, result, r.Key)).ToList();
             var holders = new HashSet<string>();
             foreach (var route in managed)
             {
@@ -311,7 +307,7 @@ internal static class Invariants
         var managedRoutes = Routes(result.Initial).Where(r => r.Tag is not null && truth.Owner(r.NextHop) is { } o && o.Cluster == r.Tag).Select(r => r.Key).ToHashSet();
         var editedTags = result.Events.Where(e => e.Error is null && e.Event.Do == "editNic")
             .SelectMany(e => e.Event.Data["tags"]!.AsObject().Select(t => $"{e.Event["nic"]}|tags.{t.Key}")).ToHashSet();
-        foreach (var change in TopologyDiff.Between(result.Initial, result.Final).Where(c => !truth.Released.Any(r => r.Table == c.Resource)))
+        foreach (var change in TopologyDiff.Between(result.Initial, result.Final).Where(c => !truth.ReleasedIn(result).Any(r => r.Table == c.Resource)))
         {
             var expected =
                 (change.Path.EndsWith(".nextHopIpAddress", StringComparison.Ordinal) && managedRoutes.Contains($"{change.Resource}/{RouteName(change.Path)}"))
@@ -395,7 +391,7 @@ internal static class Invariants
     }
 
     /// <summary>True when the route (table/route) is in a table a person untagged or deleted: no longer the cluster's.</summary>
-    private static bool Released(GroundTruth truth, string routeKey) => truth.Released.Any(r => routeKey.StartsWith($"{r.Table}/", StringComparison.Ordinal));
+    private static bool Released(GroundTruth truth, SimulationResult result, string routeKey) => truth.ReleasedIn(result).Any(r => routeKey.StartsWith($"{r.Table}/", StringComparison.Ordinal));
 
     private sealed record RouteState(string Key, string? Tag, string? NextHop);
 

@@ -125,7 +125,6 @@ internal static class ScenarioGenerator
     private static JsonArray Timeline(Random random, GroundTruth truth, JsonArray tables, TimeSpan faultsEnd)
     {
         var events = new List<(TimeSpan At, JsonObject Event)>();
-        TimeSpan At(TimeSpan from, TimeSpan to) => TimeSpan.FromSeconds(Math.Round(from.TotalSeconds + (random.NextDouble() * (to - from).TotalSeconds)));
         var start = TimeSpan.FromSeconds(40);
         foreach (var (cluster, nvas) in truth.Clusters)
         {
@@ -135,11 +134,11 @@ internal static class ScenarioGenerator
                 var free = start;
                 for (var episode = random.Next(0, 3); episode > 0 && free < faultsEnd - TimeSpan.FromSeconds(60); episode--)
                 {
-                    var from = At(free, faultsEnd - TimeSpan.FromSeconds(60));
+                    var from = At(random, free, faultsEnd - TimeSpan.FromSeconds(60));
                     var kind = random.Next(3);
                     if (kind == 0)
                     {
-                        var on = At(from + TimeSpan.FromSeconds(20), Min(from + TimeSpan.FromSeconds(120), faultsEnd - Boot));
+                        var on = At(random, from + TimeSpan.FromSeconds(20), Min(from + TimeSpan.FromSeconds(120), faultsEnd - Boot));
                         events.Add((from, Event(from, "powerOff", ("vm", nva))));
                         events.Add((on, Event(on, "start", ("vm", nva))));
                         truth.Down.Add(new DownEpisode(cluster, nva, from, on + Boot));
@@ -167,7 +166,7 @@ internal static class ScenarioGenerator
 
         for (var w = random.Next(0, 3); w > 0; w--)
         {
-            var from = At(start, faultsEnd - TimeSpan.FromSeconds(60));
+            var from = At(random, start, faultsEnd - TimeSpan.FromSeconds(60));
             var status = new JsonNode[] { 429, 500, 503, 409, "timeout" }[random.Next(5)];
             var lasts = TimeSpan.FromSeconds(random.Next(20, 61));
             var e = Event(from, "armFaults");
@@ -188,7 +187,7 @@ internal static class ScenarioGenerator
             var owner = truth.Owner(route["nextHopIpAddress"]!.GetValue<string>())!.Value;
             var others = truth.Clusters[owner.Cluster].Where(n => n.Key != owner.Nva).ToList();
             var to = others[random.Next(others.Count)].Value[owner.Slot];
-            var at = At(start, faultsEnd - TimeSpan.FromSeconds(30));
+            var at = At(random, start, faultsEnd - TimeSpan.FromSeconds(30));
             events.Add((at, Event(at, "editRoute", ("routeTable", Name(table["id"]!.GetValue<string>())), ("route", route["name"]!.GetValue<string>()), ("nextHopIpAddress", to))));
             truth.RouteEdits++;
         }
@@ -197,7 +196,7 @@ internal static class ScenarioGenerator
         for (var edits = random.Next(0, 3); edits > 0; edits--)
         {
             var nic = nics[random.Next(nics.Count)];
-            var at = At(start, faultsEnd - TimeSpan.FromSeconds(30));
+            var at = At(random, start, faultsEnd - TimeSpan.FromSeconds(30));
             var value = $"edited-{at.TotalSeconds.ToString(CultureInfo.InvariantCulture)}";
             var e = Event(at, "editNic", ("nic", nic));
             e["tags"] = new JsonObject { ["changeTicket"] = value };
@@ -216,7 +215,6 @@ internal static class ScenarioGenerator
     {
         var events = timeline.OfType<JsonObject>().Select(e => (At: TimeSpan.Parse(e["at"]!.GetValue<string>(), CultureInfo.InvariantCulture), Event: e)).ToList();
         var start = TimeSpan.FromSeconds(40);
-        TimeSpan At(TimeSpan from, TimeSpan to) => TimeSpan.FromSeconds(Math.Round(from.TotalSeconds + (random.NextDouble() * (to - from).TotalSeconds)));
         truth.Witness = random.NextDouble() < 0.5;
         if (truth.Witness)
         {
@@ -228,7 +226,7 @@ internal static class ScenarioGenerator
         {
             for (var k = random.Next(0, 3); k > 0; k--)
             {
-                var at = At(start, faultsEnd - TimeSpan.FromSeconds(60));
+                var at = At(random, start, faultsEnd - TimeSpan.FromSeconds(60));
                 var down = TimeSpan.FromSeconds(random.Next(5, 41));
                 if (truth.Kills.Any(x => at < x.At + x.DownFor + TimeSpan.FromSeconds(5) && x.At < at + down + TimeSpan.FromSeconds(5)))
                 {
@@ -247,7 +245,7 @@ internal static class ScenarioGenerator
         {
             var id = managed[random.Next(managed.Count)]["id"]!.GetValue<string>();
             var table = Name(id);
-            var at = At(start, faultsEnd - TimeSpan.FromSeconds(30));
+            var at = At(random, start, faultsEnd - TimeSpan.FromSeconds(30));
 
             // Azure refuses to delete a table a subnet uses: such a table is untagged.
             var used = subnets.OfType<JsonObject>().Any(s => s["routeTableId"]?.GetValue<string>() == id);
@@ -270,7 +268,6 @@ internal static class ScenarioGenerator
     {
         var events = timeline.OfType<JsonObject>().Select(e => (At: TimeSpan.Parse(e["at"]!.GetValue<string>(), CultureInfo.InvariantCulture), Event: e)).ToList();
         var start = TimeSpan.FromSeconds(40);
-        TimeSpan At(TimeSpan from, TimeSpan to) => TimeSpan.FromSeconds(Math.Round(from.TotalSeconds + (random.NextDouble() * (to - from).TotalSeconds)));
         JsonObject Window(int status, TimeSpan at)
         {
             var e = Event(at, "armFaults");
@@ -284,14 +281,14 @@ internal static class ScenarioGenerator
 
         if (random.NextDouble() < 0.2)
         {
-            var e = Window(403, At(start, faultsEnd - TimeSpan.FromSeconds(60)));
+            var e = Window(403, At(random, start, faultsEnd - TimeSpan.FromSeconds(60)));
             e["operation"] = "PUT routeTables";
             e["subscription"] = subscriptions[random.Next(subscriptions.Count)];
         }
 
         if (random.NextDouble() < 0.2)
         {
-            var e = Window(429, At(start, faultsEnd - TimeSpan.FromSeconds(60)));
+            var e = Window(429, At(random, start, faultsEnd - TimeSpan.FromSeconds(60)));
             e["probability"] = Math.Round(0.2 + (random.NextDouble() * 0.5), 2);
             e["retryAfter"] = Time(TimeSpan.FromSeconds(random.Next(30, 121)));
             if (random.NextDouble() < 0.5)
@@ -305,7 +302,7 @@ internal static class ScenarioGenerator
         {
             var cluster = withPip[random.Next(withPip.Count)];
             var nvas = truth.Clusters[cluster].Keys.ToList();
-            var e = Window(503, At(start, faultsEnd - TimeSpan.FromSeconds(60)));
+            var e = Window(503, At(random, start, faultsEnd - TimeSpan.FromSeconds(60)));
             e["operation"] = "PUT networkInterfaces";
             e["resource"] = $"{nvas[random.Next(nvas.Count)]}-nic0";
         }
@@ -466,4 +463,7 @@ internal static class ScenarioGenerator
     private static string Time(TimeSpan t) => t.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>A whole second between <paramref name="from"/> and <paramref name="to"/>.</summary>
+    private static TimeSpan At(Random random, TimeSpan from, TimeSpan to) => TimeSpan.FromSeconds(Math.Round(from.TotalSeconds + (random.NextDouble() * (to - from).TotalSeconds)));
 }
