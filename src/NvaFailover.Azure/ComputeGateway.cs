@@ -29,16 +29,18 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
         }
     }
 
-    public async Task<IReadOnlyDictionary<string, PowerState>> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default)
+    public async Task<PowerStateList> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default)
     {
         var scope = $"/subscriptions/{subscriptionId}";
         var states = new Dictionary<string, PowerState>(StringComparer.OrdinalIgnoreCase);
         var subscription = arm.GetSubscriptionResource(new ResourceIdentifier(scope));
         string? next = null;
+        var pages = 0;
         try
         {
             do
             {
+                pages++;
                 // One page per request through the budget and retries (a probe: urgent); ARM's nextLink is the continuation.
                 var continuation = next;
                 var page = await resilience.ExecuteAsync(scope, write: false, urgent: true, async ct =>
@@ -64,7 +66,7 @@ internal sealed class ComputeGateway(ArmClient arm, ArmResilience resilience, Az
             throw Translate(ex, scope);
         }
 
-        return states;
+        return new PowerStateList(states, pages);
     }
 
     /// <summary>The state of the <c>PowerState/...</c> status; Unknown when there is none.</summary>

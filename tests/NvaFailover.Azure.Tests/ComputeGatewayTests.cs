@@ -16,6 +16,20 @@ public sealed class ComputeGatewayTests
     }
 
     [Fact]
+    public async Task GetPowerStates_EveryVmOfTheSubscription_FollowingNextLink_CountingItsPages()
+    {
+        await using var h = await StartAsync(emulatorOptions: new() { PageSize = 2 });
+
+        var list = await h.Compute.GetPowerStatesAsync(Sub);
+
+        Assert.Equal(PowerState.Running, list.States[Vm("fw-a")]);
+        Assert.Equal(PowerState.Deallocated, list.States[Vm("fw-dr", "rg-dr")]);
+        Assert.Equal(h.Emulator.Requests.Count(r => r.Operation == "LIST virtualMachines"), list.Pages);
+        Assert.Equal((list.States.Count + 1) / 2, list.Pages);
+        Assert.True(list.Pages > 1);
+    }
+
+    [Fact]
     public async Task GetPowerState_Stopping_WhileThePowerOffRuns()
     {
         // A power-off that takes an hour of scenario time, so the test cannot outrun it.

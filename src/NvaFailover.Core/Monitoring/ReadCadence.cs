@@ -16,7 +16,7 @@ internal sealed record ReadCadenceParts(ReadBudget? Budget, RefreshSchedule Sche
 
 /// <summary>
 /// Holds a fleet's routine reads within ARM's read budget, per subscription. Routine reads are the probes' power-state
-/// reads (one list per subscription and round, or one per VM and round where the list cannot be used) and the
+/// reads (one list per subscription and round, a read per page of it, or one per VM and round where the list cannot be used) and the
 /// rediscoveries (every read of a cluster's topology, every DiscoveryRefresh). They may take four fifths of the budget;
 /// the rest is left to failovers (their reads, and the polls that confirm their writes, come first anyway) and
 /// verification. When they need more, rediscoveries are spaced out first, evenly for every cluster reading that
@@ -191,7 +191,8 @@ internal sealed class ReadCadence
 
         foreach (var (subscription, interval) in listed)
         {
-            probe[subscription] = probe.GetValueOrDefault(subscription) + (1 / interval.TotalSeconds);
+            // A read per page: a subscription of a thousand VMs lists in several.
+            probe[subscription] = probe.GetValueOrDefault(subscription) + (_board.Pages(subscription) / interval.TotalSeconds);
         }
 
         return probe.Keys.Union(discovery.Keys, StringComparer.OrdinalIgnoreCase)

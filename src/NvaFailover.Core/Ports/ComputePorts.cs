@@ -12,12 +12,17 @@ public interface IComputeGateway
     /// page), keyed by VM id (case-insensitive). A VM not in it does not exist.
     /// </summary>
     /// <exception cref="GatewayException">The read failed; <see cref="GatewayFailure.Forbidden"/> when the identity may not list the subscription's VMs.</exception>
-    Task<IReadOnlyDictionary<string, PowerState>> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default);
+    Task<PowerStateList> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default);
 
     /// <summary>The VM's location and NICs (primary first, then the VM's order); null when the VM does not exist.</summary>
     /// <exception cref="GatewayException">The read failed.</exception>
     Task<VirtualMachineInfo?> GetVirtualMachineAsync(string virtualMachineId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>The power state of every VM in a subscription, and what reading it cost.</summary>
+/// <param name="States">By VM id (case-insensitive).</param>
+/// <param name="Pages">The requests the list took (one per page): each is one read of the subscription's budget.</param>
+public sealed record PowerStateList(IReadOnlyDictionary<string, PowerState> States, int Pages);
 
 /// <summary>A VM's power state (<c>PowerState/...</c> codes of the instance view).</summary>
 public enum PowerState

@@ -23,9 +23,13 @@ internal sealed class PowerStateBoard(IComputeGateway compute, TimeProvider time
 
     private readonly ConcurrentDictionary<string, Listing> _latest = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _oneByOne = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, int> _pages = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>True once the subscription's VMs are read one by one (the list was refused).</summary>
     public bool IsOneByOne(string subscription) => _oneByOne.ContainsKey(subscription);
+
+    /// <summary>The requests the subscription's last list took (its pages); 1 before one is known.</summary>
+    public int Pages(string subscription) => _pages.GetValueOrDefault(subscription, 1);
 
     /// <summary>The VM's power state: <see cref="PowerState.Missing"/> when its subscription has no such VM.</summary>
     /// <exception cref="GatewayException">The read failed.</exception>
@@ -40,7 +44,9 @@ internal sealed class PowerStateBoard(IComputeGateway compute, TimeProvider time
         try
         {
             // The read is shared, so no one attempt's cancellation stops it; the attempt stops waiting for it.
-            states = await Current(subscription).Read.Value.WaitAsync(cancellationToken);
+            var list = await Current(subscription).Read.Value.WaitAsync(cancellationToken);
+            _pages[subscription] = list.Pages;
+            states = list.States;
         }
         catch (GatewayException ex) when (ex.Failure == GatewayFailure.Forbidden)
         {
@@ -66,7 +72,7 @@ internal sealed class PowerStateBoard(IComputeGateway compute, TimeProvider time
                 return latest;
             }
 
-            var fresh = new Listing(now, new Lazy<Task<IReadOnlyDictionary<string, PowerState>>>(() => compute.GetPowerStatesAsync(subscription, CancellationToken.None)));
+            var fresh = new Listing(now, new Lazy<Task<PowerStateList>>(() => compute.GetPowerStatesAsync(subscription, CancellationToken.None)));
             if (latest is null ? _latest.TryAdd(subscription, fresh) : _latest.TryUpdate(subscription, fresh, latest))
             {
                 return fresh;
@@ -74,5 +80,5 @@ internal sealed class PowerStateBoard(IComputeGateway compute, TimeProvider time
         }
     }
 
-    private sealed record Listing(DateTimeOffset StartedAt, Lazy<Task<IReadOnlyDictionary<string, PowerState>>> Read);
+    private sealed record Listing(DateTimeOffset StartedAt, Lazy<Task<PowerStateList>> Read);
 }

@@ -57,7 +57,10 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
 
     public string NewETag() => $"W/\"{Interlocked.Increment(ref _etag)}\"";
 
-    public Task<IReadOnlyDictionary<string, PowerState>> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default)
+    /// <summary>VMs per page of the subscription's power-state list (ARM pages it with nextLink).</summary>
+    public int PowerListPageSize { get; set; } = 100;
+
+    public Task<PowerStateList> GetPowerStatesAsync(string subscriptionId, CancellationToken cancellationToken = default)
     {
         Calls.Enqueue($"POWERS {subscriptionId}");
         if (PowerListFaults.TryGetValue(subscriptionId, out var fault))
@@ -67,9 +70,10 @@ public sealed class FakeAzure : IComputeGateway, IRouteTableGateway, INetworkInt
 
         lock (_lock)
         {
-            return Task.FromResult<IReadOnlyDictionary<string, PowerState>>(Vms
+            var states = Vms
                 .Where(v => string.Equals(ArmId.SubscriptionId(v.Key), subscriptionId, StringComparison.OrdinalIgnoreCase))
-                .ToDictionary(v => v.Key, v => v.Value.Power, ArmId.Comparer));
+                .ToDictionary(v => v.Key, v => v.Value.Power, ArmId.Comparer);
+            return Task.FromResult(new PowerStateList(states, Math.Max(1, (states.Count + PowerListPageSize - 1) / PowerListPageSize)));
         }
     }
 

@@ -84,6 +84,24 @@ public sealed class ReadCadenceTests
     }
 
     [Fact]
+    public async Task APowerStateListOfSeveralPages_CostsARead_PerPage()
+    {
+        // 20 VMs listed 5 to a page: 4 reads per 5 s round (0.8/s), plus rediscoveries 0.233/s, against 0.8 x 1 = 0.8/s.
+        // Counted as one read a round, the fleet would fit (0.433/s) and nothing would stretch.
+        var (world, services) = await Fleet(new ReadBudget(1));
+        world.Azure.PowerListPageSize = 5;
+        await services.GetRequiredService<PowerStateBoard>().GetAsync(World.Vm("fw-0-a"), CancellationToken.None);
+        var cadence = Cadence(services);
+
+        cadence.Update();
+
+        var expected = (0.8 + (70 / 300.0)) / 0.8;
+        Assert.Equal(4, services.GetRequiredService<PowerStateBoard>().Pages(World.Sub));
+        Assert.Equal(5 * expected, cadence.Interval(Options(services).Clusters[0]).TotalSeconds, 3);
+        Assert.Equal(0.8, Assert.Single(world.Logs.Named("ReadBudgetStretched")).Properties["ProbePerSecond"]);
+    }
+
+    [Fact]
     public async Task WithinTheBudget_NothingIsStretchedOrSaid()
     {
         var (world, services) = await Fleet(new ReadBudget(22.5));
