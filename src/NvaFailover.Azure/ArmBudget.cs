@@ -8,17 +8,28 @@ namespace NvaFailover.Azure;
 /// <param name="ReadRefillPerSecond">Read tokens added per second.</param>
 /// <param name="WriteCapacity">Write bucket size.</param>
 /// <param name="WriteRefillPerSecond">Write tokens added per second.</param>
-/// <param name="ReserveShare">The share of each bucket left to the subscription's other tenants by ordinary requests.</param>
+/// <param name="ReserveShare">The share of the read bucket and of the five minutes' writes left to the subscription's other tenants by ordinary requests.</param>
 /// <param name="WritesPerFiveMinutes">Microsoft.Network's limit on writes per subscription in any five minutes.</param>
+/// <param name="WriteReserve">
+/// The write tokens ordinary writes leave, so an urgent one (a step of a public IP's move) never waits behind a storm of
+/// route table writes. The write bucket refills its whole size in 20 s, so a failover spends it rather than keep a share
+/// of it to others: restoring traffic is what the subscription's writes are for in that moment.
+/// </param>
 internal sealed record ArmBudgetLimits(
-    double ReadCapacity = 250, double ReadRefillPerSecond = 25, double WriteCapacity = 200, double WriteRefillPerSecond = 10, double ReserveShare = 0.1, int WritesPerFiveMinutes = 1000);
+    double ReadCapacity = 250, double ReadRefillPerSecond = 25, double WriteCapacity = 200, double WriteRefillPerSecond = 10, double ReserveShare = 0.1, int WritesPerFiveMinutes = 1000,
+    double WriteReserve = 2);
 
 /// <summary>
 /// Paces requests by ARM's budget rather than by a fixed number in flight. ARM limits the rate of requests per
 /// subscription with token buckets (writes 200, refilling 10 per second; reads 250, refilling 25 per second) and says
 /// what is left in <c>x-ms-ratelimit-remaining-subscription-writes</c>/<c>-reads</c>. Each bucket here models that: a
-/// request starts at once while the model holds a token beyond the reserve left to the subscription's other tenants,
-/// and otherwise waits, first come first served, for the refill. What ARM says is left only ever lowers the model. A
+/// request starts at once while the model holds a token beyond the reserve, and otherwise waits, first come first
+/// served, for the refill. ARM takes a request's token when the request arrives, which is some time between its sending
+/// and its answer, and a full bucket gains nothing meanwhile; so the write bucket is also modelled at its worst, as if
+/// each write arrived only when its answer came back and those not answered yet had all taken theirs, and a write
+/// starts only when both models allow it. Without that a burst that reaches ARM spread over a second (a busy host, a
+/// slow network) finds fewer tokens there than a model that counts from its sending, and draws 429s that spending the
+/// write bucket would otherwise risk. What ARM says is left only ever lowers the model. A
 /// 429 pauses the bucket for its Retry-After and halves the refill rate assumed; each answer that is not a 429 adds a
 /// little back (additive increase, multiplicative decrease). Writes also keep within Microsoft.Network's limit on writes
 /// in any five minutes (1,000): a write beyond it waits for the oldest of the window to leave it, and a storm that will
@@ -32,9 +43,21 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
 
     private readonly ConcurrentDictionary<(string Subscription, bool Write), Bucket> _buckets = new();
 
-    /// <summary>Waits until the subscription's budget allows one more request.</summary>
-    public Task AcquireAsync(string? subscription, bool write, bool urgent, CancellationToken cancellationToken) =>
-        subscription is null ? Task.CompletedTask : BucketOf(subscription, write).AcquireAsync(urgent, time, cancellationToken);
+    /// <summary>
+    /// Waits until the subscription's budget allows one more request. Dispose what it returns when the request was
+    /// answered, or given up without an answer: until then the request counts as not having reached ARM yet.
+    /// </summary>
+    public async Task<IDisposable> AcquireAsync(string? subscription, bool write, bool urgent, CancellationToken cancellationToken)
+    {
+        if (subscription is null)
+        {
+            return Answer.None;
+        }
+
+        var bucket = BucketOf(subscription, write);
+        await bucket.AcquireAsync(urgent, time, cancellationToken);
+        return bucket.Arrivals is null ? Answer.None : new Answer(bucket, time);
+    }
 
     /// <summary>What an answer said of the budget: what is left (when it said), and for how long it is throttled (a 429).</summary>
     public void Observe(string? subscription, bool write, int? remaining, TimeSpan? throttledFor)
@@ -49,8 +72,9 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
     internal double Tokens(string subscription, bool write) => BucketOf(subscription, write).Tokens(time.GetUtcNow());
 
     private Bucket BucketOf(string subscription, bool write) => _buckets.GetOrAdd((subscription, write), _ => write
-        ? new Bucket(limits.WriteCapacity, limits.WriteRefillPerSecond, limits.WriteCapacity * limits.ReserveShare, time.GetUtcNow())
+        ? new Bucket(limits.WriteCapacity, limits.WriteRefillPerSecond, limits.WriteReserve, time.GetUtcNow())
         {
+            Arrivals = new ArrivalBound(limits.WriteCapacity, limits.WriteRefillPerSecond, time.GetUtcNow()),
             Window = new WriteWindow(limits.WritesPerFiveMinutes, (int)Math.Ceiling(limits.WritesPerFiveMinutes * limits.ReserveShare), (queued, lastAt) =>
             {
                 if (logger is not null)
@@ -120,6 +144,66 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
         }
     }
 
+    /// <summary>Marks one request answered (or given up), once.</summary>
+    private sealed class Answer(Bucket? bucket, TimeProvider? time) : IDisposable
+    {
+        public static readonly Answer None = new(null, null);
+        private int _done;
+
+        public void Dispose()
+        {
+            if (bucket is not null && Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                bucket.Answered(time!.GetUtcNow());
+            }
+        }
+    }
+
+    /// <summary>
+    /// ARM's bucket at its worst for us: each request taken when its answer came back (the latest it can have arrived),
+    /// so a full bucket gains nothing until then, and every request not answered yet already taken. No order of arrivals
+    /// leaves ARM fewer tokens than this. Only the caller's lock guards it.
+    /// </summary>
+    private sealed class ArrivalBound(double capacity, double refill, DateTimeOffset now)
+    {
+        private readonly double _capacity = capacity;
+        private double _tokens = capacity;
+        private DateTimeOffset _updated = now;
+
+        public int Unanswered { get; private set; }
+
+        public void Sent() => Unanswered++;
+
+        public void Answered(DateTimeOffset at)
+        {
+            Refill(at);
+            _tokens -= 1;
+            Unanswered = Math.Max(0, Unanswered - 1);
+        }
+
+        /// <summary>ARM said it had no token: none are left at the time of that answer.</summary>
+        public void Empty(DateTimeOffset at)
+        {
+            Refill(at);
+            _tokens = Math.Min(_tokens, 0);
+        }
+
+        public double Available(DateTimeOffset at)
+        {
+            Refill(at);
+            return _tokens - Unanswered;
+        }
+
+        private void Refill(DateTimeOffset at)
+        {
+            if (at > _updated)
+            {
+                _tokens = Math.Min(_capacity, _tokens + ((at - _updated).TotalSeconds * refill));
+                _updated = at;
+            }
+        }
+    }
+
     private sealed class Bucket
     {
         private readonly Lock _lock = new();
@@ -135,6 +219,8 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
         private long _served;
 
         public WriteWindow? Window { get; init; }
+
+        public ArrivalBound? Arrivals { get; init; }
 
         public Bucket(double capacity, double nominalRefill, double reserve, DateTimeOffset now)
         {
@@ -168,9 +254,11 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
                         var floor = urgent ? 0 : _reserve;
                         var turn = urgent || ticket == _served;
                         var roomAt = Window?.RoomAt(now, urgent, urgent ? 0 : ticket - _served, _issued - _served) ?? now;
-                        if (now >= _pausedUntil && turn && roomAt <= now && _tokens >= 1 + floor)
+                        var tokens = Arrivals is null ? _tokens : Math.Min(_tokens, Arrivals.Available(now));
+                        if (now >= _pausedUntil && turn && roomAt <= now && tokens >= 1 + floor)
                         {
                             _tokens -= 1;
+                            Arrivals?.Sent();
                             Window?.Took(now);
                             if (!urgent)
                             {
@@ -181,7 +269,7 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
                         }
 
                         var ahead = urgent ? 0 : ticket - _served;
-                        var needed = ahead + 1 + floor - _tokens;
+                        var needed = ahead + 1 + floor - tokens;
                         wait = Max(Max(_pausedUntil, roomAt) - now, TimeSpan.FromSeconds(Math.Max(needed, 0.05) / _refill));
                         if (Window is { Unsaid: true } && wait > TimeSpan.FromSeconds(1))
                         {
@@ -216,6 +304,7 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
                     _pausedUntil = Max(_pausedUntil, now + pause);
                     _refill = Math.Max(_nominalRefill / 8, _refill / 2);
                     _tokens = 0;
+                    Arrivals?.Empty(now);
                     return;
                 }
 
@@ -232,7 +321,15 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
             lock (_lock)
             {
                 Refill(now);
-                return _tokens;
+                return Arrivals is null ? _tokens : Math.Min(_tokens, Arrivals.Available(now));
+            }
+        }
+
+        public void Answered(DateTimeOffset now)
+        {
+            lock (_lock)
+            {
+                Arrivals?.Answered(now);
             }
         }
 

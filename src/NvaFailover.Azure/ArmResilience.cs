@@ -70,7 +70,7 @@ internal sealed class ArmResilience
         return await _pipeline.ExecuteAsync(
             async token =>
             {
-                await _budget.AcquireAsync(subscription, write, urgent, token);
+                using var answer = await _budget.AcquireAsync(subscription, write, urgent, token);
                 using var timeout = _timeouts.Start(_settings.RequestTimeout);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
                 try
@@ -134,7 +134,7 @@ internal sealed class ArmResilience
 
     private async Task<HttpMessage> ExecuteOnceAsync(HttpPipeline pipeline, string resourceId, bool write, bool urgent, Func<HttpMessage> create, CancellationToken cancellationToken)
     {
-        await _budget.AcquireAsync(Resources.ArmId.SubscriptionId(resourceId), write, urgent, cancellationToken);
+        using var answer = await _budget.AcquireAsync(Resources.ArmId.SubscriptionId(resourceId), write, urgent, cancellationToken);
         using var timeout = _timeouts.Start(_settings.RequestTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var message = create();

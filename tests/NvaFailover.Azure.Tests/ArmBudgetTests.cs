@@ -8,11 +8,14 @@ public sealed class ArmBudgetTests
     private const string Sub = "aaaaaaaa-1111-1111-1111-000000000001";
     private const string Sub2 = "aaaaaaaa-1111-1111-1111-000000000002";
 
-    // A small write bucket: 10 tokens, 1 per second, 1 kept in reserve for the subscription's other tenants.
-    private static readonly ArmBudgetLimits Small = new(ReadCapacity: 20, ReadRefillPerSecond: 2, WriteCapacity: 10, WriteRefillPerSecond: 1, ReserveShare: 0.1);
+    // A small write bucket: 10 tokens, 1 per second, 1 kept by ordinary writes for urgent ones.
+    private static readonly ArmBudgetLimits Small = new(ReadCapacity: 20, ReadRefillPerSecond: 2, WriteCapacity: 10, WriteRefillPerSecond: 1, ReserveShare: 0.1, WriteReserve: 1);
 
+    /// <summary>Writes answered as soon as they start (ARM took their tokens then).</summary>
     private static List<Task> Acquire(ArmBudget budget, int count, string subscription = Sub, bool urgent = false, CancellationToken cancellationToken = default) =>
-        [.. Enumerable.Range(0, count).Select(_ => budget.AcquireAsync(subscription, write: true, urgent, cancellationToken))];
+        [.. Enumerable.Range(0, count).Select(_ => AnsweredAtOnce(budget.AcquireAsync(subscription, write: true, urgent, cancellationToken)))];
+
+    private static async Task AnsweredAtOnce(Task<IDisposable> started) => (await started).Dispose();
 
     [Fact]
     public void Acquire_WithinTheBucketLessTheReserve_StartsAtOnce()
@@ -75,6 +78,48 @@ public sealed class ArmBudgetTests
         var storm = Assert.Single(log.Messages);
         Assert.Contains("13 writes in five minutes, beyond the 10 Microsoft.Network allows", storm, StringComparison.Ordinal);
         Assert.Contains("the last in about 239 s (00:05:00 UTC)", storm, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Acquire_WritesNotAnsweredYet_GainNoRefillUntilTheirAnswersShowARMCanHaveTakenThem()
+    {
+        // Nine writes leave at once and reach ARM late (a busy host): ARM's bucket, full until they arrive, gains nothing
+        // meanwhile. Counting from their sending, the model would think three tokens had come back after 3 s.
+        var clock = new TestClock();
+        var budget = new ArmBudget(clock, Small);
+        var burst = Enumerable.Range(0, 9).Select(_ => budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None)).ToList();
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        var next = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
+        var beforeTheAnswers = next.IsCompleted;
+        foreach (var started in burst)
+        {
+            (await started).Dispose();
+        }
+
+        var atTheAnswers = next.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(0.9));
+        var justBeforeOneRefilled = next.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(0.2));
+
+        Assert.All(burst, b => Assert.True(b.IsCompletedSuccessfully));
+        Assert.False(beforeTheAnswers);
+        Assert.False(atTheAnswers);
+        Assert.False(justBeforeOneRefilled);
+        Assert.True(next.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Acquire_AnswerGivenTwice_CountsOnce()
+    {
+        var clock = new TestClock();
+        var budget = new ArmBudget(clock, Small);
+        var first = await budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
+
+        first.Dispose();
+        first.Dispose();
+
+        Assert.Equal(9, budget.Tokens(Sub, write: true), 3);
     }
 
     [Fact]
