@@ -256,15 +256,23 @@ internal sealed record Results(
             Line($"discovers; the emulator in the same process keeps no request log). Working set and CPU are the whole process's, the");
             Line($"emulator serving included; a cluster's round is in scenario time (its probe: the subscription's power-state list, two VMs");
             Line($"per cluster in pages of 100, shared by every cluster). NvaFailover's heap per cluster is the managed heap with the");
-            Line($"monitor (topologies, probes, runners, after the rounds) less the heap once it and its service provider are gone, both");
-            Line($"after a full compacting collection, divided by the clusters (\"not measured\" for rows measured before this method: the");
-            Line($"earlier one kept the monitor reachable and read nothing true).");
+            Line($"monitor after the rounds (topologies, probes, runners, its clients) less the heap before it was built (the emulator");
+            Line($"loaded), both after a full compacting collection, divided by the clusters: what the process holds once, whatever");
+            Line($"the fleet, is in it too (\"not measured\" for rows measured before this method).");
+            var measured = scales.Where(x => x.HeapFromBaseline).OrderBy(x => x.Clusters).ToList();
+            if (measured.Count >= 2 && measured[^1].Clusters > measured[0].Clusters)
+            {
+                var (small, large) = (measured[0], measured[^1]);
+                var slope = ((large.HeapPerClusterKiB * large.Clusters) - (small.HeapPerClusterKiB * small.Clusters)) / (large.Clusters - small.Clusters);
+                Line($"One more cluster of {large.Tables} tables costs {slope:0} KiB of heap: the difference between the {small.Clusters}- and {large.Clusters}-cluster rows' heaps over the difference in clusters.");
+            }
+
             md.AppendLine();
             Line($"| clusters x tables | NvaFailover's heap per cluster | working set | a round of every cluster (wall) median / max | CPU per cluster and round | a cluster's round median / p95 |");
             Line($"|---|---:|---:|---|---:|---|");
             foreach (var x in scales)
             {
-                Line($"| {x.Clusters} x {x.Tables} | {(x.HeapMeasured ? $"{x.HeapPerClusterKiB:0} KiB" : "not measured")} | {x.WorkingSetMiB:0} MiB | {x.RoundWallMedianMs:0} / {x.RoundWallMaxMs:0} ms | {x.CpuPerClusterRoundMs:0.00} ms | {x.ClusterRoundMedianMs / 1000:0.0} / {x.ClusterRoundP95Ms / 1000:0.0} s |");
+                Line($"| {x.Clusters} x {x.Tables} | {(x.HeapFromBaseline ? $"{x.HeapPerClusterKiB:0} KiB" : "not measured")} | {x.WorkingSetMiB:0} MiB | {x.RoundWallMedianMs:0} / {x.RoundWallMaxMs:0} ms | {x.CpuPerClusterRoundMs:0.00} ms | {x.ClusterRoundMedianMs / 1000:0.0} / {x.ClusterRoundP95Ms / 1000:0.0} s |");
             }
 
             md.AppendLine();
