@@ -22,10 +22,7 @@ public sealed class FailoverRecordsTests
     [Fact]
     public void ARepairThatConfirmsAnAttachAnEarlierRoundSent_DatesItByItsEnd_NotByItsDecision()
     {
-        var failover = Round(RoundAction.Failover, "nva1", decidedAt: 16, completedAt: 26, new ExecutionResult(Topology(), [
-            new WriteOutcome(Table, WriteOutcome.RouteTable, WriteStatus.Succeeded, 1),
-            new WriteOutcome(Nic, WriteOutcome.NetworkInterface, WriteStatus.Canceled, 1, "Superseded"),
-        ], 3, 0, Start.AddSeconds(21), null));
+        var failover = SupersededWhileAttaching();
         var repair = Round(RoundAction.Reconcile, "nva0", decidedAt: 39, completedAt: 41, new ExecutionResult(Topology(), [], 0, 0, null, null));
 
         var record = Assert.Single(FailoverRecords.Build(Start, [failover, repair], [], []));
@@ -37,16 +34,20 @@ public sealed class FailoverRecordsTests
     [Fact]
     public void AFailoverSupersededWhileWritingANicItsPlanDidNotName_ReportsThatWritePending()
     {
-        var failover = Round(RoundAction.Failover, "nva1", decidedAt: 16, completedAt: 26, new ExecutionResult(Topology(), [
-            new WriteOutcome(Table, WriteOutcome.RouteTable, WriteStatus.Succeeded, 1),
-            new WriteOutcome(Nic, WriteOutcome.NetworkInterface, WriteStatus.Canceled, 1, "Superseded"),
-        ], 3, 0, Start.AddSeconds(21), null));
+        var failover = SupersededWhileAttaching();
 
         var record = Assert.Single(FailoverRecords.Build(Start, [failover], [], []));
 
         Assert.Equal(FailoverStatus.Superseded, record.Status);
         Assert.Contains(record.Pending, p => p.StartsWith("network interface nva0-nic0: a public IP write to it not confirmed", StringComparison.Ordinal));
     }
+
+    /// <summary>A failover to nva0 whose table write landed and whose NIC write (an attach its plan did not name) was superseded.</summary>
+    private static RoundReport SupersededWhileAttaching() =>
+        Round(RoundAction.Failover, "nva1", decidedAt: 16, completedAt: 26, new ExecutionResult(Topology(), [
+            new WriteOutcome(Table, WriteOutcome.RouteTable, WriteStatus.Succeeded, 1),
+            new WriteOutcome(Nic, WriteOutcome.NetworkInterface, WriteStatus.Canceled, 1, "Superseded"),
+        ], 3, 0, Start.AddSeconds(21), null));
 
     private static ClusterTopology Topology() => new("c0", [], [], [], [], Start, IsComplete: true);
 
