@@ -140,7 +140,11 @@ internal sealed class ArmResilience
         var message = create();
         try
         {
-            await pipeline.SendAsync(message, linked.Token);
+            // A write, once sent, is waited for until ARM answers it (within ArmRequestTimeout), even when the caller stops
+            // (a superseded failover, a lease about to lapse): ARM may go on with a request whose caller went away, and only
+            // its answer says whether it did. A decision made after the caller stopped then reads what ARM accepted (a NIC
+            // still updating, say) instead of reading before ARM takes the write and being overtaken by it.
+            await pipeline.SendAsync(message, write ? timeout.Token : linked.Token);
             return message;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

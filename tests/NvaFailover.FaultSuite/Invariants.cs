@@ -349,10 +349,11 @@ internal static class Invariants
     private static void NoWriteInSteadyState(SimulationResult result, List<string> violations)
     {
         var quiet = result.Scenario.Duration - TimeSpan.FromMinutes(1);
-        var writes = result.Requests.Count(r => r.Method is "PUT" or "POST" && r.At - result.Start >= quiet);
-        if (writes > 0)
+        var writes = result.Requests.Where(r => r.Method is "PUT" or "POST" && r.At - result.Start >= quiet).ToList();
+        if (writes.Count > 0)
         {
-            violations.Add($"{writes} write(s) in the last minute, in steady state");
+            var which = writes.Take(5).Select(r => $"{SimulationResult.Time(r.At - result.Start)} {r.Operation} {Name(r.ResourceId ?? "")} ({r.Status})");
+            violations.Add($"{writes.Count} write(s) in the last minute, in steady state: {string.Join(", ", which)}{(writes.Count > 5 ? ", ..." : "")}");
         }
     }
 
