@@ -255,6 +255,27 @@ internal sealed class PlanExecutor(
             {
                 topology = topology with { PublicIpSlots = new Dictionary<string, int>(topology.PublicIpSlots, ArmId.Comparer) { [pip.Id] = slot.Index } };
                 var nic = await ConditionalWriter.ReadAsync(run, ct => networkInterfaces.GetAsync(slot.NetworkInterfaceId!, ct));
+                if (nic.Failure is { } unread)
+                {
+                    // The public IP names its holder until a detach there has ended, so only the holder's NIC tells whether
+                    // one is running (fault-suite seed 815: a read of it that failed was taken for "in place", and the
+                    // detach an earlier round sent left the public IP on nothing). Read again while there is time; then the
+                    // move is not confirmed, and the next round reads it again.
+                    if (timeProvider.GetUtcNow() < giveUpAt && !run.Token.IsCancellationRequested)
+                    {
+                        await Task.Delay(settings.PollInterval, timeProvider, run.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        continue;
+                    }
+
+                    if (!run.Token.IsCancellationRequested)
+                    {
+                        run.Outcomes.Add(new WriteOutcome(pip.Id, WriteOutcome.PublicIp, WriteStatus.Failed, 0, "PublicIpNotConfirmed",
+                            $"is named as held by {holder}, but reading that NIC failed ({unread.ErrorMessage}), so whether a detach is still running there is not known; the next round reads it again"));
+                    }
+
+                    return null;
+                }
+
                 if (nic.Value is { } holderNic)
                 {
                     topology = topology.With(holderNic);

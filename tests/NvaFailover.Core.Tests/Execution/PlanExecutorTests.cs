@@ -130,6 +130,53 @@ public sealed class PlanExecutorTests
     }
 
     [Fact]
+    public async Task Execute_PublicIpStillBeingDetachedFromTheTarget_ItsNicUnreadableAWhile_ReadsAgainThenAttaches_NeverCallsItInPlace()
+    {
+        // Fault-suite seed 815: as above, but reading edge-b's NIC fails for 10 s (ARM throttling it). The public IP names
+        // edge-b until the detach ends, so a failed read must not be taken for "in place".
+        var world = EdgePair();
+        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
+        var topology = await world.TopologyAsync();
+        world.Azure.Nics[Nic("edge-b-outside")] = world.Azure.Nics[Nic("edge-b-outside")] with
+        {
+            IpConfigurations = [new("ipconfig1", "172.20.0.5", null, true)],
+            ETag = world.Azure.NewETag(),
+            Updating = true,
+        };
+        world.Azure.ReadFaults[Nic("edge-b-outside")] = new GatewayException(GatewayFailure.Throttled, Nic("edge-b-outside"), "TooManyRequests", "throttled");
+        world.Time.CreateTimer(_ => world.Azure.ReadFaults.Remove(Nic("edge-b-outside")), null, TimeSpan.FromSeconds(10), Timeout.InfiniteTimeSpan);
+        world.Time.CreateTimer(_ =>
+        {
+            world.Azure.PublicIps[Pip("pip-edge")] = world.Azure.PublicIps[Pip("pip-edge")] with { IpConfigurationId = null };
+            world.Azure.Nics[Nic("edge-b-outside")] = world.Azure.Nics[Nic("edge-b-outside")] with { Updating = false };
+        }, null, TimeSpan.FromSeconds(15), Timeout.InfiniteTimeSpan);
+        var plan = FailoverPlanner.Plan(topology, "edge-b");
+
+        var result = await world.Time.RunAsync(() => CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None));
+
+        Assert.True(result.Complete, string.Join("; ", result.Outcomes));
+        Assert.Equal(IpConfig("edge-b-outside"), world.Azure.PublicIpHolder(Pip("pip-edge")));
+        Assert.Equal(1, result.PublicIpsMoved);
+    }
+
+    [Fact]
+    public async Task Execute_PublicIpOnTheTarget_ItsNicNeverReadable_IsNotConfirmed()
+    {
+        var world = EdgePair();
+        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
+        var topology = await world.TopologyAsync();
+        world.Azure.ReadFaults[Nic("edge-b-outside")] = new GatewayException(GatewayFailure.Failed, Nic("edge-b-outside"), "InternalServerError", "ARM failed");
+        var plan = FailoverPlanner.Plan(topology, "edge-b");
+
+        var result = await world.Time.RunAsync(() => CreateSut(world).ExecuteAsync(topology, plan, CancellationToken.None));
+
+        Assert.False(result.Complete);
+        var outcome = Assert.Single(result.Outcomes, o => o.ResourceId == Pip("pip-edge"));
+        Assert.Equal(("PublicIpNotConfirmed", WriteStatus.Failed), (outcome.ErrorCode, outcome.Status));
+        Assert.Empty(world.Azure.WritesTo("networkInterfaces"));
+    }
+
+    [Fact]
     public async Task Execute_PublicIpAlreadyOnTheTarget_NoNicWrite_AndTheResultKnowsIt_SoTheMoveIsNotPlannedAgain()
     {
         // Fault-suite seed 313: a superseded failover's attach landed after all; the plan, made on an older sighting,
