@@ -31,6 +31,7 @@ internal static class FailoverRecords
             FailoverRecord? open = null;
             foreach (var r in cluster.OrderBy(r => r.DecidedAt))
             {
+                var repair = true;
                 // A failover decided again from the same NVA to the same target while the first had not converged (a
                 // watcher that took over a killed one's flight, a failover that could write only part of its plan)
                 // continues that failover, as a repair does: one failure, one failover.
@@ -49,13 +50,14 @@ internal static class FailoverRecords
                         : null;
                     open = new FailoverRecord(r.Cluster, r.ActiveBefore, plan.Target, RoundText.Reason(r.Reason), new FailoverTimes(fault, detected, null, null, null), 0, 0,
                         new FailoverOutcome(FailoverStatus.InFlight, [], [], []));
+                    repair = false;
                 }
                 else if (open is null || r.Action is not (RoundAction.Reconcile or RoundAction.Failover or RoundAction.Failback or RoundAction.Switchover) || r.Plan?.Target != open.To || r.Execution is null)
                 {
                     continue;
                 }
 
-                open = Add(open, r, start, still.Contains(r));
+                open = Add(open, r, start, still.Contains(r), repair);
                 if (open.Status == FailoverStatus.Converged)
                 {
                     done.Add(open);
@@ -72,8 +74,8 @@ internal static class FailoverRecords
         return [.. done.OrderBy(f => f.DetectedAt)];
     }
 
-    /// <summary>What round <paramref name="r"/> (the failover's own, or a repair) adds to <paramref name="open"/>.</summary>
-    private static FailoverRecord Add(FailoverRecord open, RoundReport r, DateTimeOffset start, bool inFlight)
+    /// <summary>What round <paramref name="r"/> (the failover's own, or a <paramref name="repair"/>: a later round that continues it) adds to <paramref name="open"/>.</summary>
+    private static FailoverRecord Add(FailoverRecord open, RoundReport r, DateTimeOffset start, bool inFlight, bool repair)
     {
         var execution = r.Execution;
         var status = execution switch
@@ -85,12 +87,15 @@ internal static class FailoverRecords
             _ when r.NotMoved.Count > 0 => FailoverStatus.NotMoved,
             _ => FailoverStatus.Converged,
         };
-        // A repair that finds in place what was not confirmed (a write an earlier, superseded round sent landed after it
-        // stopped waiting, or was never needed) confirms it only now: the failover converged no earlier than this round
-        // saw it, and a converged failover's times never come from before that. The round reads each public IP again
-        // while it executes, after it decided, so what it confirms is dated by its end, not by its decision: an attach
-        // an earlier round sent can commit between the two.
-        var confirmedNow = status == FailoverStatus.Converged && r.Action == RoundAction.Reconcile ? r.CompletedAt - start : (TimeSpan?)null;
+        // A repair (a reconcile, or the same failover decided again) that finds in place what was not confirmed (a write an
+        // earlier, superseded round sent landed after it stopped waiting, or was never needed) confirms it only now: the
+        // failover converged no earlier than this round saw it, and a converged failover's times never come from before
+        // that (fault-suite seed 927: a superseded failover's last table write dated its routes, while a table it had not
+        // confirmed still held the old next hop). The round reads each public IP again while it executes, after it
+        // decided, so what it confirms is dated by its end, not by its decision: an attach an earlier round sent can
+        // commit between the two.
+        var confirmedNow = status == FailoverStatus.Converged && repair ? r.CompletedAt - start : (TimeSpan?)null;
+        var routesPending = open.Pending.Any(p => p.StartsWith("route table ", StringComparison.Ordinal));
         var publicIpsPending = open.Pending.Any(p => p.StartsWith("public IP ", StringComparison.Ordinal) || p.StartsWith("network interface ", StringComparison.Ordinal))
             || open.PublicIpsConvergedAt is not null;
         return open with
@@ -99,7 +104,7 @@ internal static class FailoverRecords
             PublicIpsMoved = open.PublicIpsMoved + r.PublicIpsMoved,
             Times = open.Times with
             {
-                RoutesConvergedAt = Later(Later(open.RoutesConvergedAt, execution?.RoutesConvergedAt - start), execution?.RoutesConvergedAt is null ? confirmedNow : null),
+                RoutesConvergedAt = Later(Later(open.RoutesConvergedAt, execution?.RoutesConvergedAt - start), execution?.RoutesConvergedAt is null || routesPending ? confirmedNow : null),
                 PublicIpsConvergedAt = Later(Later(open.PublicIpsConvergedAt, execution?.PublicIpsConvergedAt - start), publicIpsPending && execution?.PublicIpsConvergedAt is null ? confirmedNow : null),
                 VerifiedAt = r.Verification is { Verified: true } verified ? verified.At - start : null,
             },

@@ -42,12 +42,36 @@ public sealed class FailoverRecordsTests
         Assert.Contains(record.Pending, p => p.StartsWith("network interface nva0-nic0: a public IP write to it not confirmed", StringComparison.Ordinal));
     }
 
+    // Seed 927: a superseded failover confirmed one table and not another; the same failover, decided again later, found
+    // every route in place and wrote none. Its routes converged when that round saw them, not at the first table's write.
+    [Fact]
+    public void TheSameFailoverDecidedAgain_ThatFindsItsRoutesInPlace_DatesThemByItsEnd_NotByTheSupersededRoundsLastWrite()
+    {
+        const string other = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt-2";
+        var superseded = Round(RoundAction.Failover, "nva1", decidedAt: 16, completedAt: 26, new ExecutionResult(Topology(), [
+            new WriteOutcome(Table, WriteOutcome.RouteTable, WriteStatus.Succeeded, 1),
+            new WriteOutcome(other, WriteOutcome.RouteTable, WriteStatus.Canceled, 1, "Superseded"),
+        ], 1, 0, Start.AddSeconds(21), null)) with
+        {
+            Plan = new FailoverPlan("c0", "nva0", [Change(Table), Change(other)], [], []),
+        };
+        var again = Round(RoundAction.Failover, "nva1", decidedAt: 39, completedAt: 41, new ExecutionResult(Topology(), [], 0, 0, null, null));
+
+        var record = Assert.Single(FailoverRecords.Build(Start, [superseded, again], [], []));
+
+        Assert.Equal(FailoverStatus.Converged, record.Status);
+        Assert.Equal(TimeSpan.FromSeconds(41), record.RoutesConvergedAt);
+    }
+
     /// <summary>A failover to nva0 whose table write landed and whose NIC write (an attach its plan did not name) was superseded.</summary>
     private static RoundReport SupersededWhileAttaching() =>
         Round(RoundAction.Failover, "nva1", decidedAt: 16, completedAt: 26, new ExecutionResult(Topology(), [
             new WriteOutcome(Table, WriteOutcome.RouteTable, WriteStatus.Succeeded, 1),
             new WriteOutcome(Nic, WriteOutcome.NetworkInterface, WriteStatus.Canceled, 1, "Superseded"),
         ], 3, 0, Start.AddSeconds(21), null));
+
+    private static RouteTablePlan Change(string table) =>
+        new(new RouteTableSnapshot(table, "westeurope", "e1", new Dictionary<string, string>(), []), [new RouteChange("r", "0.0.0.0/0", "10.0.0.5", "10.0.0.4")]);
 
     private static ClusterTopology Topology() => new("c0", [], [], [], [], Start, IsComplete: true);
 
@@ -56,7 +80,7 @@ public sealed class FailoverRecordsTests
             new RoundTimes(Start.AddSeconds(decidedAt - 1), Start.AddSeconds(decidedAt), Start.AddSeconds(completedAt), null),
             [],
             new RoundDecision(activeBefore, "nva0", action, action == RoundAction.Reconcile ? null : FailoverReason.ActiveDown, ""),
-            new FailoverPlan("c0", "nva0", [new RouteTablePlan(new RouteTableSnapshot(Table, "westeurope", "e1", new Dictionary<string, string>(), []), [new RouteChange("r", "0.0.0.0/0", "10.0.0.5", "10.0.0.4")])], [], []),
+            new FailoverPlan("c0", "nva0", [Change(Table)], [], []),
             execution,
             [],
             DryRun: false,
