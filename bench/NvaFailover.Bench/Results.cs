@@ -259,7 +259,7 @@ internal sealed record Results(
             Line($"monitor after the rounds (topologies, probes, runners, its clients) less the heap before it was built (the emulator");
             Line($"loaded), both after a full compacting collection, divided by the clusters: what the process holds once, whatever");
             Line($"the fleet, is in it too (\"not measured\" for rows measured before this method).");
-            var measured = scales.Where(x => x.HeapFromBaseline).OrderBy(x => x.Clusters).ToList();
+            var measured = scales.Where(x => x.HeapFromBaseline && x.HeapPerClusterKiB > 0).OrderBy(x => x.Clusters).ToList();
             if (measured.Count >= 2 && measured[^1].Clusters > measured[0].Clusters)
             {
                 var (small, large) = (measured[0], measured[^1]);
@@ -272,7 +272,7 @@ internal sealed record Results(
             Line($"|---|---:|---:|---|---:|---|");
             foreach (var x in scales)
             {
-                Line($"| {x.Clusters} x {x.Tables} | {(x.HeapFromBaseline ? $"{x.HeapPerClusterKiB:0} KiB" : "not measured")} | {x.WorkingSetMiB:0} MiB | {x.RoundWallMedianMs:0} / {x.RoundWallMaxMs:0} ms | {x.CpuPerClusterRoundMs:0.00} ms | {x.ClusterRoundMedianMs / 1000:0.0} / {x.ClusterRoundP95Ms / 1000:0.0} s |");
+                Line($"| {x.Clusters} x {x.Tables} | {(!x.HeapFromBaseline ? "not measured" : x.HeapPerClusterKiB > 0 ? $"{x.HeapPerClusterKiB:0} KiB" : $"not measured (the method read {x.HeapPerClusterKiB:0} KiB: the heap before the monitor held more than the heap with it)")} | {x.WorkingSetMiB:0} MiB | {x.RoundWallMedianMs:0} / {x.RoundWallMaxMs:0} ms | {x.CpuPerClusterRoundMs:0.00} ms | {x.ClusterRoundMedianMs / 1000:0.0} / {x.ClusterRoundP95Ms / 1000:0.0} s |");
             }
 
             md.AppendLine();
