@@ -96,12 +96,9 @@ public sealed class PlanExecutorTests
         Assert.True(FailoverPlanner.Plan(result.Topology, "edge-b").IsEmpty);
     }
 
-    [Fact]
-    public async Task Execute_PublicIpStillBeingDetachedFromTheTarget_WaitsThenAttachesItAndReadsItBack()
+    /// <summary>pip-edge on edge-b in the topology; in Azure, a detach from edge-b is running (its NIC names it no more).</summary>
+    private static async Task<(World World, ClusterTopology Topology)> DetachRunningOnEdgeB()
     {
-        // A superseded failover's detach from edge-b is still running in Azure: the public IP reads as held by edge-b,
-        // whose NIC no longer references it, and the topology (read during that detach) says edge-b holds it, so the plan
-        // of the failover back to edge-b moves no public IP. 15 s later the detach ends and nothing holds it.
         var world = EdgePair();
         world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
         var topology = await world.TopologyAsync();
@@ -111,6 +108,16 @@ public sealed class PlanExecutorTests
             ETag = world.Azure.NewETag(),
             Updating = true,
         };
+        return (world, topology);
+    }
+
+    [Fact]
+    public async Task Execute_PublicIpStillBeingDetachedFromTheTarget_WaitsThenAttachesItAndReadsItBack()
+    {
+        // A superseded failover's detach from edge-b is still running in Azure: the public IP reads as held by edge-b,
+        // whose NIC no longer references it, and the topology (read during that detach) says edge-b holds it, so the plan
+        // of the failover back to edge-b moves no public IP. 15 s later the detach ends and nothing holds it.
+        var (world, topology) = await DetachRunningOnEdgeB();
         world.Time.CreateTimer(_ =>
         {
             world.Azure.PublicIps[Pip("pip-edge")] = world.Azure.PublicIps[Pip("pip-edge")] with { IpConfigurationId = null };
@@ -134,15 +141,7 @@ public sealed class PlanExecutorTests
     {
         // Fault-suite seed 815: as above, but reading edge-b's NIC fails for 10 s (ARM throttling it). The public IP names
         // edge-b until the detach ends, so a failed read must not be taken for "in place".
-        var world = EdgePair();
-        world.Azure.MovePublicIp(Pip("pip-edge"), IpConfig("edge-b-outside"));
-        var topology = await world.TopologyAsync();
-        world.Azure.Nics[Nic("edge-b-outside")] = world.Azure.Nics[Nic("edge-b-outside")] with
-        {
-            IpConfigurations = [new("ipconfig1", "172.20.0.5", null, true)],
-            ETag = world.Azure.NewETag(),
-            Updating = true,
-        };
+        var (world, topology) = await DetachRunningOnEdgeB();
         world.Azure.ReadFaults[Nic("edge-b-outside")] = new GatewayException(GatewayFailure.Throttled, Nic("edge-b-outside"), "TooManyRequests", "throttled");
         world.Time.CreateTimer(_ => world.Azure.ReadFaults.Remove(Nic("edge-b-outside")), null, TimeSpan.FromSeconds(10), Timeout.InfiniteTimeSpan);
         world.Time.CreateTimer(_ =>
