@@ -32,7 +32,8 @@ internal sealed record ArmBudgetLimits(
 /// write bucket would otherwise risk. What ARM says is left only ever lowers the model. A
 /// 429 pauses the bucket for its Retry-After and halves the refill rate assumed; each answer that is not a 429 adds a
 /// little back (additive increase, multiplicative decrease). Writes also keep within Microsoft.Network's limit on writes
-/// in any five minutes (1,000): a write beyond it waits for the oldest of the window to leave it, and a storm that will
+/// in any five minutes (1,000), each counted from its answer for the same reason: a write beyond it waits for the oldest
+/// of the window to leave it, and a storm that will
 /// not fit is said at once, with when its last write can go. An urgent request (a probe, the poll that confirms a
 /// write) may spend the reserve and does not queue. Time is the app's clock, as ARM's buckets are in a rehearsal.
 /// </summary>
@@ -86,12 +87,15 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
         : new Bucket(limits.ReadCapacity, limits.ReadRefillPerSecond, limits.ReadCapacity * limits.ReserveShare, time.GetUtcNow()));
 
     /// <summary>
-    /// The writes of the last five minutes: room for ordinary writes up to the limit less the reserve. Says a storm once,
-    /// when the writes of the window and those waiting first exceed that room.
+    /// The writes of the last five minutes: room for ordinary writes up to the limit less the reserve. ARM counts a write
+    /// from its arrival, which can be as late as its answer, so each write counts from its answer here, and a write not
+    /// answered yet counts as in the window and leaving it no sooner than five minutes from now. Says a storm once, when
+    /// the writes of the window and those waiting first exceed that room. Only the caller's lock guards it.
     /// </summary>
     private sealed class WriteWindow(int limit, int reserve, Action<int, DateTimeOffset> storm)
     {
-        private readonly Queue<DateTimeOffset> _recent = new();
+        private readonly List<DateTimeOffset> _answered = [];
+        private int _unanswered;
         private DateTimeOffset? _overflowSince;
         private bool _said;
 
@@ -101,13 +105,16 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
         /// <summary>When the write at place <paramref name="ahead"/> of the queue has room; <paramref name="waiting"/> ordinary writes wait in all.</summary>
         public DateTimeOffset RoomAt(DateTimeOffset now, bool urgent, long ahead, long waiting)
         {
-            while (_recent.Count > 0 && _recent.Peek() <= now - Window)
+            var left = 0;
+            while (left < _answered.Count && _answered[left] <= now - Window)
             {
-                _recent.Dequeue();
+                left++;
             }
 
+            _answered.RemoveRange(0, left);
+            var inWindow = _answered.Count + _unanswered;
             var room = limit - (urgent ? 0 : reserve);
-            var total = _recent.Count + waiting;
+            var total = inWindow + waiting;
             if (total <= room)
             {
                 (_overflowSince, _said) = (null, false);
@@ -123,14 +130,27 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
                 storm((int)total, At(now, room, total - 1));
             }
 
-            return At(now, room, _recent.Count + ahead);
+            return At(now, room, inWindow + ahead);
         }
 
-        public void Took(DateTimeOffset now) => _recent.Enqueue(now);
+        public void Sent() => _unanswered++;
+
+        public void Answered(DateTimeOffset at)
+        {
+            _unanswered = Math.Max(0, _unanswered - 1);
+            var index = _answered.Count;
+            while (index > 0 && _answered[index - 1] > at)
+            {
+                index--;
+            }
+
+            _answered.Insert(index, at);
+        }
 
         /// <summary>
         /// When the write at <paramref name="position"/> (counting the window's writes first) has room: once position - room + 1
-        /// writes have left the window, those in it first, then those the queue sends meanwhile (a window after they go, at least).
+        /// writes have left the window, the answered first, then those not answered yet and those the queue sends
+        /// meanwhile (a window from now, at least).
         /// </summary>
         private DateTimeOffset At(DateTimeOffset now, int room, long position)
         {
@@ -140,7 +160,7 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
             }
 
             var leaving = position - room;
-            return leaving < _recent.Count ? _recent.ElementAt((int)leaving) + Window : now + (Window * (1 + ((leaving - _recent.Count) / room)));
+            return leaving < _answered.Count ? _answered[(int)leaving] + Window : now + (Window * (1 + ((leaving - _answered.Count) / room)));
         }
     }
 
@@ -259,7 +279,7 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
                         {
                             _tokens -= 1;
                             Arrivals?.Sent();
-                            Window?.Took(now);
+                            Window?.Sent();
                             if (!urgent)
                             {
                                 _served++;
@@ -330,6 +350,7 @@ internal sealed class ArmBudget(TimeProvider time, ArmBudgetLimits limits, ILogg
             lock (_lock)
             {
                 Arrivals?.Answered(now);
+                Window?.Answered(now);
             }
         }
 

@@ -81,6 +81,33 @@ public sealed class ArmBudgetTests
     }
 
     [Fact]
+    public async Task Acquire_BeyondTheWritesOfFiveMinutes_CountsEachWriteFromItsAnswer()
+    {
+        // Nine ordinary writes fill the window (10, 1 kept in reserve). They leave at once and are answered 20 s later: ARM
+        // may have counted them as late as that, so they leave its window no sooner than 5 min after their answers.
+        var clock = new TestClock();
+        var budget = new ArmBudget(clock, new ArmBudgetLimits(WriteCapacity: 1000, WriteRefillPerSecond: 10, ReserveShare: 0.1, WritesPerFiveMinutes: 10));
+        var burst = Enumerable.Range(0, 9).Select(_ => budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None)).ToList();
+        clock.Advance(TimeSpan.FromSeconds(20));
+        foreach (var started in burst)
+        {
+            (await started).Dispose();
+        }
+
+        var next = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(10));
+        var fiveMinutesAfterTheirSending = next.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(9));
+        var justBeforeFiveMinutesAfterTheirAnswers = next.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.All(burst, b => Assert.True(b.IsCompletedSuccessfully));
+        Assert.False(fiveMinutesAfterTheirSending);
+        Assert.False(justBeforeFiveMinutesAfterTheirAnswers);
+        Assert.True(next.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task Acquire_WritesNotAnsweredYet_GainNoRefillUntilTheirAnswersShowARMCanHaveTakenThem()
     {
         // Nine writes leave at once and reach ARM late (a busy host): ARM's bucket, full until they arrive, gains nothing
