@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using NvaFailover.Cli.Simulation;
@@ -32,10 +31,11 @@ internal static class FleetBenchmark
     public sealed record Scale(int Clusters, int Tables, int Rounds, double HeapPerClusterKiB, double WorkingSetMiB, double RoundWallMedianMs, double RoundWallMaxMs, double CpuPerClusterRoundMs, double ClusterRoundMedianMs, double ClusterRoundP95Ms)
     {
         /// <summary>
-        /// True when the heap was measured against the heap before the monitor was built (rows written before measured it
-        /// against the heap after the monitor was disposed, which left too much of it reachable to be believed).
+        /// True when the heap is what a second monitor of the same fleet adds to a process that already runs one (rows
+        /// written before measured it against a heap sampled before any monitor, which what the process freed meanwhile
+        /// could outweigh, and read negative).
         /// </summary>
-        public bool HeapFromBaseline { get; init; }
+        public bool HeapOfASecondMonitor { get; init; }
     }
 
     public sealed record Row(
@@ -110,7 +110,10 @@ internal static class FleetBenchmark
     /// <summary>
     /// <paramref name="clusters"/> clusters of <paramref name="tables"/> tables in one process against the emulator (no request
     /// log, ARM's read latency): every cluster's round together, <paramref name="rounds"/> times, 5 s of scenario time
-    /// apart, after the first (which discovers). The heap is sampled after the rounds, with the monitor and once it is gone.
+    /// apart, after the first (which discovers). Times and CPU are the first monitor's. The heap per cluster is what a
+    /// second monitor of the same fleet, run the same way beside the first, adds to the heap: by then what the process
+    /// holds once (SDK pipelines, the JIT's statics, connection pools) and what earlier work leaves to be freed are in
+    /// both samples, so the difference is what the clusters themselves hold (topologies, probes, runners, clients).
     /// </summary>
     public static async Task<Scale> ScaleAsync(int clusters, int tables, int rounds, TextWriter log, double speed = 2)
     {
@@ -121,50 +124,57 @@ internal static class FleetBenchmark
         await using var emulator = await ArmEmulator.StartAsync(new EmulatorOptions { Clock = clock, Arm = scenario.Arm, RecordRequests = false });
         emulator.Load(scenario);
         ScenarioSettings.Connect(settings.Options, scenario, emulator);
-        // NvaFailover's heap: the heap with the monitor after its rounds (its topologies, probes, runners, and what its
-        // clients hold) less the heap before it was built, with the emulator loaded and serving nothing yet. Healthy rounds
-        // only read, so the emulator's own heap does not grow meanwhile. What is fixed per process (SDK pipelines, the
-        // JIT's statics) is in it too: the slope between two fleet sizes is the cost of one more cluster.
-        var (heapBefore, _) = MemoryBenchmark.Sample();
-        var (walls, clusterRounds, cpu, heapWith, workingSet) = await RoundsAsync(settings, clock, rounds);
+        await using var first = await MonitorRun.StartAsync(settings, clock, rounds);
+        var (heapWithOne, _) = MemoryBenchmark.Sample();
+        await using var second = await MonitorRun.StartAsync(settings, clock, rounds);
+        var (heapWithTwo, workingSet) = MemoryBenchmark.Sample();
+        GC.KeepAlive(first);
+        GC.KeepAlive(second);
         var scale = new Scale(
-            clusters, tables, rounds, (heapWith - heapBefore) / 1024.0 / clusters, workingSet / 1048576.0,
-            Stats.Percentile(walls, 50), walls.Max(), cpu.TotalMilliseconds / rounds / clusters,
-            Stats.Percentile(clusterRounds, 50), Stats.Percentile(clusterRounds, 95))
-        { HeapFromBaseline = true };
+            clusters, tables, rounds, (heapWithTwo - heapWithOne) / 1024.0 / clusters, workingSet / 1048576.0,
+            Stats.Percentile(first.Walls, 50), first.Walls.Max(), first.Cpu.TotalMilliseconds / rounds / clusters,
+            Stats.Percentile(first.ClusterRounds, 50), Stats.Percentile(first.ClusterRounds, 95))
+        { HeapOfASecondMonitor = true };
         await log.WriteLineAsync(FormattableString.Invariant(
             $"  fleet scale {clusters} x {tables}: heap {scale.HeapPerClusterKiB:0} KiB per cluster, working set {scale.WorkingSetMiB:0} MiB, a round of every cluster {scale.RoundWallMedianMs:0} ms wall (max {scale.RoundWallMaxMs:0}), CPU {scale.CpuPerClusterRoundMs:0.00} ms per cluster and round, a cluster's round {scale.ClusterRoundMedianMs:0} ms median, {scale.ClusterRoundP95Ms:0} ms p95 of scenario time"));
         return scale;
     }
 
-    /// <summary>Builds the monitor, runs its rounds, samples the heap with it, and disposes it.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static async Task<(List<double> Walls, List<double> ClusterRounds, TimeSpan Cpu, long HeapWith, long WorkingSet)> RoundsAsync(SettingsRead settings, TimeProvider clock, int rounds)
+    /// <summary>A monitor built from the settings, after its rounds: the wall time and CPU of each, and each cluster's round.</summary>
+    private sealed class MonitorRun(ServiceProvider services) : IAsyncDisposable
     {
-        await using var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton(clock)
-            .AddNvaFailover(settings)
-            .BuildServiceProvider();
-        var monitor = services.GetRequiredService<FailoverMonitor>();
-        await monitor.RunRoundAsync(RoundRequest.Timer);
-        var walls = new List<double>();
-        var clusterRounds = new List<double>();
-        var cpu = TimeSpan.Zero;
-        for (var round = 0; round < rounds; round++)
+        public List<double> Walls { get; } = [];
+
+        public List<double> ClusterRounds { get; } = [];
+
+        public TimeSpan Cpu { get; private set; }
+
+        public static async Task<MonitorRun> StartAsync(SettingsRead settings, TimeProvider clock, int rounds)
         {
-            await Task.Delay(TimeSpan.FromSeconds(5), clock);
-            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var wall = Stopwatch.StartNew();
-            var reports = await monitor.RunRoundAsync(RoundRequest.Timer);
-            walls.Add(wall.Elapsed.TotalMilliseconds);
-            cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-            clusterRounds.AddRange(reports.Select(r => (r.CompletedAt - r.StartedAt).TotalMilliseconds));
+            var run = new MonitorRun(new ServiceCollection()
+                .AddLogging()
+                .AddSingleton(clock)
+                .AddNvaFailover(settings)
+                .BuildServiceProvider());
+            var monitor = run.Monitor;
+            await monitor.RunRoundAsync(RoundRequest.Timer);
+            for (var round = 0; round < rounds; round++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), clock);
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var wall = Stopwatch.StartNew();
+                var reports = await monitor.RunRoundAsync(RoundRequest.Timer);
+                run.Walls.Add(wall.Elapsed.TotalMilliseconds);
+                run.Cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+                run.ClusterRounds.AddRange(reports.Select(r => (r.CompletedAt - r.StartedAt).TotalMilliseconds));
+            }
+
+            return run;
         }
 
-        var (heapWith, workingSet) = MemoryBenchmark.Sample();
-        GC.KeepAlive(monitor);
-        return (walls, clusterRounds, cpu, heapWith, workingSet);
+        private FailoverMonitor Monitor => services.GetRequiredService<FailoverMonitor>();
+
+        public ValueTask DisposeAsync() => services.DisposeAsync();
     }
 
     private static string Sub(int s) => $"f1ee7000-0000-4000-8000-{s:000000000000}";
