@@ -44,9 +44,7 @@ internal sealed class PowerStateBoard(IComputeGateway compute, TimeProvider time
         try
         {
             // The read is shared, so no one attempt's cancellation stops it; the attempt stops waiting for it.
-            var list = await Current(subscription).Read.Value.WaitAsync(cancellationToken);
-            _pages[subscription] = list.Pages;
-            states = list.States;
+            states = (await Current(subscription).Read.Value.WaitAsync(cancellationToken)).States;
         }
         catch (GatewayException ex) when (ex.Failure == GatewayFailure.Forbidden)
         {
@@ -72,12 +70,20 @@ internal sealed class PowerStateBoard(IComputeGateway compute, TimeProvider time
                 return latest;
             }
 
-            var fresh = new Listing(now, new Lazy<Task<PowerStateList>>(() => compute.GetPowerStatesAsync(subscription, CancellationToken.None)));
+            var fresh = new Listing(now, new Lazy<Task<PowerStateList>>(() => ListAsync(subscription)));
             if (latest is null ? _latest.TryAdd(subscription, fresh) : _latest.TryUpdate(subscription, fresh, latest))
             {
                 return fresh;
             }
         }
+    }
+
+    /// <summary>One list of the subscription's power states, its pages noted once it is read.</summary>
+    private async Task<PowerStateList> ListAsync(string subscription)
+    {
+        var list = await compute.GetPowerStatesAsync(subscription, CancellationToken.None);
+        _pages[subscription] = list.Pages;
+        return list;
     }
 
     private sealed record Listing(DateTimeOffset StartedAt, Lazy<Task<PowerStateList>> Read);
