@@ -253,8 +253,9 @@ internal sealed record Results(
         if (fleet.Scales is { Count: > 0 } scales)
         {
             Line($"Many clusters in one process (`fleet --scale`, {scales[0].Rounds} rounds of every cluster together, 5 s apart at 2x, after the first, which");
-            Line($"discovers; the emulator in the same process keeps no request log). Working set and CPU are the whole process's, the");
-            Line($"emulator serving included; a cluster's round is in scenario time (its probe: the subscription's power-state list, two VMs");
+            Line($"discovers; the emulator in the same process keeps no request log). Times and CPU are the first monitor's rounds, the");
+            Line($"CPU the whole process's, the emulator serving included; the working set is the process's at the end, with both");
+            Line($"monitors (below) and the emulator; a cluster's round is in scenario time (its probe: the subscription's power-state list, two VMs");
             Line($"per cluster in pages of 100, shared by every cluster). NvaFailover's heap per cluster is what a second monitor of");
             Line($"the same fleet, run the same way beside the first, adds to the managed heap (each sample after a full compacting");
             Line($"collection), divided by the clusters: what the process holds once whatever the fleet (SDK pipelines, the JIT's");
