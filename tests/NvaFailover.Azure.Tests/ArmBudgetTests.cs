@@ -17,6 +17,18 @@ public sealed class ArmBudgetTests
 
     private static async Task AnsweredAtOnce(Task<IDisposable> started) => (await started).Dispose();
 
+    /// <summary>Writes that start when the budget allows and are answered only by <see cref="AnswerAsync"/>.</summary>
+    private static List<Task<IDisposable>> Unanswered(ArmBudget budget, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None))];
+
+    private static async Task AnswerAsync(IEnumerable<Task<IDisposable>> started)
+    {
+        foreach (var request in started)
+        {
+            (await request).Dispose();
+        }
+    }
+
     [Fact]
     public void Acquire_WithinTheBucketLessTheReserve_StartsAtOnce()
     {
@@ -87,12 +99,9 @@ public sealed class ArmBudgetTests
         // may have counted them as late as that, so they leave its window no sooner than 5 min after their answers.
         var clock = new TestClock();
         var budget = new ArmBudget(clock, new ArmBudgetLimits(WriteCapacity: 1000, WriteRefillPerSecond: 10, ReserveShare: 0.1, WritesPerFiveMinutes: 10));
-        var burst = Enumerable.Range(0, 9).Select(_ => budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None)).ToList();
+        var burst = Unanswered(budget, 9);
         clock.Advance(TimeSpan.FromSeconds(20));
-        foreach (var started in burst)
-        {
-            (await started).Dispose();
-        }
+        await AnswerAsync(burst);
 
         var next = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(10));
@@ -114,15 +123,12 @@ public sealed class ArmBudgetTests
         // meanwhile. Counting from their sending, the model would think three tokens had come back after 3 s.
         var clock = new TestClock();
         var budget = new ArmBudget(clock, Small);
-        var burst = Enumerable.Range(0, 9).Select(_ => budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None)).ToList();
+        var burst = Unanswered(budget, 9);
         clock.Advance(TimeSpan.FromSeconds(3));
 
         var next = budget.AcquireAsync(Sub, write: true, urgent: false, CancellationToken.None);
         var beforeTheAnswers = next.IsCompleted;
-        foreach (var started in burst)
-        {
-            (await started).Dispose();
-        }
+        await AnswerAsync(burst);
 
         var atTheAnswers = next.IsCompleted;
         clock.Advance(TimeSpan.FromSeconds(0.9));
